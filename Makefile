@@ -1,0 +1,35 @@
+# Two commands for a fresh machine: `make run` and `make test`. Each sets up .venv.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: run test lint typecheck unit bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/rpp validate
+	$(BIN)/rpp trace
+
+lint: $(STAMP)
+	$(BIN)/ruff check specs simulator tests benchmarks
+	$(BIN)/ruff format --check specs simulator tests benchmarks
+
+typecheck: $(STAMP)
+	$(BIN)/mypy specs simulator
+
+unit: $(STAMP)
+	$(BIN)/pytest
+
+test: lint typecheck unit
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/load_flows.py
+
+clean:
+	rm -rf $(VENV) reports .pytest_cache .mypy_cache .ruff_cache

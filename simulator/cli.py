@@ -1,0 +1,190 @@
+"""The ``rpp`` command: validate, diagram, paths, trace, verify, simulate.
+
+Exit codes (contract): 0 success, 1 invalid flows or a failed check, 2 usage.
+Bad input never ends in a traceback: spec problems are printed as
+``file:line:column: message``. Commands import their machinery lazily so
+``rpp validate`` starts fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from specs.errors import SpecError
+from specs.loader import DEFAULT_FLOWS_DIR, load_flows
+from specs.model import FlowSet
+
+__all__ = ["main"]
+
+Command = Callable[[argparse.Namespace], int]
+
+
+def _flows(args: argparse.Namespace) -> FlowSet:
+    return load_flows([Path(args.flows)])
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    paths = [Path(p) for p in args.paths] or [DEFAULT_FLOWS_DIR]
+    missing = [str(p) for p in paths if not p.exists()]
+    if missing:
+        print(f"rpp validate: no such file or directory: {', '.join(missing)}", file=sys.stderr)
+        return 2
+    flow_set = load_flows(paths)
+    transitions = len(flow_set.transitions())
+    print(
+        f"valid: {len(flow_set.flows)} flows, {transitions} transitions,"
+        f" {len(flow_set.guide_ids)} guide IDs all cited"
+    )
+    return 0
+
+
+def cmd_diagram(args: argparse.Namespace) -> int:
+    from specs.diagram import draw
+
+    flow_set = _flows(args)
+    if args.machine and args.machine not in flow_set.flows:
+        print(
+            f"rpp diagram: no machine '{args.machine}' (machines: {', '.join(flow_set.flows)})",
+            file=sys.stderr,
+        )
+        return 2
+    text = draw(flow_set, args.machine, args.format)
+    if args.output:
+        Path(args.output).write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+def cmd_paths(args: argparse.Namespace) -> int:
+    from specs.paths import shortest_paths
+
+    flow_set = _flows(args)
+    if args.machine and args.machine not in flow_set.flows:
+        print(
+            f"rpp paths: no machine '{args.machine}' (machines: {', '.join(flow_set.flows)})",
+            file=sys.stderr,
+        )
+        return 2
+    paths = shortest_paths(flow_set, args.machine)
+    if args.json:
+        print(json.dumps([p.as_dict() for p in paths], indent=2))
+        return 0
+    current = None
+    for p in paths:
+        if p.transition.machine != current:
+            current = p.transition.machine
+            total = len(flow_set.flows[current].transitions)
+            print(f"{current} ({total} transitions)")
+        steps = " -> ".join(f"{s.trigger}{s.guard}" for s in p.steps)
+        print(f"  {p.transition.id}: {steps}")
+    return 0
+
+
+def cmd_trace(args: argparse.Namespace) -> int:
+    from specs.trace import trace
+
+    flow_set = _flows(args)
+    scenarios = _scenario_index(Path(args.scenarios)) if args.scenarios else None
+    entries = trace(flow_set, scenarios)
+    if args.json:
+        print(json.dumps([e.as_dict() for e in entries], indent=2, ensure_ascii=False))
+        return 0
+    for e in entries:
+        print(f"{e.guide_id}: {e.description}")
+        print(f"  implemented by: {', '.join(e.implemented_by) or 'NOTHING'}")
+        if scenarios is not None:
+            print(f"  scenarios: {', '.join(e.scenarios) or 'NONE'}")
+    return 0
+
+
+def _scenario_index(path: Path) -> dict[str, list[str]]:
+    """Guide ID -> scenario names, from a report the feature run writes."""
+    data = json.loads(path.read_text(encoding="utf-8"))
+    return {str(k): [str(s) for s in v] for k, v in data.items()}
+
+
+def _lazy(target: str) -> Command:
+    module, _, name = target.partition(":")
+
+    def run(args: argparse.Namespace) -> int:
+        command: Command = getattr(importlib.import_module(module), name)
+        return command(args)
+
+    return run
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="rpp",
+        description="Retail Producer Portal flows: validate, draw, trace, verify, simulate.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def flows_option(p: argparse.ArgumentParser) -> None:
+        p.add_argument(
+            "--flows",
+            default=str(DEFAULT_FLOWS_DIR),
+            metavar="DIR",
+            help="flow directory (default: the shipped flows/)",
+        )
+
+    p = sub.add_parser("validate", help="check flow files; exit 0 valid, 1 invalid")
+    p.add_argument(
+        "paths", nargs="*", metavar="PATH", help="flow files or directories (default: flows/)"
+    )
+    p.set_defaults(run=cmd_validate)
+
+    p = sub.add_parser("diagram", help="draw the flows (Mermaid stateDiagram-v2 or Graphviz dot)")
+    flows_option(p)
+    p.add_argument("--machine", "-m", help="one machine (default: all)")
+    p.add_argument("--format", "-f", choices=("mermaid", "dot"), default="mermaid")
+    p.add_argument("--output", "-o", metavar="FILE", help="write here instead of stdout")
+    p.set_defaults(run=cmd_diagram)
+
+    p = sub.add_parser("paths", help="every transition and a shortest trigger sequence to it")
+    flows_option(p)
+    p.add_argument("--machine", "-m", help="one machine (default: all)")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.set_defaults(run=cmd_paths)
+
+    p = sub.add_parser("trace", help="guide ID -> transitions, texts and scenarios")
+    flows_option(p)
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.add_argument(
+        "--scenarios",
+        metavar="FILE",
+        help="guide ID -> scenarios JSON (written by the feature run)",
+    )
+    p.set_defaults(run=cmd_trace)
+
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        code: int = args.run(args)
+    except SpecError as error:
+        for problem in error.problems:
+            print(problem, file=sys.stderr)
+        count = len(error.problems)
+        print(f"invalid: {count} problem{'s' if count != 1 else ''}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return 0
+    except OSError as error:
+        print(f"rpp {args.command}: {error.strerror}: {error.filename}", file=sys.stderr)
+        return 1
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

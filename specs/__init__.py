@@ -1,0 +1,22 @@
+"""Load the RPP flows from YAML, validate them against the guide, and build
+`transitions` machines from them.
+
+Layers, each importing only the ones before it:
+``errors`` -> ``yamlsource`` -> ``model`` -> ``guide`` -> ``loader`` (schema) ->
+``validate`` (meaning) -> ``machines`` -> ``paths``, ``diagram``, ``trace``.
+"""
+
+from specs.errors import SpecError, SpecProblem
+from specs.loader import DEFAULT_FLOWS_DIR, load_flows
+from specs.model import FlowSet, FlowSpec, PortalSpec, TransitionSpec
+
+__all__ = [
+    "DEFAULT_FLOWS_DIR",
+    "FlowSet",
+    "FlowSpec",
+    "PortalSpec",
+    "SpecError",
+    "SpecProblem",
+    "TransitionSpec",
+    "load_flows",
+]

@@ -1,0 +1,770 @@
+"""Turn flow files into spec objects, checking their shape (schema) as they load.
+
+Checks here are about form: keys known and not duplicated, values of the right
+type. Meaning (states, reachability, vocabulary, guide IDs) is checked by
+:mod:`specs.validate`, which :func:`load_flows` runs last. Every problem in every
+file is collected before :class:`~specs.errors.SpecError` is raised.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from specs.errors import SpecError, SpecProblem
+from specs.guide import default_guide_path, read_guide_ids
+from specs.model import (
+    Cell,
+    Decision,
+    Deviation,
+    EmailTemplate,
+    FlowSet,
+    FlowSpec,
+    Parameters,
+    PasswordPolicy,
+    PortalSpec,
+    ProducerServices,
+    Screen,
+    ServiceLine,
+    StateSpec,
+    Text,
+    TextPart,
+    TransitionSpec,
+    Variant,
+    Vocabulary,
+    Where,
+)
+from specs.yamlsource import compose_file, scalar_value
+
+__all__ = ["DEFAULT_FLOWS_DIR", "PORTAL_FILE", "collect_files", "load_flows"]
+
+DEFAULT_FLOWS_DIR = Path(__file__).resolve().parent.parent / "flows"
+PORTAL_FILE = "portal.yaml"
+TEXT_SOURCES = ("quoted", "ocr_corrected", "reconstructed", "decided")
+
+
+def _kind(node: Node) -> str:
+    if isinstance(node, MappingNode):
+        return "a mapping"
+    if isinstance(node, SequenceNode):
+        return "a list"
+    value = scalar_value(node) if isinstance(node, ScalarNode) else None
+    if value is None:
+        return "nothing (null)"
+    if isinstance(value, bool):
+        return f"a boolean ({node.value})"
+    if isinstance(value, int | float):
+        return f"a number ({node.value})"
+    return f"a string ({node.value!r})"
+
+
+class _Reader:
+    """Reads nodes of one file, recording a problem for each mismatch."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.problems: list[SpecProblem] = []
+
+    def where(self, node: Node) -> Where:
+        return Where(self.name, node.start_mark.line + 1, node.start_mark.column + 1)
+
+    def fail(self, node: Node, message: str) -> None:
+        w = self.where(node)
+        self.problems.append(SpecProblem(self.name, w.line, w.column, message))
+
+    def entries(self, node: Node, what: str) -> dict[str, tuple[Node, Node]] | None:
+        """A mapping's entries by key, with the key nodes; duplicates are problems."""
+        if not isinstance(node, MappingNode):
+            self.fail(node, f"{what}: expected a mapping, found {_kind(node)}")
+            return None
+        seen: dict[str, tuple[Node, Node]] = {}
+        for key_node, value_node in node.value:
+            key = scalar_value(key_node) if isinstance(key_node, ScalarNode) else None
+            if not isinstance(key, str) or not key:
+                self.fail(key_node, f"{what}: keys must be names, found {_kind(key_node)}")
+                continue
+            if key in seen:
+                first = seen[key][0].start_mark.line + 1
+                self.fail(
+                    key_node,
+                    f"{what}: duplicate key '{key}' (first at line {first}); a key may appear once",
+                )
+                continue
+            seen[key] = (key_node, value_node)
+        return seen
+
+    def mapping(
+        self, node: Node, what: str, required: Sequence[str], optional: Sequence[str] = ()
+    ) -> dict[str, Node] | None:
+        """A mapping with a fixed set of keys."""
+        found = self.entries(node, what)
+        if found is None:
+            return None
+        allowed = [*required, *optional]
+        for key, (key_node, _) in found.items():
+            if key not in allowed:
+                self.fail(
+                    key_node, f"{what}: unknown key '{key}'; expected one of: {', '.join(allowed)}"
+                )
+        for key in required:
+            if key not in found:
+                self.fail(node, f"{what}: missing required key '{key}'")
+        return {k: v for k, (_, v) in found.items() if k in allowed}
+
+    def scalar(self, node: Node | None, what: str, types: tuple[type, ...], expected: str) -> Any:
+        if node is None:
+            return None
+        value = scalar_value(node) if isinstance(node, ScalarNode) else None
+        ok = isinstance(node, ScalarNode) and isinstance(value, types)
+        if ok and bool not in types and isinstance(value, bool):
+            ok = False
+        if not ok:
+            self.fail(node, f"{what}: expected {expected}, found {_kind(node)}")
+            return None
+        return value
+
+    def string(self, node: Node | None, what: str) -> str | None:
+        value = self.scalar(node, what, (str,), "a string")
+        if isinstance(value, str) and not value.strip():
+            assert node is not None
+            self.fail(node, f"{what}: expected a non-empty string")
+            return None
+        return value  # type: ignore[no-any-return]
+
+    def optional_string(self, node: Node | None, what: str) -> str | None:
+        if node is None or (isinstance(node, ScalarNode) and scalar_value(node) is None):
+            return None
+        return self.string(node, what)
+
+    def integer(self, node: Node | None, what: str, minimum: int = 0) -> int | None:
+        value = self.scalar(node, what, (int,), f"a whole number >= {minimum}")
+        if isinstance(value, int) and value < minimum:
+            assert node is not None
+            self.fail(node, f"{what}: expected a whole number >= {minimum}, found {value}")
+            return None
+        return value if isinstance(value, int) else None
+
+    def boolean(self, node: Node | None, what: str, default: bool = False) -> bool:
+        if node is None:
+            return default
+        value = self.scalar(node, what, (bool,), "true or false")
+        return bool(value) if value is not None else default
+
+    def names(self, node: Node | None, what: str, allow_single: bool = False) -> tuple[str, ...]:
+        """A list of names (or, with ``allow_single``, one name)."""
+        if node is None:
+            return ()
+        if allow_single and isinstance(node, ScalarNode):
+            single = self.string(node, what)
+            return (single,) if single else ()
+        if not isinstance(node, SequenceNode):
+            expected = "a name or a list of names" if allow_single else "a list of names"
+            self.fail(node, f"{what}: expected {expected}, found {_kind(node)}")
+            return ()
+        out = [self.string(item, f"{what}[{i}]") for i, item in enumerate(node.value)]
+        return tuple(s for s in out if s)
+
+    def date(self, node: Node | None, what: str) -> dt.date | None:
+        text = self.string(node, what) if node is not None else None
+        if text is None:
+            return None
+        try:
+            return dt.date.fromisoformat(text)
+        except ValueError:
+            assert node is not None
+            self.fail(node, f'{what}: expected a date as "YYYY-MM-DD", found {text!r}')
+            return None
+
+
+# -- flow files ---------------------------------------------------------------------------
+
+_FLOW_KEYS = ("machine", "model", "initial", "states", "transitions")
+_STATE_KEYS = ("guide", "description", "final")
+_TRANSITION_REQUIRED = ("id", "trigger", "source", "dest", "guide")
+_TRANSITION_OPTIONAL = ("conditions", "unless", "before", "after", "shows", "note")
+
+
+def _read_flow(reader: _Reader, root: Node, stem: str) -> FlowSpec | None:
+    top = reader.mapping(root, "flow", _FLOW_KEYS)
+    if top is None:
+        return None
+    machine = reader.string(top.get("machine"), "machine")
+    if machine and machine != stem:
+        reader.fail(
+            top["machine"], f"machine: '{machine}' must match the file name ('{stem}.yaml')"
+        )
+    model = reader.string(top.get("model"), "model")
+    initial = reader.string(top.get("initial"), "initial")
+    states: dict[str, StateSpec] = {}
+    state_entries = reader.entries(top["states"], "states") if "states" in top else None
+    for name, (key_node, value) in (state_entries or {}).items():
+        what = f"state '{name}'"
+        fields = reader.mapping(value, what, ("description",), ("guide", "final"))
+        if fields is None:
+            continue
+        states[name] = StateSpec(
+            name=name,
+            guide=reader.names(fields.get("guide"), f"{what}: guide"),
+            description=reader.string(fields.get("description"), f"{what}: description") or "",
+            final=reader.boolean(fields.get("final"), f"{what}: final"),
+            where=reader.where(key_node),
+        )
+    transitions: list[TransitionSpec] = []
+    items = top.get("transitions")
+    if items is not None and not isinstance(items, SequenceNode):
+        reader.fail(items, f"transitions: expected a list, found {_kind(items)}")
+    elif items is not None:
+        for index, item in enumerate(items.value):
+            t = _read_transition(reader, item, index, machine or stem)
+            if t is not None:
+                transitions.append(t)
+    if not machine or not model or not initial:
+        return None
+    return FlowSpec(
+        path=reader.name,
+        machine=machine,
+        model=model,
+        initial=initial,
+        states=states,
+        transitions=tuple(transitions),
+        where=reader.where(root),
+    )
+
+
+def _read_transition(
+    reader: _Reader, node: Node, index: int, machine: str
+) -> TransitionSpec | None:
+    what = f"transitions[{index}]"
+    fields = reader.mapping(node, what, _TRANSITION_REQUIRED, _TRANSITION_OPTIONAL)
+    if fields is None:
+        return None
+    tid = reader.string(fields.get("id"), f"{what}: id")
+    if tid:
+        what = f"transition '{tid}'"
+    trigger = reader.string(fields.get("trigger"), f"{what}: trigger")
+    sources = reader.names(fields.get("source"), f"{what}: source", allow_single=True)
+    dest = reader.string(fields.get("dest"), f"{what}: dest")
+    guide = reader.names(fields.get("guide"), f"{what}: guide")
+    if "guide" in fields and not guide:
+        reader.fail(fields["guide"], f"{what}: guide: cite at least one guide ID, e.g. [LOCK-2]")
+    if not (tid and trigger and sources and dest):
+        return None
+    return TransitionSpec(
+        machine=machine,
+        id=tid,
+        trigger=trigger,
+        sources=sources,
+        dest=dest,
+        conditions=reader.names(fields.get("conditions"), f"{what}: conditions"),
+        unless=reader.names(fields.get("unless"), f"{what}: unless"),
+        before=reader.names(fields.get("before"), f"{what}: before"),
+        after=reader.names(fields.get("after"), f"{what}: after"),
+        shows=reader.optional_string(fields.get("shows"), f"{what}: shows"),
+        guide=guide,
+        note=reader.optional_string(fields.get("note"), f"{what}: note"),
+        where=reader.where(node),
+    )
+
+
+# -- portal.yaml --------------------------------------------------------------------------
+
+_PORTAL_KEYS = (
+    "parameters",
+    "verification_variants",
+    "screens",
+    "texts",
+    "emails",
+    "producer_services",
+    "vocabulary",
+    "decisions",
+    "known_deviations",
+)
+_PARAMETER_KEYS = (
+    "lockout_threshold",
+    "auto_unlock_after_minutes",
+    "temporary_password_valid_minutes",
+    "temporary_password_length",
+    "password_policy",
+    "states",
+    "sender",
+)
+
+
+def _read_parameters(reader: _Reader, node: Node) -> Parameters | None:
+    p = reader.mapping(node, "parameters", _PARAMETER_KEYS)
+    if p is None:
+        return None
+    policy_fields = (
+        reader.mapping(
+            p["password_policy"],
+            "parameters.password_policy",
+            ("min_length", "max_length", "allowed"),
+        )
+        if "password_policy" in p
+        else None
+    )
+    policy = None
+    if policy_fields is not None:
+        low = reader.integer(policy_fields.get("min_length"), "password_policy.min_length", 1)
+        high = reader.integer(policy_fields.get("max_length"), "password_policy.max_length", 1)
+        allowed = reader.string(policy_fields.get("allowed"), "password_policy.allowed")
+        if allowed and allowed != "letters_and_digits":
+            reader.fail(
+                policy_fields["allowed"], "password_policy.allowed: expected letters_and_digits"
+            )
+        if low is not None and high is not None and low > high:
+            reader.fail(
+                policy_fields["min_length"], "password_policy: min_length exceeds max_length"
+            )
+        if low is not None and high is not None and allowed:
+            policy = PasswordPolicy(low, high, allowed)
+    auto = p.get("auto_unlock_after_minutes")
+    auto_value = (
+        None
+        if auto is None or (isinstance(auto, ScalarNode) and scalar_value(auto) is None)
+        else reader.integer(auto, "parameters.auto_unlock_after_minutes", 1)
+    )
+    threshold = reader.integer(p.get("lockout_threshold"), "parameters.lockout_threshold", 1)
+    valid = reader.integer(
+        p.get("temporary_password_valid_minutes"), "parameters.temporary_password_valid_minutes", 1
+    )
+    length = reader.integer(
+        p.get("temporary_password_length"), "parameters.temporary_password_length", 1
+    )
+    states = reader.names(p.get("states"), "parameters.states")
+    sender = reader.string(p.get("sender"), "parameters.sender")
+    if policy and length is not None and not policy.min_length <= length <= policy.max_length:
+        reader.fail(
+            p["temporary_password_length"],
+            f"parameters.temporary_password_length: {length} breaks the password policy"
+            f" ({policy.min_length}-{policy.max_length}); temporary passwords must satisfy it",
+        )
+    if None in (policy, threshold, valid, length, sender) or not states:
+        return None
+    assert policy and threshold and valid and length and sender
+    return Parameters(threshold, auto_value, valid, length, policy, states, sender)
+
+
+def _read_text(reader: _Reader, key: str, node: Node, key_node: Node) -> Text | None:
+    what = f"text '{key}'"
+    f = reader.mapping(node, what, ("guide", "source"), ("text", "lines", "note"))
+    if f is None:
+        return None
+    source = reader.string(f.get("source"), f"{what}: source")
+    if source and source not in TEXT_SOURCES:
+        reader.fail(f["source"], f"{what}: source: expected one of {', '.join(TEXT_SOURCES)}")
+    if ("text" in f) == ("lines" in f):
+        reader.fail(node, f"{what}: give exactly one of 'text' or 'lines'")
+        return None
+    lines = reader.names(f["lines"], f"{what}: lines") if "lines" in f else ()
+    if "text" in f:
+        single = reader.string(f["text"], f"{what}: text")
+        lines = (single,) if single else ()
+    if not lines or not source:
+        return None
+    return Text(
+        key=key,
+        guide=reader.names(f.get("guide"), f"{what}: guide"),
+        source=source,
+        lines=lines,
+        note=reader.optional_string(f.get("note"), f"{what}: note"),
+        where=reader.where(key_node),
+    )
+
+
+def _read_part(reader: _Reader, node: Node, what: str, texts: dict[str, Text]) -> TextPart | None:
+    f = reader.mapping(node, what, (), ("text", "source", "note", "text_ref"))
+    if f is None:
+        return None
+    if "text_ref" in f:
+        if set(f) - {"text_ref"}:
+            reader.fail(
+                node, f"{what}: text_ref stands alone; the referenced text has its own source"
+            )
+        ref = reader.string(f["text_ref"], f"{what}: text_ref")
+        if ref and ref not in texts:
+            reader.fail(f["text_ref"], f"{what}: text_ref '{ref}' is not a key of texts")
+            return None
+        if not ref:
+            return None
+        return TextPart(texts[ref].text, texts[ref].source, None, ref)
+    text = reader.string(f.get("text"), f"{what}: text")
+    source = reader.string(f.get("source"), f"{what}: source")
+    if "text" not in f or "source" not in f:
+        reader.fail(node, f"{what}: expected 'text' and 'source' (or a lone 'text_ref')")
+    if source and source not in TEXT_SOURCES:
+        reader.fail(f["source"], f"{what}: source: expected one of {', '.join(TEXT_SOURCES)}")
+    if not text or not source:
+        return None
+    return TextPart(text, source, reader.optional_string(f.get("note"), f"{what}: note"), None)
+
+
+def _read_screen(reader: _Reader, name: str, node: Node, key_node: Node) -> Screen | None:
+    what = f"screen '{name}'"
+    f = reader.mapping(
+        node,
+        what,
+        ("guide", "title"),
+        ("fields", "buttons", "links", "menus", "texts", "directory"),
+    )
+    if f is None:
+        return None
+    title = reader.string(f.get("title"), f"{what}: title")
+    if not title:
+        return None
+    return Screen(
+        name=name,
+        guide=reader.names(f.get("guide"), f"{what}: guide"),
+        title=title,
+        fields=reader.names(f.get("fields"), f"{what}: fields"),
+        buttons=reader.names(f.get("buttons"), f"{what}: buttons"),
+        links=reader.names(f.get("links"), f"{what}: links"),
+        menus=reader.names(f.get("menus"), f"{what}: menus"),
+        texts=reader.names(f.get("texts"), f"{what}: texts"),
+        directory=reader.boolean(f.get("directory"), f"{what}: directory"),
+        where=reader.where(key_node),
+    )
+
+
+def _read_directory(reader: _Reader, node: Node) -> ProducerServices | None:
+    f = reader.mapping(node, "producer_services", ("guide", "states", "lines", "state_farm"))
+    if f is None:
+        return None
+    states = reader.names(f.get("states"), "producer_services.states")
+    lines: dict[str, ServiceLine] = {}
+    for key, (_, line_node) in (
+        (reader.entries(f["lines"], "producer_services.lines") or {}).items()
+        if "lines" in f
+        else ()
+    ):
+        what = f"producer_services.lines.{key}"
+        lf = reader.mapping(line_node, what, ("label", "numbers"))
+        if lf is None:
+            continue
+        cells: dict[str, Cell] = {}
+        for state, (state_key, cell_node) in (
+            (reader.entries(lf["numbers"], f"{what}.numbers") or {}).items()
+            if "numbers" in lf
+            else ()
+        ):
+            cw = f"{what}.numbers.{state}"
+            if state not in states:
+                reader.fail(state_key, f"{cw}: '{state}' is not one of producer_services.states")
+            if isinstance(cell_node, MappingNode):
+                cf = reader.mapping(cell_node, cw, ("number", "shown"), ("before", "from"))
+                if cf is None:
+                    continue
+                cells[state] = Cell(
+                    number=reader.string(cf.get("number"), f"{cw}.number"),
+                    before=reader.date(cf.get("before"), f"{cw}.before"),
+                    from_=reader.date(cf.get("from"), f"{cw}.from"),
+                    shown=reader.string(cf.get("shown"), f"{cw}.shown"),
+                )
+            else:
+                cells[state] = Cell(number=reader.optional_string(cell_node, cw))
+        for state in states:
+            if state not in cells and "numbers" in lf:
+                reader.fail(
+                    lf["numbers"],
+                    f"{what}.numbers: no cell for {state}; write null if it is unknown",
+                )
+        label = reader.string(lf.get("label"), f"{what}.label")
+        if label:
+            lines[key] = ServiceLine(key, label, cells)
+    for needed in ("medicare_supplement_legacy", "medicare_supplement_new_business"):
+        if "lines" in f and needed not in lines:
+            reader.fail(f["lines"], f"producer_services.lines: missing the '{needed}' row")
+    sf = (
+        reader.mapping(
+            f["state_farm"], "producer_services.state_farm", ("guide", "label", "number")
+        )
+        if "state_farm" in f
+        else None
+    )
+    if sf is None:
+        return None
+    label = reader.string(sf.get("label"), "state_farm.label")
+    number = reader.string(sf.get("number"), "state_farm.number")
+    if not (label and number and states):
+        return None
+    return ProducerServices(
+        guide=reader.names(f.get("guide"), "producer_services.guide"),
+        states=states,
+        lines=lines,
+        state_farm_label=label,
+        state_farm_number=number,
+        state_farm_guide=reader.names(sf.get("guide"), "state_farm.guide"),
+    )
+
+
+def _read_portal(reader: _Reader, root: Node) -> PortalSpec | None:
+    top = reader.mapping(root, "portal", _PORTAL_KEYS)
+    if top is None:
+        return None
+    parameters = _read_parameters(reader, top["parameters"]) if "parameters" in top else None
+
+    variants: list[Variant] = []
+    vnode = top.get("verification_variants")
+    if vnode is not None and not isinstance(vnode, SequenceNode):
+        reader.fail(vnode, f"verification_variants: expected a list, found {_kind(vnode)}")
+    elif vnode is not None:
+        for i, item in enumerate(vnode.value):
+            vf = reader.mapping(item, f"verification_variants[{i}]", ("name", "parameters"))
+            if vf is None:
+                continue
+            name = reader.string(vf.get("name"), f"verification_variants[{i}].name")
+            overrides: dict[str, object] = {}
+            for key, (key_node, value) in (
+                (reader.entries(vf["parameters"], f"variant '{name}' parameters") or {}).items()
+                if "parameters" in vf
+                else ()
+            ):
+                if key not in _PARAMETER_KEYS or key == "password_policy":
+                    reader.fail(key_node, f"variant '{name}': '{key}' is not a scalar parameter")
+                    continue
+                overrides[key] = scalar_value(value) if isinstance(value, ScalarNode) else None
+            if name:
+                variants.append(Variant(name, overrides))
+
+    texts: dict[str, Text] = {}
+    for key, (key_node, node) in (
+        (reader.entries(top["texts"], "texts") or {}).items() if "texts" in top else ()
+    ):
+        text = _read_text(reader, key, node, key_node)
+        if text:
+            texts[key] = text
+
+    screens: dict[str, Screen] = {}
+    for key, (key_node, node) in (
+        (reader.entries(top["screens"], "screens") or {}).items() if "screens" in top else ()
+    ):
+        screen = _read_screen(reader, key, node, key_node)
+        if screen:
+            screens[key] = screen
+            for ref in screen.texts:
+                if ref not in texts:
+                    reader.fail(key_node, f"screen '{key}': text '{ref}' is not a key of texts")
+
+    emails: dict[str, EmailTemplate] = {}
+    for key, (key_node, node) in (
+        (reader.entries(top["emails"], "emails") or {}).items() if "emails" in top else ()
+    ):
+        what = f"email '{key}'"
+        ef = reader.mapping(node, what, ("guide", "subject", "body"))
+        if ef is None:
+            continue
+        subject = (
+            _read_part(reader, ef["subject"], f"{what}: subject", texts)
+            if "subject" in ef
+            else None
+        )
+        body: list[TextPart] = []
+        bnode = ef.get("body")
+        if bnode is not None and not isinstance(bnode, SequenceNode):
+            reader.fail(bnode, f"{what}: body: expected a list of paragraphs, found {_kind(bnode)}")
+        elif bnode is not None:
+            for i, item in enumerate(bnode.value):
+                part = _read_part(reader, item, f"{what}: body[{i}]", texts)
+                if part:
+                    body.append(part)
+        if subject and body:
+            emails[key] = EmailTemplate(
+                key,
+                reader.names(ef.get("guide"), f"{what}: guide"),
+                subject,
+                tuple(body),
+                reader.where(key_node),
+            )
+
+    directory = (
+        _read_directory(reader, top["producer_services"]) if "producer_services" in top else None
+    )
+
+    vocabulary = None
+    vf = (
+        reader.mapping(top["vocabulary"], "vocabulary", ("conditions", "actions"))
+        if "vocabulary" in top
+        else None
+    )
+    if vf is not None:
+        groups: dict[str, dict[str, str]] = {}
+        for group in ("conditions", "actions"):
+            groups[group] = {}
+            for name, (_, doc) in (
+                (reader.entries(vf[group], f"vocabulary.{group}") or {}).items()
+                if group in vf
+                else ()
+            ):
+                groups[group][name] = reader.string(doc, f"vocabulary.{group}.{name}") or ""
+        vocabulary = Vocabulary(groups["conditions"], groups["actions"])
+
+    decisions: dict[str, Decision] = {}
+    for key, (key_node, node) in (
+        (reader.entries(top["decisions"], "decisions") or {}).items() if "decisions" in top else ()
+    ):
+        what = f"decision '{key}'"
+        df = reader.mapping(node, what, ("question", "decision", "rationale"))
+        if df is None:
+            continue
+        q = reader.string(df.get("question"), f"{what}: question")
+        d = reader.string(df.get("decision"), f"{what}: decision")
+        r = reader.string(df.get("rationale"), f"{what}: rationale")
+        if q and d and r:
+            decisions[key] = Decision(key, q, d, r, reader.where(key_node))
+
+    deviations: list[Deviation] = []
+    dnode = top.get("known_deviations")
+    if dnode is not None and not isinstance(dnode, SequenceNode):
+        reader.fail(dnode, f"known_deviations: expected a list, found {_kind(dnode)}")
+    elif dnode is not None:
+        for i, item in enumerate(dnode.value):
+            what = f"known_deviations[{i}]"
+            xf = reader.mapping(item, what, ("guide", "what", "current_practice"))
+            if xf is None:
+                continue
+            w = reader.string(xf.get("what"), f"{what}.what")
+            c = reader.string(xf.get("current_practice"), f"{what}.current_practice")
+            if w and c:
+                deviations.append(
+                    Deviation(
+                        reader.names(xf.get("guide"), f"{what}.guide"), w, c, reader.where(item)
+                    )
+                )
+
+    if parameters is None or directory is None or vocabulary is None:
+        return None
+    return PortalSpec(
+        path=reader.name,
+        parameters=parameters,
+        variants=tuple(variants),
+        screens=screens,
+        texts=texts,
+        emails=emails,
+        producer_services=directory,
+        vocabulary=vocabulary,
+        decisions=decisions,
+        known_deviations=tuple(deviations),
+    )
+
+
+# -- putting it together ------------------------------------------------------------------
+
+
+def collect_files(paths: Iterable[Path]) -> list[Path]:
+    """Flow files to validate together: each PATH (a file, or a directory's ``*.yaml``),
+    completed by the other files beside the first one, so a lone file is checked in
+    the context of its siblings. A given file stands in for a sibling of the same name."""
+    given: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            given.extend(sorted(path.glob("*.yaml")))
+        else:
+            given.append(path)
+    if not given:
+        return []
+    names = {p.name for p in given}
+    siblings = [p for p in sorted(given[0].parent.glob("*.yaml")) if p.name not in names]
+    return [*given, *siblings]
+
+
+def load_flows(
+    paths: Sequence[Path] | Path | None = None,
+    guide_path: Path | None = None,
+    display_root: Path | None = None,
+) -> FlowSet:
+    """Load and validate flow files (default: the shipped ``flows/``).
+
+    Raises :class:`SpecError` listing every problem, each as ``file:line:column``.
+    """
+    from specs.validate import validate  # validate builds on the loaded objects
+
+    if paths is None:
+        paths = [DEFAULT_FLOWS_DIR]
+    elif isinstance(paths, Path):
+        paths = [paths]
+    files = collect_files(paths)
+    problems: list[SpecProblem] = []
+
+    guide = guide_path or default_guide_path()
+    try:
+        guide_ids = read_guide_ids(guide)
+    except OSError as error:
+        raise SpecError(
+            [
+                SpecProblem(
+                    str(guide),
+                    1,
+                    1,
+                    f"cannot read the guide's ID list: {error.strerror}; set RPP_GUIDE",
+                )
+            ]
+        ) from None
+
+    if not files:
+        shown = ", ".join(str(p) for p in paths)
+        raise SpecError([SpecProblem(shown, 1, 1, "no flow files (*.yaml) found")])
+
+    portal: PortalSpec | None = None
+    portal_seen = False
+    flows: dict[str, FlowSpec] = {}
+    for file in files:
+        name = _display(file, display_root)
+        reader = _Reader(name)
+        try:
+            root = compose_file(file, name)
+        except SpecError as error:
+            problems.extend(error.problems)
+            if file.name == PORTAL_FILE:
+                portal_seen = True
+            continue
+        if file.name == PORTAL_FILE:
+            portal_seen = True
+            portal = _read_portal(reader, root)
+        else:
+            flow = _read_flow(reader, root, file.stem)
+            if flow is not None:
+                if flow.machine in flows:
+                    reader.fail(
+                        root,
+                        f"machine '{flow.machine}' is defined twice (also in {flows[flow.machine].path})",
+                    )
+                else:
+                    flows[flow.machine] = flow
+        problems.extend(reader.problems)
+    if not portal_seen:
+        raise SpecError(
+            [
+                *problems,
+                SpecProblem(
+                    _display(files[0].parent, display_root),
+                    1,
+                    1,
+                    f"no {PORTAL_FILE} beside the flows; it holds their texts, parameters and vocabulary",
+                ),
+            ]
+        )
+    if problems or portal is None:
+        raise SpecError(
+            problems or [SpecProblem(PORTAL_FILE, 1, 1, "portal.yaml could not be read")]
+        )
+    flow_set = FlowSet(portal=portal, flows=flows, guide_ids=guide_ids)
+    problems.extend(validate(flow_set))
+    if problems:
+        raise SpecError(problems)
+    return flow_set
+
+
+def _display(path: Path, root: Path | None) -> str:
+    if root is not None:
+        try:
+            return str(path.resolve().relative_to(root.resolve()))
+        except ValueError:
+            pass
+    try:
+        return str(path.resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)

@@ -1,0 +1,283 @@
+"""Typed, immutable spec objects: what the YAML says, after the schema check."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+__all__ = [
+    "Cell",
+    "Decision",
+    "Deviation",
+    "EmailTemplate",
+    "FlowSet",
+    "FlowSpec",
+    "Parameters",
+    "PasswordPolicy",
+    "PortalSpec",
+    "ProducerServices",
+    "Screen",
+    "ServiceLine",
+    "StateSpec",
+    "Text",
+    "TextPart",
+    "TransitionSpec",
+    "Variant",
+    "Vocabulary",
+    "Where",
+]
+
+
+@dataclass(frozen=True)
+class Where:
+    """A position in a flow file (1-based)."""
+
+    path: str
+    line: int
+    column: int
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}:{self.column}"
+
+
+@dataclass(frozen=True)
+class PasswordPolicy:
+    min_length: int
+    max_length: int
+    allowed: str  # "letters_and_digits"
+
+    def accepts(self, password: str) -> bool:
+        """True when ``password`` has an allowed length and only ASCII letters/digits."""
+        return (
+            self.min_length <= len(password) <= self.max_length
+            and password.isascii()
+            and password.isalnum()
+        )
+
+
+@dataclass(frozen=True)
+class Parameters:
+    lockout_threshold: int
+    auto_unlock_after_minutes: int | None
+    temporary_password_valid_minutes: int
+    temporary_password_length: int
+    password_policy: PasswordPolicy
+    states: tuple[str, ...]
+    sender: str
+
+
+@dataclass(frozen=True)
+class Variant:
+    """Parameter values `rpp verify` also explores."""
+
+    name: str
+    parameters: Mapping[str, object]
+
+
+@dataclass(frozen=True)
+class Text:
+    key: str
+    guide: tuple[str, ...]
+    source: str
+    lines: tuple[str, ...]
+    note: str | None
+    where: Where
+
+    @property
+    def text(self) -> str:
+        return "\n".join(self.lines)
+
+
+@dataclass(frozen=True)
+class Screen:
+    name: str
+    guide: tuple[str, ...]
+    title: str
+    fields: tuple[str, ...]
+    buttons: tuple[str, ...]
+    links: tuple[str, ...]
+    menus: tuple[str, ...]
+    texts: tuple[str, ...]
+    directory: bool
+    where: Where
+
+
+@dataclass(frozen=True)
+class TextPart:
+    """A subject or body paragraph of an email template (``{name}`` placeholders)."""
+
+    text: str
+    source: str
+    note: str | None
+    text_ref: str | None
+
+
+@dataclass(frozen=True)
+class EmailTemplate:
+    key: str
+    guide: tuple[str, ...]
+    subject: TextPart
+    body: tuple[TextPart, ...]
+    where: Where
+
+
+@dataclass(frozen=True)
+class Cell:
+    """A directory cell: a number (None when illegible) and its date cut-over."""
+
+    number: str | None
+    before: dt.date | None = None
+    from_: dt.date | None = None
+    shown: str | None = None
+
+    def applies_on(self, day: dt.date | None) -> bool:
+        if day is None:
+            return True
+        if self.before is not None and day >= self.before:
+            return False
+        return not (self.from_ is not None and day < self.from_)
+
+
+@dataclass(frozen=True)
+class ServiceLine:
+    key: str
+    label: str
+    cells: Mapping[str, Cell]
+
+
+@dataclass(frozen=True)
+class ProducerServices:
+    guide: tuple[str, ...]
+    states: tuple[str, ...]
+    lines: Mapping[str, ServiceLine]
+    state_farm_label: str
+    state_farm_number: str
+    state_farm_guide: tuple[str, ...]
+
+    def number(self, state: str, line: str, on: dt.date | None = None) -> str | None:
+        """The number for ``state`` and ``line`` on a date, or None when unknown.
+
+        ``line`` is a directory row key, or ``medicare_supplement`` for whichever of
+        the Legacy/New Business rows applies on ``on`` (their cut-over dates).
+        """
+        if line == "medicare_supplement":
+            legacy = self.lines["medicare_supplement_legacy"].cells[state]
+            before_cut_over = on is not None and legacy.before is not None and on < legacy.before
+            line = "medicare_supplement_" + ("legacy" if before_cut_over else "new_business")
+        cell = self.lines[line].cells[state]
+        return cell.number if cell.applies_on(on) else None
+
+    def for_producer(
+        self, state: str, line: str, state_farm: bool, on: dt.date | None = None
+    ) -> str | None:
+        """The number a producer calls: State Farm agents have their own (SERVICES-2)."""
+        return self.state_farm_number if state_farm else self.number(state, line, on)
+
+
+@dataclass(frozen=True)
+class Decision:
+    key: str
+    question: str
+    decision: str
+    rationale: str
+    where: Where
+
+
+@dataclass(frozen=True)
+class Deviation:
+    guide: tuple[str, ...]
+    what: str
+    current_practice: str
+    where: Where
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    conditions: Mapping[str, str]
+    actions: Mapping[str, str]
+
+
+@dataclass(frozen=True)
+class PortalSpec:
+    """portal.yaml: what the flows share."""
+
+    path: str
+    parameters: Parameters
+    variants: tuple[Variant, ...]
+    screens: Mapping[str, Screen]
+    texts: Mapping[str, Text]
+    emails: Mapping[str, EmailTemplate]
+    producer_services: ProducerServices
+    vocabulary: Vocabulary
+    decisions: Mapping[str, Decision]
+    known_deviations: tuple[Deviation, ...]
+
+
+@dataclass(frozen=True)
+class StateSpec:
+    name: str
+    guide: tuple[str, ...]
+    description: str
+    final: bool
+    where: Where
+
+
+@dataclass(frozen=True)
+class TransitionSpec:
+    machine: str
+    id: str
+    trigger: str
+    sources: tuple[str, ...]
+    dest: str
+    conditions: tuple[str, ...]
+    unless: tuple[str, ...]
+    before: tuple[str, ...]
+    after: tuple[str, ...]
+    shows: str | None
+    guide: tuple[str, ...]
+    note: str | None
+    where: Where
+
+    @property
+    def name(self) -> str:
+        """``machine.id``: how reports name a transition."""
+        return f"{self.machine}.{self.id}"
+
+    @property
+    def guard(self) -> str:
+        """The guards as one readable string, e.g. ``[a, not b]``."""
+        parts = [*self.conditions, *(f"not {u}" for u in self.unless)]
+        return f"[{', '.join(parts)}]" if parts else ""
+
+
+@dataclass(frozen=True)
+class FlowSpec:
+    """One flow file: one `transitions` machine."""
+
+    path: str
+    machine: str
+    model: str
+    initial: str
+    states: Mapping[str, StateSpec]
+    transitions: tuple[TransitionSpec, ...]
+    where: Where
+
+
+@dataclass(frozen=True)
+class FlowSet:
+    """Every flow and portal.yaml, validated together against the guide's IDs."""
+
+    portal: PortalSpec
+    flows: Mapping[str, FlowSpec]
+    guide_ids: Mapping[str, str] = field(default_factory=dict)
+
+    def flows_of(self, model: str) -> list[FlowSpec]:
+        return [f for f in self.flows.values() if f.model == model]
+
+    @property
+    def models(self) -> list[str]:
+        return sorted({f.model for f in self.flows.values()})
+
+    def transitions(self) -> list[TransitionSpec]:
+        return [t for f in self.flows.values() for t in f.transitions]

@@ -1,0 +1,210 @@
+"""Meaning checks over loaded flows: what the schema cannot see.
+
+Each check returns problems; none raises. :func:`validate` runs them all:
+states and names exist, guide IDs are real and all cited, every state is
+reachable and has a way out, and no two transitions compete without a guard.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Iterator
+
+from specs.errors import SpecProblem
+from specs.model import FlowSet, FlowSpec, TransitionSpec, Where
+
+__all__ = ["SESSION_MODEL", "citations", "model_graph", "validate"]
+
+SESSION_MODEL = "session"  # its states are the screens of portal.yaml
+
+
+def _at(where: Where, message: str) -> SpecProblem:
+    return SpecProblem(where.path, where.line, where.column, message)
+
+
+def validate(flow_set: FlowSet) -> list[SpecProblem]:
+    problems: list[SpecProblem] = []
+    for flow in flow_set.flows.values():
+        problems.extend(_check_names(flow_set, flow))
+    problems.extend(_check_guide_ids(flow_set))
+    for model in flow_set.models:
+        problems.extend(_check_model(flow_set, model))
+    return problems
+
+
+def _check_names(flow_set: FlowSet, flow: FlowSpec) -> Iterator[SpecProblem]:
+    portal = flow_set.portal
+    vocab = portal.vocabulary
+    states = ", ".join(flow.states)
+    if flow.initial not in flow.states:
+        yield _at(flow.where, f"initial state '{flow.initial}' is not among the states ({states})")
+    if flow.model == SESSION_MODEL:
+        for state in flow.states.values():
+            if state.name not in portal.screens:
+                yield _at(
+                    state.where,
+                    f"state '{state.name}' of a session flow must be a screen of portal.yaml"
+                    f" (screens: {', '.join(portal.screens)})",
+                )
+    seen: dict[str, TransitionSpec] = {}
+    for t in flow.transitions:
+        what = f"transition '{t.id}'"
+        if t.id in seen:
+            yield _at(t.where, f"{what}: id used twice (first at line {seen[t.id].where.line})")
+        seen.setdefault(t.id, t)
+        for source in t.sources:
+            if source not in flow.states:
+                yield _at(
+                    t.where,
+                    f"{what}: source '{source}' is not a state of {flow.machine} ({states})",
+                )
+        if t.dest not in flow.states:
+            yield _at(
+                t.where, f"{what}: dest '{t.dest}' is not a state of {flow.machine} ({states})"
+            )
+        for name in (*t.conditions, *t.unless):
+            if name not in vocab.conditions:
+                yield _at(
+                    t.where,
+                    f"{what}: condition '{name}' is not in the vocabulary"
+                    f" (portal.yaml vocabulary.conditions: {', '.join(sorted(vocab.conditions))})",
+                )
+        for name in (*t.before, *t.after):
+            if name not in vocab.actions:
+                yield _at(
+                    t.where,
+                    f"{what}: action '{name}' is not in the vocabulary"
+                    f" (portal.yaml vocabulary.actions: {', '.join(sorted(vocab.actions))})",
+                )
+        if t.shows is not None and t.shows not in portal.texts:
+            yield _at(
+                t.where, f"{what}: shows '{t.shows}', which is not a key of portal.yaml texts"
+            )
+
+
+def citations(flow_set: FlowSet) -> Iterator[tuple[str, Where, str]]:
+    """Every (guide ID, where it is cited, by what)."""
+    portal = flow_set.portal
+    for flow in flow_set.flows.values():
+        for t in flow.transitions:
+            for gid in t.guide:
+                yield gid, t.where, f"transition {t.name}"
+        for s in flow.states.values():
+            for gid in s.guide:
+                yield gid, s.where, f"state {flow.machine}.{s.name}"
+    for text in portal.texts.values():
+        for gid in text.guide:
+            yield gid, text.where, f"text {text.key}"
+    for screen in portal.screens.values():
+        for gid in screen.guide:
+            yield gid, screen.where, f"screen {screen.name}"
+    for email in portal.emails.values():
+        for gid in email.guide:
+            yield gid, email.where, f"email {email.key}"
+    services = portal.producer_services
+    where = Where(portal.path, 1, 1)
+    for gid in (*services.guide, *services.state_farm_guide):
+        yield gid, where, "producer_services"
+    for deviation in portal.known_deviations:
+        for gid in deviation.guide:
+            yield gid, deviation.where, "known deviation"
+
+
+def _check_guide_ids(flow_set: FlowSet) -> Iterator[SpecProblem]:
+    cited: set[str] = set()
+    for gid, where, what in citations(flow_set):
+        if gid not in flow_set.guide_ids:
+            yield _at(where, f"{what} cites '{gid}', which GUIDE.md does not define")
+        cited.add(gid)
+    for flow in flow_set.flows.values():
+        for t in flow.transitions:
+            if not t.guide:
+                yield _at(t.where, f"transition '{t.id}' cites no guide ID; add guide: [ID, ...]")
+    portal_where = Where(flow_set.portal.path, 1, 1)
+    for gid in flow_set.guide_ids:
+        if gid not in cited:
+            yield _at(portal_where, f"guide ID {gid} is cited by no transition, text or data")
+
+
+def model_graph(flow_set: FlowSet, model: str) -> dict[str, list[TransitionSpec]]:
+    """Outgoing transitions per state, over every flow of one model."""
+    graph: dict[str, list[TransitionSpec]] = {}
+    for flow in flow_set.flows_of(model):
+        for state in flow.states:
+            graph.setdefault(state, [])
+        for t in flow.transitions:
+            for source in t.sources:
+                graph.setdefault(source, []).append(t)
+    return graph
+
+
+def _check_model(flow_set: FlowSet, model: str) -> Iterator[SpecProblem]:
+    flows = flow_set.flows_of(model)
+    initial = flows[0].initial
+    for flow in flows[1:]:
+        if flow.initial != initial:
+            yield _at(
+                flow.where,
+                f"initial '{flow.initial}' differs from {flows[0].machine}'s '{initial}';"
+                f" flows of the model '{model}' share one initial state",
+            )
+    graph = model_graph(flow_set, model)
+    # Reachability from the initial state, guards ignored (they only narrow it).
+    seen = {initial}
+    queue = deque([initial])
+    while queue:
+        for t in graph.get(queue.popleft(), []):
+            if t.dest not in seen:
+                seen.add(t.dest)
+                queue.append(t.dest)
+    for flow in flows:
+        for state in flow.states.values():
+            if state.name not in seen:
+                yield _at(
+                    state.where,
+                    f"state '{state.name}' is unreachable from the initial state '{initial}'",
+                )
+            elif not graph.get(state.name) and not state.final:
+                yield _at(
+                    state.where,
+                    f"state '{state.name}' has no way out; add a transition from it or mark it final: true",
+                )
+    yield from _check_competition(graph)
+
+
+def _check_competition(graph: dict[str, list[TransitionSpec]]) -> Iterator[SpecProblem]:
+    """Transitions on one source and trigger must be told apart by their guards."""
+    for source, outgoing in graph.items():
+        by_trigger: dict[str, list[TransitionSpec]] = {}
+        for t in outgoing:
+            by_trigger.setdefault(t.trigger, []).append(t)
+        for trigger, group in by_trigger.items():
+            machines = {t.machine for t in group}
+            if len(machines) > 1:
+                names = ", ".join(t.name for t in group)
+                yield _at(
+                    group[-1].where,
+                    f"trigger '{trigger}' from '{source}' is defined by more than one flow ({names});"
+                    " one flow must own it",
+                )
+                continue
+            for i, later in enumerate(group):
+                for earlier in group[:i]:
+                    if not earlier.conditions and not earlier.unless:
+                        yield _at(
+                            later.where,
+                            f"transition '{later.id}' can never fire: '{earlier.id}' (line"
+                            f" {earlier.where.line}) takes trigger '{trigger}' from '{source}'"
+                            " with no guard; give it a condition or unless",
+                        )
+                        break
+                    if set(earlier.conditions) == set(later.conditions) and set(
+                        earlier.unless
+                    ) == set(later.unless):
+                        yield _at(
+                            later.where,
+                            f"transition '{later.id}' and '{earlier.id}' (line {earlier.where.line})"
+                            f" take trigger '{trigger}' from '{source}' with the same guards"
+                            f" {later.guard or '(none)'}; no guard tells them apart",
+                        )
+                        break
