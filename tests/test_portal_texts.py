@@ -116,7 +116,9 @@ def test_services_paragraph_agrees_with_the_directory(flow_set: FlowSet) -> None
         ("MT", dt.date(2030, 1, 1), "(855) 258-8475"),
     ],
 )
-def test_medicare_supplement_cut_overs(flow_set: FlowSet, state: str, day: dt.date, number: str) -> None:
+def test_medicare_supplement_cut_overs(
+    flow_set: FlowSet, state: str, day: dt.date, number: str
+) -> None:
     assert flow_set.portal.producer_services.number(state, "medicare_supplement", day) == number
 
 

@@ -28,17 +28,26 @@ def test_trace_json(capsys: pytest.CaptureFixture[str]) -> None:
     assert "text account_locked" in lock2["implemented_by"]
 
 
-def test_paths_cover_every_transition(flow_set: FlowSet, capsys: pytest.CaptureFixture[str]) -> None:
+def test_paths_cover_every_transition(
+    flow_set: FlowSet, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert main(["paths", "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
     listed = {(p["machine"], p["transition"]) for p in data}
     assert listed == {(t.machine, t.id) for t in flow_set.transitions()}
     edit = next(p for p in data if p["transition"] == "update_password")
     triggers = [s["trigger"] for s in edit["steps"]]
-    assert triggers == ["submit_login", "select_state", "click_edit_profile", "click_update_password"]
+    assert triggers == [
+        "submit_login",
+        "select_state",
+        "click_edit_profile",
+        "click_update_password",
+    ]
 
 
-@pytest.mark.parametrize(("fmt", "head"), [("mermaid", "stateDiagram-v2"), ("dot", "digraph lockout")])
+@pytest.mark.parametrize(
+    ("fmt", "head"), [("mermaid", "stateDiagram-v2"), ("dot", "digraph lockout")]
+)
 def test_diagram_formats(fmt: str, head: str, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["diagram", "--machine", "lockout", "--format", fmt]) == 0
     out = capsys.readouterr().out
