@@ -14,7 +14,7 @@ $(STAMP): pyproject.toml
 
 run: $(STAMP)
 	$(BIN)/rpp validate
-	$(BIN)/rpp trace
+	$(BIN)/rpp verify --json reports/verify.json
 
 lint: $(STAMP)
 	$(BIN)/ruff check specs simulator tests benchmarks
@@ -29,7 +29,8 @@ unit: $(STAMP)
 test: lint typecheck unit
 
 bench: $(STAMP)
-	$(BIN)/python benchmarks/load_flows.py
+	$(BIN)/python -m benchmarks.load_flows
+	$(BIN)/python -m benchmarks.population
 
 clean:
 	rm -rf $(VENV) reports .pytest_cache .mypy_cache .ruff_cache

@@ -8,12 +8,11 @@ Run: ``make bench`` or ``.venv/bin/python benchmarks/load_flows.py``.
 
 from __future__ import annotations
 
-import statistics
-import time
 from collections.abc import Callable
 
 import yaml
 
+from benchmarks.timing import median_seconds
 from specs import DEFAULT_FLOWS_DIR, load_flows
 from specs.machines import FlowMachines
 
@@ -41,13 +40,7 @@ def safe_load_only() -> None:
 
 
 def median_ms(fn: Callable[[], None], repeat: int = 21) -> float:
-    fn()  # warm caches and imports
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times) * 1000
+    return median_seconds(fn, repeat) * 1000
 
 
 def main() -> None:

@@ -163,6 +163,20 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(run=cmd_trace)
 
+    p = sub.add_parser(
+        "verify", help="walk every path of the flows on the portal with Faker producers"
+    )
+    flows_option(p)
+    p.add_argument("--seed", type=int, default=0, help="population seed (default 0)")
+    p.add_argument("--json", metavar="FILE", help="write the report as JSON")
+    p.add_argument(
+        "--max-length",
+        type=int,
+        metavar="N",
+        help="also every simple journey of up to N steps",
+    )
+    p.set_defaults(run=_lazy("simulator.verify:run"))
+
     return parser
 
 

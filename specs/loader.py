@@ -409,11 +409,17 @@ def _read_screen(reader: _Reader, name: str, node: Node, key_node: Node) -> Scre
         node,
         what,
         ("guide", "title"),
-        ("fields", "buttons", "links", "menus", "texts", "directory"),
+        ("fields", "buttons", "links", "menus", "texts", "directory", "clicks"),
     )
     if f is None:
         return None
     title = reader.string(f.get("title"), f"{what}: title")
+    clicks: dict[str, str] = {}
+    click_entries = reader.entries(f["clicks"], f"{what}: clicks") if "clicks" in f else None
+    for label, (_, trigger_node) in (click_entries or {}).items():
+        trigger = reader.string(trigger_node, f"{what}: clicks.{label}")
+        if trigger:
+            clicks[label] = trigger
     if not title:
         return None
     return Screen(
@@ -426,6 +432,7 @@ def _read_screen(reader: _Reader, name: str, node: Node, key_node: Node) -> Scre
         menus=reader.names(f.get("menus"), f"{what}: menus"),
         texts=reader.names(f.get("texts"), f"{what}: texts"),
         directory=reader.boolean(f.get("directory"), f"{what}: directory"),
+        clicks=clicks,
         where=reader.where(key_node),
     )
 

@@ -100,6 +100,7 @@ class Screen:
     menus: tuple[str, ...]
     texts: tuple[str, ...]
     directory: bool
+    clicks: Mapping[str, str]  # button/link label -> trigger
     where: Where
 
 

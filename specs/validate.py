@@ -27,6 +27,7 @@ def validate(flow_set: FlowSet) -> list[SpecProblem]:
     for flow in flow_set.flows.values():
         problems.extend(_check_names(flow_set, flow))
     problems.extend(_check_guide_ids(flow_set))
+    problems.extend(_check_clicks(flow_set))
     for model in flow_set.models:
         problems.extend(_check_model(flow_set, model))
     return problems
@@ -124,6 +125,27 @@ def _check_guide_ids(flow_set: FlowSet) -> Iterator[SpecProblem]:
     for gid in flow_set.guide_ids:
         if gid not in cited:
             yield _at(portal_where, f"guide ID {gid} is cited by no transition, text or data")
+
+
+def _check_clicks(flow_set: FlowSet) -> Iterator[SpecProblem]:
+    """Each button or link fires a trigger that a session flow takes from that screen,
+    and it is one the screen shows."""
+    graph = model_graph(flow_set, SESSION_MODEL)
+    for screen in flow_set.portal.screens.values():
+        shown = {*screen.buttons, *screen.links, *screen.menus, *screen.fields}
+        taken = {t.trigger for t in graph.get(screen.name, [])}
+        for label, trigger in screen.clicks.items():
+            if label not in shown:
+                yield _at(
+                    screen.where,
+                    f"screen '{screen.name}': clicks '{label}', which the screen does not show",
+                )
+            if trigger not in taken:
+                yield _at(
+                    screen.where,
+                    f"screen '{screen.name}': '{label}' fires '{trigger}', which no session flow takes"
+                    f" from '{screen.name}' (triggers there: {', '.join(sorted(taken)) or 'none'})",
+                )
 
 
 def model_graph(flow_set: FlowSet, model: str) -> dict[str, list[TransitionSpec]]:

@@ -1,0 +1,37 @@
+"""Time enters only through a clock: simulated in tests, journeys and simulations."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Protocol
+
+__all__ = ["EPOCH", "Clock", "SimulatedClock", "WallClock"]
+
+EPOCH = dt.datetime(2026, 11, 2, 8, 0, tzinfo=dt.UTC)  # a Monday morning
+
+
+class Clock(Protocol):
+    def now(self) -> dt.datetime: ...
+
+
+class SimulatedClock:
+    """A clock that moves only when told to."""
+
+    def __init__(self, start: dt.datetime = EPOCH) -> None:
+        self._now = start
+
+    def now(self) -> dt.datetime:
+        return self._now
+
+    def advance(self, minutes: float) -> None:
+        self._now += dt.timedelta(minutes=minutes)
+
+    def set(self, when: dt.datetime) -> None:
+        self._now = when
+
+
+class WallClock:
+    """The real time: only at the edge of a real server."""
+
+    def now(self) -> dt.datetime:
+        return dt.datetime.now(dt.UTC)

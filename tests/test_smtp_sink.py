@@ -1,0 +1,191 @@
+"""The portal's emails over real SMTP: SmtpTransport -> SmtpSink -> Mailbox."""
+
+from __future__ import annotations
+
+import datetime as dt
+import smtplib
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from email.message import EmailMessage
+
+import pytest
+
+from simulator.emails import body_of, email_kind, render_email, temporary_password_in, user_names_in
+from simulator.mailbox import Mailbox, SmtpTransport
+from simulator.smtp_sink import SmtpSink
+from specs import FlowSet
+
+SENT_AT = dt.datetime(2026, 11, 2, 8, 15, tzinfo=dt.UTC)
+
+
+@pytest.fixture
+def mailbox() -> Mailbox:
+    return Mailbox()
+
+
+@pytest.fixture
+def sink(mailbox: Mailbox) -> Iterator[SmtpSink]:
+    with SmtpSink(mailbox) as running:
+        yield running
+
+
+def _reset_email(flow_set: FlowSet, to: str, password: str = "aB3dE9fGh") -> EmailMessage:
+    return render_email(flow_set.portal, "password_reset", to, SENT_AT, temporary_password=password)
+
+
+def _is_listening(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.settimeout(1.0)
+        return probe.connect_ex(("127.0.0.1", port)) == 0
+
+
+def test_a_rendered_email_sent_over_smtp_lands_in_the_mailbox(
+    flow_set: FlowSet, mailbox: Mailbox, sink: SmtpSink
+) -> None:
+    sent = render_email(
+        flow_set.portal,
+        "username",
+        "Jessica.Camp@Example.com",
+        SENT_AT,
+        user_names=["jessicacamp", "JC2"],
+    )
+    SmtpTransport("127.0.0.1", sink.port).send(sent)
+
+    received = mailbox.latest("jessica.camp@example.com")
+    assert received is not sent  # it really went through the wire
+    for header in ("To", "From", "Subject", "Date", "Message-ID", "X-RPP-Kind"):
+        assert received[header] == sent[header], header
+    assert received["From"] == flow_set.portal.parameters.sender
+    assert body_of(received) == body_of(sent)
+    assert email_kind(received) == "username"
+    assert user_names_in(received, flow_set.portal) == ["jessicacamp", "JC2"]
+    assert mailbox.count() == 1
+    assert sink.handler.received == 1
+
+
+def test_a_mixed_case_temporary_password_survives_smtp(
+    flow_set: FlowSet, mailbox: Mailbox, sink: SmtpSink
+) -> None:
+    sink.transport().send(_reset_email(flow_set, "p@example.com", "Zq8WxY3kL"))
+    received = mailbox.latest("p@example.com", kind="password_reset")
+    assert temporary_password_in(received, flow_set.portal) == "Zq8WxY3kL"
+
+
+def test_each_envelope_recipient_gets_the_message(
+    flow_set: FlowSet, mailbox: Mailbox, sink: SmtpSink
+) -> None:
+    message = _reset_email(flow_set, "a@example.com")
+    with smtplib.SMTP("127.0.0.1", sink.port, local_hostname="localhost", timeout=10) as smtp:
+        smtp.send_message(message, to_addrs=["A@example.com", "hidden@example.com"])
+    assert [m["Message-ID"] for m in mailbox.messages("a@example.com")] == [message["Message-ID"]]
+    assert [m["Message-ID"] for m in mailbox.messages("hidden@example.com")] == [
+        message["Message-ID"]
+    ]
+    assert mailbox.count() == 2
+
+
+def test_the_mailbox_rules_apply_to_smtp_deliveries(flow_set: FlowSet) -> None:
+    mailbox = Mailbox(spam_for=lambda m: email_kind(m) == "password_reset")
+    with SmtpSink(mailbox) as sink:
+        message = _reset_email(flow_set, "a@example.com")
+        sink.transport().send(message)
+        sink.transport().send(message)  # resent: same Message-ID
+    assert [m["Message-ID"] for m in mailbox.folder("a@example.com", "spam")] == [
+        message["Message-ID"]
+    ]
+    assert mailbox.folder("a@example.com", "inbox") == []
+    assert mailbox.duplicates_refused == 1
+
+
+SENDERS = 4
+SENDS_PER_SENDER = 25
+
+
+def test_concurrent_smtp_sends_all_arrive_exactly_once(
+    flow_set: FlowSet, mailbox: Mailbox, sink: SmtpSink
+) -> None:
+    batches = [
+        [
+            _reset_email(flow_set, f"producer{s}-{i % 3}@example.com")
+            for i in range(SENDS_PER_SENDER)
+        ]
+        for s in range(SENDERS)
+    ]
+    transport = sink.transport()
+    start = threading.Barrier(SENDERS)
+    errors: list[BaseException] = []
+
+    def send_all(batch: list[EmailMessage]) -> None:
+        try:
+            start.wait()
+            for message in batch:
+                transport.send(message)
+        except BaseException as error:  # surfaced by the assertion below
+            errors.append(error)
+
+    threads = [threading.Thread(target=send_all, args=(batch,)) for batch in batches]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert not errors, errors
+
+    total = SENDERS * SENDS_PER_SENDER
+    sent_ids = sorted(m["Message-ID"] for batch in batches for m in batch)
+    received_ids = sorted(m["Message-ID"] for m in mailbox.search())
+    assert received_ids == sent_ids, mailbox.describe()
+    assert mailbox.count() == total
+    assert mailbox.duplicates_refused == 0
+    for s in range(SENDERS):
+        sent_to_first = len(range(0, SENDS_PER_SENDER, 3))
+        assert mailbox.count(f"producer{s}-0@example.com") == sent_to_first
+
+
+def test_the_sink_starts_and_stops_cleanly_and_quickly(mailbox: Mailbox) -> None:
+    threads_before = set(threading.enumerate())
+    began = time.monotonic()
+    with SmtpSink(mailbox) as sink:
+        port = sink.port
+        assert sink.running
+        assert sink.host == "127.0.0.1"
+        assert _is_listening(port)
+        # A client that never says QUIT must not hold the sink open.
+        lingering = smtplib.SMTP("127.0.0.1", port, local_hostname="localhost", timeout=5)
+        lingering.ehlo()
+    assert time.monotonic() - began < 3.0
+    lingering.close()
+    assert not sink.running
+    assert not _is_listening(port)
+    assert set(threading.enumerate()) <= threads_before, "a thread outlived the sink"
+    with pytest.raises(RuntimeError, match="not running"):
+        _ = sink.port
+
+
+def test_two_sinks_run_side_by_side_on_their_own_ports(mailbox: Mailbox) -> None:
+    other = Mailbox()
+    with SmtpSink(mailbox) as first, SmtpSink(other) as second:
+        assert first.port != second.port
+
+
+def test_a_sink_can_be_restarted_but_not_started_twice(flow_set: FlowSet, mailbox: Mailbox) -> None:
+    sink = SmtpSink(mailbox)
+    sink.start()
+    try:
+        with pytest.raises(RuntimeError, match="already running"):
+            sink.start()
+    finally:
+        sink.stop()
+    sink.stop()  # stopping a stopped sink does nothing
+    with sink:
+        sink.transport().send(_reset_email(flow_set, "again@example.com"))
+    assert mailbox.count("again@example.com") == 1
+
+
+def test_sending_to_a_stopped_sink_fails_loudly(flow_set: FlowSet, mailbox: Mailbox) -> None:
+    with SmtpSink(mailbox) as sink:
+        transport = sink.transport(timeout=2)
+    with pytest.raises(OSError):
+        transport.send(_reset_email(flow_set, "lost@example.com"))
+    assert mailbox.count() == 0
