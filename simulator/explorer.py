@@ -239,7 +239,7 @@ def _journey(
             if gid not in guide:
                 guide.append(gid)
     names = covers or [" > ".join(route)]
-    return Journey(tuple(sorted(names)), steps, variant, tuple(guide))
+    return Journey(tuple(names), steps, variant, tuple(guide))
 
 
 def _simple_routes(

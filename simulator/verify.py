@@ -215,9 +215,10 @@ def verify(
 def _table(report: VerifyReport) -> str:
     rows = [("journey", "steps", "guide IDs", "result")]
     for r in report.results:
+        more = len(r.journey.covers) - 1
         rows.append(
             (
-                r.journey.name,
+                r.journey.name + (f" (+{more})" if more > 0 else ""),
                 str(len(r.journey.steps)),
                 " ".join(r.journey.guide),
                 "passed" if r.passed else "FAILED",
