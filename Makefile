@@ -24,13 +24,14 @@ typecheck: $(STAMP)
 	$(BIN)/mypy specs simulator
 
 unit: $(STAMP)
-	$(BIN)/pytest
+	$(BIN)/pytest --cucumberjson=reports/cucumber.json --junitxml=reports/junit.xml
 
 test: lint typecheck unit
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks.load_flows
 	$(BIN)/python -m benchmarks.population
+	$(BIN)/python -m benchmarks.simulate
 
 clean:
 	rm -rf $(VENV) reports .pytest_cache .mypy_cache .ruff_cache

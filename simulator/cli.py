@@ -18,22 +18,29 @@ from pathlib import Path
 from specs.errors import SpecError
 from specs.loader import DEFAULT_FLOWS_DIR, load_flows
 from specs.model import FlowSet
+from specs.scenarios import DEFAULT_FEATURES_DIR
 
 __all__ = ["main"]
 
 Command = Callable[[argparse.Namespace], int]
 
 
+class UsageError(Exception):
+    """Bad arguments: exit code 2."""
+
+
 def _flows(args: argparse.Namespace) -> FlowSet:
-    return load_flows([Path(args.flows)])
+    path = Path(args.flows)
+    if not path.is_dir():
+        raise UsageError(f"--flows {args.flows}: no such directory")
+    return load_flows([path])
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
     paths = [Path(p) for p in args.paths] or [DEFAULT_FLOWS_DIR]
     missing = [str(p) for p in paths if not p.exists()]
     if missing:
-        print(f"rpp validate: no such file or directory: {', '.join(missing)}", file=sys.stderr)
-        return 2
+        raise UsageError(f"no such file or directory: {', '.join(missing)}")
     flow_set = load_flows(paths)
     transitions = len(flow_set.transitions())
     print(
@@ -87,10 +94,11 @@ def cmd_paths(args: argparse.Namespace) -> int:
 
 
 def cmd_trace(args: argparse.Namespace) -> int:
+    from specs.scenarios import scenarios_by_guide_id
     from specs.trace import trace
 
     flow_set = _flows(args)
-    scenarios = _scenario_index(Path(args.scenarios)) if args.scenarios else None
+    scenarios = scenarios_by_guide_id(Path(args.features))
     entries = trace(flow_set, scenarios)
     if args.json:
         print(json.dumps([e.as_dict() for e in entries], indent=2, ensure_ascii=False))
@@ -98,15 +106,8 @@ def cmd_trace(args: argparse.Namespace) -> int:
     for e in entries:
         print(f"{e.guide_id}: {e.description}")
         print(f"  implemented by: {', '.join(e.implemented_by) or 'NOTHING'}")
-        if scenarios is not None:
-            print(f"  scenarios: {', '.join(e.scenarios) or 'NONE'}")
+        print(f"  checked by: {'; '.join(e.scenarios) or 'NO SCENARIO YET'}")
     return 0
-
-
-def _scenario_index(path: Path) -> dict[str, list[str]]:
-    """Guide ID -> scenario names, from a report the feature run writes."""
-    data = json.loads(path.read_text(encoding="utf-8"))
-    return {str(k): [str(s) for s in v] for k, v in data.items()}
 
 
 def _lazy(target: str) -> Command:
@@ -157,9 +158,10 @@ def build_parser() -> argparse.ArgumentParser:
     flows_option(p)
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.add_argument(
-        "--scenarios",
-        metavar="FILE",
-        help="guide ID -> scenarios JSON (written by the feature run)",
+        "--features",
+        default=str(DEFAULT_FEATURES_DIR),
+        metavar="DIR",
+        help="feature files whose @GUIDE-ID tags name the scenarios (default: features/)",
     )
     p.set_defaults(run=cmd_trace)
 
@@ -177,6 +179,38 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(run=_lazy("simulator.verify:run"))
 
+    p = sub.add_parser(
+        "simulate", help="simulate many producers logging in, locking out and recovering"
+    )
+    flows_option(p)
+    p.add_argument("--producers", type=int, default=100_000, metavar="N", help="population size")
+    p.add_argument(
+        "--scenario",
+        default="normal-day",
+        metavar="NAME|FILE",
+        help="a shipped scenario or a YAML file",
+    )
+    p.add_argument("--seed", type=int, default=0, help="seed of the population and behaviour")
+    p.add_argument("--workers", type=int, default=2, metavar="W", help="local worker processes")
+    p.add_argument(
+        "--scheduler", metavar="ADDR", help="an existing Dask scheduler, tcp://HOST:PORT"
+    )
+    p.add_argument("--out", default="out/simulation", metavar="DIR", help="report directory")
+    p.add_argument("--explain", metavar="USER", help="replay one producer on the real machines")
+    p.add_argument(
+        "--mail-loss",
+        type=float,
+        metavar="RATE",
+        help="fault: share of emails that never arrive (overrides the scenario)",
+    )
+    p.add_argument(
+        "--mail-delay",
+        type=float,
+        metavar="MINUTES",
+        help="fault: extra minutes before every email arrives (overrides the scenario)",
+    )
+    p.set_defaults(run=_lazy("simulator.simulation.cli:run"))
+
     return parser
 
 
@@ -190,6 +224,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         count = len(error.problems)
         print(f"invalid: {count} problem{'s' if count != 1 else ''}", file=sys.stderr)
         return 1
+    except UsageError as error:
+        print(f"rpp {args.command}: {error}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:

@@ -118,7 +118,8 @@ class InProcessTarget:
         account_class: type[Account] = Account,
         mailbox: Mailbox | None = None,
     ) -> None:
-        self.mailbox = mailbox or Mailbox()
+        # Not `mailbox or ...`: an empty Mailbox is falsy (it has __len__).
+        self.mailbox = mailbox if mailbox is not None else Mailbox()
         self.clock = SimulatedClock()
         self.portal = Portal(
             flow_set,

@@ -28,10 +28,14 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from faker import Faker
 
 from specs.model import Parameters, PasswordPolicy, ProducerServices
+
+if TYPE_CHECKING:  # numpy is imported only by `Population.columns`, so `rpp verify` starts fast
+    import numpy as np
 
 __all__ = [
     "AGENT_UNIQUE_ID_SPACE",
@@ -39,6 +43,7 @@ __all__ = [
     "SHARING_CELL",
     "Population",
     "Producer",
+    "ProducerColumns",
     "business_lines",
     "derive_seed",
 ]
@@ -109,6 +114,23 @@ class Producer:
     password: str  # satisfies parameters.password_policy
 
 
+@dataclass(frozen=True)
+class ProducerColumns:
+    """Some fields of many producers at once, as numpy arrays (one entry per index):
+    what a load simulation needs of each producer, without making the producers.
+
+    ``state`` indexes ``Population.parameters.states``; ``lines`` indexes
+    `Population.line_sets` (the producer's lines of business, in `LINES` order);
+    ``primary_line`` indexes ``Population.lines`` (the first of those lines).
+    """
+
+    index: np.ndarray  # int64
+    state: np.ndarray  # int8
+    state_farm: np.ndarray  # bool
+    lines: np.ndarray  # int16
+    primary_line: np.ndarray  # int8
+
+
 def derive_seed(seed: int, *parts: int) -> int:
     """A 64-bit seed from ``seed`` and ``parts``, the same in every process and run.
 
@@ -141,6 +163,15 @@ def _mix(value: int) -> int:
     value = ((value ^ (value >> 30)) * 0xBF58476D1CE4E5B9) & _MASK64
     value = ((value ^ (value >> 27)) * 0x94D049BB133111EB) & _MASK64
     return value ^ (value >> 31)
+
+
+def _mix_array(value: np.ndarray) -> np.ndarray:
+    """`_mix` on a numpy uint64 array (its arithmetic wraps modulo 2**64, like ``& _MASK64``)."""
+    import numpy as np
+
+    value = (value ^ (value >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    value = (value ^ (value >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    return value ^ (value >> np.uint64(31))  # type: ignore[no-any-return]
 
 
 def _base36(number: int) -> str:
@@ -238,6 +269,7 @@ class Population:
         self._states = parameters.states
         self._password_policy: PasswordPolicy = policy
         self._line_table = _line_table(self.lines)
+        self._first_lines = tuple(self.lines.index(subset[0]) for subset in self._line_table)
 
         fake = Faker(use_weighting=False)
         fake.seed_instance(derive_seed(seed, _POPULATION_TAG, 0))
@@ -412,6 +444,40 @@ class Population:
         """The producers of `shard_range` (shard ``shard`` of ``count`` over ``size``)."""
         indices = self.shard_range(shard, count, size)
         return list(map(self._make, indices))
+
+    @property
+    def line_sets(self) -> tuple[tuple[str, ...], ...]:
+        """The table the producers' lines of business are drawn from (`ProducerColumns.lines`
+        indexes it)."""
+        return self._line_table
+
+    def columns(self, indices: Any) -> ProducerColumns:
+        """State, State Farm and lines of business of the producers at ``indices`` (an
+        integer array or range), computed together with numpy: equal, field for field,
+        to `producer` (a test checks). Raises IndexError outside
+        0..`AGENT_UNIQUE_ID_SPACE`-1."""
+        import numpy as np
+
+        index = np.asarray(indices, dtype=np.int64).reshape(-1)
+        if index.size and (int(index.min()) < 0 or int(index.max()) >= AGENT_UNIQUE_ID_SPACE):
+            raise IndexError(f"producer indices must be within 0..{AGENT_UNIQUE_ID_SPACE - 1}")
+        step = index.astype(np.uint64) * np.uint64(_GOLDEN)
+        identity = _mix_array(np.uint64(self._identity_key) + step)
+        detail = _mix_array(np.uint64(self._detail_key) + step)
+        states = np.uint64(len(self._states))
+        state = ((identity >> np.uint64(43)) & np.uint64(0xFF)) % states
+        state_farm = ((identity >> np.uint64(36)) & np.uint64(0x7F)) < np.uint64(
+            _STATE_FARM_PER_128
+        )
+        slot = (detail >> np.uint64(8)) & np.uint64(_LINE_TABLE_SLOTS - 1)
+        first_line = np.array(self._first_lines, dtype=np.int8)
+        return ProducerColumns(
+            index=index,
+            state=state.astype(np.int8),
+            state_farm=state_farm,
+            lines=slot.astype(np.int16),
+            primary_line=first_line[slot.astype(np.intp)],
+        )
 
     # -- shared addresses and look-ups ----------------------------------------------
 

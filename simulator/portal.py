@@ -7,6 +7,12 @@ the machines decide which transition fires. Passwords are kept only as salted
 PBKDF2 hashes; temporary passwords come from :mod:`secrets`. Time comes from an
 injected clock. Every screen a producer sees is a :class:`Screen` value whose
 texts come from ``portal.yaml``.
+
+No user enumeration, by screens or by work: an unknown user name costs the same
+password hashes as a known one (a decoy hash stands in), the unknown-name ledger
+keeps keyed digests, not what was typed (a password typed as a user name must not
+be kept), and the event log (logger ``rpp.portal``, INFO) names transitions and
+the stored user names of known accounts only, never typed input or passwords.
 """
 
 from __future__ import annotations
@@ -14,6 +20,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
+import logging
 import re
 import secrets
 import string
@@ -66,6 +73,8 @@ FIELD_LABELS = (
     CONFIRM_NEW_PASSWORD,
     STATE,
 )
+
+_log = logging.getLogger("rpp.portal")
 
 _AGENT_UNIQUE_ID = re.compile(r"[0-9]{9}")
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
@@ -245,11 +254,25 @@ class Account:
         lifetime = dt.timedelta(minutes=self.portal.parameters.temporary_password_valid_minutes)
         return self.portal.clock.now() < self.temporary_issued_at + lifetime
 
+    def _temporary_form(self, password: str) -> str:
+        """RESET-6: a temporary password is matched with case unless
+        parameters.temporary_password_case_sensitive is false."""
+        if self.portal.parameters.temporary_password_case_sensitive:
+            return password
+        return password.casefold()
+
+    def store_temporary_password(self, temporary: str) -> None:
+        """Keep the hash of a newly emailed temporary password (voiding any older one)."""
+        self.temporary = PasswordHash.of(
+            self._temporary_form(temporary), self.portal.hash_iterations
+        )
+        self.temporary_issued_at = self.portal.clock.now()
+
     def temporary_matches(self, password: str) -> bool:
         return (
             self.temporary_valid()
             and self.temporary is not None
-            and self.temporary.matches(password)
+            and self.temporary.matches(self._temporary_form(password))
         )
 
     # -- guards (vocabulary.conditions) ---------------------------------------------------
@@ -300,12 +323,17 @@ class Session:
         return self.portal.account_named(self._typed(USER_NAME))
 
     def _ledger_key(self) -> str:
-        return normalize_identifier(self._typed(USER_NAME))
+        """The typed user name; the portal keeps only a keyed digest of it."""
+        return self._typed(USER_NAME)
 
     # -- guards (vocabulary.conditions) ---------------------------------------------------
     def temporary_password_accepted(self) -> bool:
         account = self._typed_account()
-        return account is not None and account.temporary_matches(self._typed(PASSWORD))
+        typed = self._typed(PASSWORD)
+        if account is None or not account.temporary_valid():
+            self.portal.decoy_hash(typed)  # as long as checking a real temporary password
+            return False
+        return account.temporary_matches(typed)
 
     def account_locked(self) -> bool:
         account = self._typed_account()
@@ -315,11 +343,11 @@ class Session:
 
     def credentials_accepted(self) -> bool:
         account = self._typed_account()
-        return (
-            account is not None
-            and not account.locked
-            and account.password.matches(self._typed(PASSWORD))
-        )
+        typed = self._typed(PASSWORD)
+        if account is None:
+            self.portal.decoy_hash(typed)  # as long as checking a real password
+            return False
+        return account.password.matches(typed) and not account.locked
 
     def failure_reaches_lockout_threshold(self) -> bool:
         account = self._typed_account()
@@ -407,15 +435,15 @@ class Session:
         account = self._typed_account()
         email = self._typed(EMAIL).strip()
         auid = self._typed(AGENT_UNIQUE_ID).strip()
-        if account is None:
-            return
-        if email and normalize_identifier(email) != normalize_identifier(account.email):
-            return
-        if auid and auid != account.agent_unique_id:
+        if (
+            account is None
+            or (email and normalize_identifier(email) != normalize_identifier(account.email))
+            or (auid and auid != account.agent_unique_id)
+        ):
+            self.portal.decoy_hash("")  # as long as hashing a new temporary password
             return
         temporary = self.portal.new_temporary_password()
-        account.temporary = PasswordHash.of(temporary, self.portal.hash_iterations)
-        account.temporary_issued_at = self.portal.clock.now()
+        account.store_temporary_password(temporary)
         self.portal.send("password_reset", account.email, temporary_password=temporary)
 
     def change_password(self) -> None:
@@ -454,7 +482,10 @@ class Portal:
         self.emails_sent: dict[str, int] = {}
         self._accounts: dict[str, Account] = {}
         self._by_email: dict[str, list[Account]] = {}
-        self._unknown_failures: dict[str, int] = {}
+        self._unknown_failures: dict[bytes, int] = {}
+        self._ledger_secret = secrets.token_bytes(32)
+        self._decoy = PasswordHash.of(secrets.token_urlsafe(16), hash_iterations)
+        self._acting: str | None = None  # the stored user name the current click acts for
 
     # -- accounts ---------------------------------------------------------------------------
     def register(
@@ -498,14 +529,27 @@ class Portal:
     def accounts(self) -> list[Account]:
         return list(self._accounts.values())
 
-    def unknown_failures(self, key: str) -> int:
-        return self._unknown_failures.get(key, 0)
+    def unknown_failures(self, user_name: str) -> int:
+        """Consecutive failed logins typed with this unknown user name."""
+        return self._unknown_failures.get(self._ledger_digest(user_name), 0)
 
-    def count_unknown_failure(self, key: str) -> None:
+    def count_unknown_failure(self, user_name: str) -> None:
+        key = self._ledger_digest(user_name)
         self._unknown_failures[key] = self._unknown_failures.get(key, 0) + 1
+
+    def _ledger_digest(self, user_name: str) -> bytes:
+        # Keyed, so the ledger holds nothing a reader could turn back into what was typed.
+        typed = normalize_identifier(user_name).encode("utf-8", "surrogatepass")
+        return hmac.digest(self._ledger_secret, typed, "sha256")
+
+    def decoy_hash(self, password: str) -> None:
+        """Spend one password hash on nothing, so that an unknown user name or a
+        mismatching form costs what a real account costs (no enumeration by timing)."""
+        self._decoy.matches(password)
 
     # -- machinery ------------------------------------------------------------------------
     def fired(self, spec: TransitionSpec) -> None:
+        _log.info("%s user=%s", spec.name, self._acting or "-")
         for listener in self.listeners:
             listener(spec)
 
@@ -555,15 +599,19 @@ class Portal:
                 raise PortalUsageError(
                     f"the {spec.title} screen has no {label!r} to click (it has: {controls})"
                 )
-            if trigger == "submit_login":
-                account = session._typed_account()
-                if account is not None and account.locked:
-                    account.machines.fire("check_auto_unlock")
-            session.messages = ()
-            fired = session.machines.fire(trigger)
-            if fired is not None and fired.shows:
-                session.messages = (self.flow_set.portal.texts[fired.shows].text,)
-            session.form = {}
+            typed = session._typed_account()
+            acting = session.account or typed
+            self._acting = acting.user_name if acting is not None else None
+            try:
+                if trigger == "submit_login" and typed is not None and typed.locked:
+                    typed.machines.fire("check_auto_unlock")
+                session.messages = ()
+                fired = session.machines.fire(trigger)
+                if fired is not None and fired.shows:
+                    session.messages = (self.flow_set.portal.texts[fired.shows].text,)
+            finally:
+                self._acting = None
+                session.form = {}  # what was typed (passwords too) is not kept
             return self.screen(session)
 
     def screen(self, session: Session) -> Screen:

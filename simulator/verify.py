@@ -28,6 +28,7 @@ from simulator.emails import (
 )
 from simulator.explorer import Exploration, explore, journey_group, variants
 from simulator.journeys import Journey, Knowledge, Step, action
+from simulator.mailbox import Mailbox
 from simulator.population import Population, Producer
 from simulator.portal import Screen
 from specs.loader import load_flows
@@ -177,13 +178,43 @@ def check_journey(
             _check_screen(flow_set, step, screen)
             _check_emails(flow_set, step, mailbox.search()[seen:], producer, group)
         except _Mismatch as mismatch:
-            return (
+            return _redact(
                 f"step {number} ({act.description}): {mismatch}\n"
-                f"mailbox:\n{mailbox.describe() or '(empty)'}"
+                f"mailbox:\n{mailbox.describe() or '(empty)'}",
+                _secrets(flow_set, group, knowledge, mailbox),
             )
         except Exception as error:  # a broken portal may raise: that is a finding too
-            return f"step {number} ({act.description}): the portal raised {error!r}"
+            return _redact(
+                f"step {number} ({act.description}): the portal raised {error!r}",
+                _secrets(flow_set, group, knowledge, mailbox),
+            )
     return None
+
+
+HIDDEN = "[password hidden]"
+
+
+def _secrets(
+    flow_set: FlowSet, group: list[Producer], knowledge: Knowledge, mailbox: Mailbox
+) -> set[str]:
+    """Every password of the journey: the producers', the ones typed, the emailed ones."""
+    found = {p.password for p in group}
+    found |= {knowledge.password, knowledge.previous_password or ""}
+    found |= {knowledge.temporary_password or "", knowledge.signed_in_with or ""}
+    for message in mailbox.search(kind="password_reset"):
+        try:
+            found.add(temporary_password_in(message, flow_set.portal))
+        except ValueError:  # a broken portal's email: nothing to hide in it
+            continue
+    found |= {s.swapcase() for s in found}  # the wrong-case login types this one
+    return {s for s in found if s}
+
+
+def _redact(text: str, secrets: set[str]) -> str:
+    """A failure goes into reports and CI logs: no password may appear in it."""
+    for secret in sorted(secrets, key=len, reverse=True):
+        text = text.replace(secret, HIDDEN)
+    return text
 
 
 def verify(

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Sequence
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -213,6 +214,13 @@ def _read_flow(reader: _Reader, root: Node, stem: str) -> FlowSpec | None:
             final=reader.boolean(fields.get("final"), f"{what}: final"),
             where=reader.where(key_node),
         )
+    if initial and state_entries is not None and initial not in state_entries:
+        # Here rather than in validate, which knows only the flow's position.
+        reader.fail(
+            top["initial"],
+            f"initial: '{initial}' is not one of the states"
+            f" ({', '.join(islice(state_entries, 40))}{', ...' if len(state_entries) > 40 else ''})",
+        )
     transitions: list[TransitionSpec] = []
     items = top.get("transitions")
     if items is not None and not isinstance(items, SequenceNode):
@@ -235,10 +243,24 @@ def _read_flow(reader: _Reader, root: Node, stem: str) -> FlowSpec | None:
     )
 
 
+def _peek_id(node: Node) -> str | None:
+    """The transition's id, if it has a plain one, to name it in every message."""
+    if not isinstance(node, MappingNode):
+        return None
+    for key, value in node.value:
+        if isinstance(key, ScalarNode) and key.value == "id" and isinstance(value, ScalarNode):
+            found = scalar_value(value)
+            return found if isinstance(found, str) and found.strip() else None
+    return None
+
+
 def _read_transition(
     reader: _Reader, node: Node, index: int, machine: str
 ) -> TransitionSpec | None:
     what = f"transitions[{index}]"
+    named = _peek_id(node)
+    if named:
+        what = f"transition '{named}'"
     fields = reader.mapping(node, what, _TRANSITION_REQUIRED, _TRANSITION_OPTIONAL)
     if fields is None:
         return None
@@ -292,10 +314,11 @@ _PARAMETER_KEYS = (
     "states",
     "sender",
 )
+_OPTIONAL_PARAMETER_KEYS = ("temporary_password_case_sensitive",)
 
 
 def _read_parameters(reader: _Reader, node: Node) -> Parameters | None:
-    p = reader.mapping(node, "parameters", _PARAMETER_KEYS)
+    p = reader.mapping(node, "parameters", _PARAMETER_KEYS, _OPTIONAL_PARAMETER_KEYS)
     if p is None:
         return None
     policy_fields = (
@@ -337,6 +360,11 @@ def _read_parameters(reader: _Reader, node: Node) -> Parameters | None:
     )
     states = reader.names(p.get("states"), "parameters.states")
     sender = reader.string(p.get("sender"), "parameters.sender")
+    case_sensitive = reader.boolean(
+        p.get("temporary_password_case_sensitive"),
+        "parameters.temporary_password_case_sensitive",
+        default=True,
+    )
     if policy and length is not None and not policy.min_length <= length <= policy.max_length:
         reader.fail(
             p["temporary_password_length"],
@@ -346,7 +374,7 @@ def _read_parameters(reader: _Reader, node: Node) -> Parameters | None:
     if None in (policy, threshold, valid, length, sender) or not states:
         return None
     assert policy and threshold and valid and length and sender
-    return Parameters(threshold, auto_value, valid, length, policy, states, sender)
+    return Parameters(threshold, auto_value, valid, length, policy, states, sender, case_sensitive)
 
 
 def _read_text(reader: _Reader, key: str, node: Node, key_node: Node) -> Text | None:
@@ -442,6 +470,7 @@ def _read_directory(reader: _Reader, node: Node) -> ProducerServices | None:
     if f is None:
         return None
     states = reader.names(f.get("states"), "producer_services.states")
+    known_states = set(states)
     lines: dict[str, ServiceLine] = {}
     for key, (_, line_node) in (
         (reader.entries(f["lines"], "producer_services.lines") or {}).items()
@@ -459,7 +488,7 @@ def _read_directory(reader: _Reader, node: Node) -> ProducerServices | None:
             else ()
         ):
             cw = f"{what}.numbers.{state}"
-            if state not in states:
+            if state not in known_states:
                 reader.fail(state_key, f"{cw}: '{state}' is not one of producer_services.states")
             if isinstance(cell_node, MappingNode):
                 cf = reader.mapping(cell_node, cw, ("number", "shown"), ("before", "from"))
@@ -530,7 +559,10 @@ def _read_portal(reader: _Reader, root: Node) -> PortalSpec | None:
                 if "parameters" in vf
                 else ()
             ):
-                if key not in _PARAMETER_KEYS or key == "password_policy":
+                if (
+                    key not in (*_PARAMETER_KEYS, *_OPTIONAL_PARAMETER_KEYS)
+                    or key == "password_policy"
+                ):
                     reader.fail(key_node, f"variant '{name}': '{key}' is not a scalar parameter")
                     continue
                 overrides[key] = scalar_value(value) if isinstance(value, ScalarNode) else None

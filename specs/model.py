@@ -65,6 +65,8 @@ class Parameters:
     password_policy: PasswordPolicy
     states: tuple[str, ...]
     sender: str
+    # RESET-6: the temporary password is case-sensitive; optional in portal.yaml.
+    temporary_password_case_sensitive: bool = True
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,8 @@ reachable and has a way out, and no two transitions compete without a guard.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from itertools import islice
 
 from specs.errors import SpecProblem
 from specs.model import FlowSet, FlowSpec, TransitionSpec, Where
@@ -20,6 +21,15 @@ SESSION_MODEL = "session"  # its states are the screens of portal.yaml
 
 def _at(where: Where, message: str) -> SpecProblem:
     return SpecProblem(where.path, where.line, where.column, message)
+
+
+def _listing(names: Iterable[str], limit: int = 40) -> str:
+    """Names for a message, the first ``limit`` of them (a huge file must not make
+    every message huge)."""
+    shown = list(islice(names, limit + 1))
+    if len(shown) <= limit:
+        return ", ".join(shown)
+    return ", ".join(shown[:limit]) + ", ..."
 
 
 def validate(flow_set: FlowSet) -> list[SpecProblem]:
@@ -36,7 +46,7 @@ def validate(flow_set: FlowSet) -> list[SpecProblem]:
 def _check_names(flow_set: FlowSet, flow: FlowSpec) -> Iterator[SpecProblem]:
     portal = flow_set.portal
     vocab = portal.vocabulary
-    states = ", ".join(flow.states)
+    states = _listing(flow.states)
     if flow.initial not in flow.states:
         yield _at(flow.where, f"initial state '{flow.initial}' is not among the states ({states})")
     if flow.model == SESSION_MODEL:
@@ -45,7 +55,7 @@ def _check_names(flow_set: FlowSet, flow: FlowSpec) -> Iterator[SpecProblem]:
                 yield _at(
                     state.where,
                     f"state '{state.name}' of a session flow must be a screen of portal.yaml"
-                    f" (screens: {', '.join(portal.screens)})",
+                    f" (screens: {_listing(portal.screens)})",
                 )
     seen: dict[str, TransitionSpec] = {}
     for t in flow.transitions:
@@ -68,14 +78,14 @@ def _check_names(flow_set: FlowSet, flow: FlowSpec) -> Iterator[SpecProblem]:
                 yield _at(
                     t.where,
                     f"{what}: condition '{name}' is not in the vocabulary"
-                    f" (portal.yaml vocabulary.conditions: {', '.join(sorted(vocab.conditions))})",
+                    f" (portal.yaml vocabulary.conditions: {_listing(sorted(vocab.conditions))})",
                 )
         for name in (*t.before, *t.after):
             if name not in vocab.actions:
                 yield _at(
                     t.where,
                     f"{what}: action '{name}' is not in the vocabulary"
-                    f" (portal.yaml vocabulary.actions: {', '.join(sorted(vocab.actions))})",
+                    f" (portal.yaml vocabulary.actions: {_listing(sorted(vocab.actions))})",
                 )
         if t.shows is not None and t.shows not in portal.texts:
             yield _at(
@@ -144,7 +154,7 @@ def _check_clicks(flow_set: FlowSet) -> Iterator[SpecProblem]:
                 yield _at(
                     screen.where,
                     f"screen '{screen.name}': '{label}' fires '{trigger}', which no session flow takes"
-                    f" from '{screen.name}' (triggers there: {', '.join(sorted(taken)) or 'none'})",
+                    f" from '{screen.name}' (triggers there: {_listing(sorted(taken)) or 'none'})",
                 )
 
 
@@ -203,7 +213,7 @@ def _check_competition(graph: dict[str, list[TransitionSpec]]) -> Iterator[SpecP
         for trigger, group in by_trigger.items():
             machines = {t.machine for t in group}
             if len(machines) > 1:
-                names = ", ".join(t.name for t in group)
+                names = _listing(t.name for t in group)
                 yield _at(
                     group[-1].where,
                     f"trigger '{trigger}' from '{source}' is defined by more than one flow ({names});"

@@ -1,27 +1,66 @@
 """Read one YAML file safely into a tree of PyYAML nodes that keep their positions.
 
-Safe by construction: only the YAML core tags are accepted (no ``!!python/...``),
-anchors and aliases are refused (so an alias bomb cannot expand), nesting and file
-size are bounded, and the bytes must be UTF-8. Every refusal is a
-:class:`~specs.errors.SpecError` naming ``file:line:column``.
+Safe by construction, and bounded in time and memory whatever the bytes: at most
+:data:`MAX_BYTES` are read, at most :data:`MAX_NODES` values and :data:`MAX_DEPTH`
+levels of nesting are composed, anchors and aliases are refused (so an alias bomb
+cannot expand), only the YAML core tags are accepted (no ``!!python/...``), each
+tag must fit its node and each scalar must be readable as its type, and the text
+must be printable UTF-8 (a BOM and CRLF or CR line ends are fine). Every refusal is
+a :class:`~specs.errors.SpecError` naming ``file:line:column``, where lines end at
+``\\n``, ``\\r\\n`` or ``\\r`` as in an editor. U+0085, U+2028 and U+2029 are refused
+in the raw text: YAML 1.1 breaks lines there and editors do not, so they would shift
+every line number after them and silently fold a quoted text.
 """
 
 from __future__ import annotations
 
+import bisect
+import codecs
+import os
+import re
 from pathlib import Path
 from typing import Any
 
 import yaml
+from yaml.error import Mark
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from yaml.reader import Reader
 
 from specs.errors import SpecError, SpecProblem
 
-__all__ = ["MAX_BYTES", "MAX_DEPTH", "compose_file", "compose_text", "scalar_value"]
+__all__ = [
+    "MAX_BYTES",
+    "MAX_DEPTH",
+    "MAX_NODES",
+    "compose_file",
+    "compose_text",
+    "scalar_value",
+]
 
 MAX_BYTES = 1_000_000
 MAX_DEPTH = 64
+# The shipped portal.yaml has about 1,000 values; PyYAML composes roughly 50,000 a
+# second, so this bounds a file's load to well under a second and a few tens of MB.
+MAX_NODES = 20_000
 _CORE = "tag:yaml.org,2002:"
 ALLOWED_TAGS = {_CORE + t for t in ("str", "int", "float", "bool", "null", "map", "seq")}
+_TAG_KIND = {_CORE + "map": MappingNode, _CORE + "seq": SequenceNode}
+_READS_AS = {
+    _CORE + "int": "a whole number",
+    _CORE + "float": "a number",
+    _CORE + "bool": "true or false",
+    _CORE + "null": "null",
+    _CORE + "str": "a string",
+}
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+# Line breaks to YAML 1.1 (so to PyYAML's positions and folding), not to editors.
+_ODD_BREAK = re.compile("[\x85\u2028\u2029]")
+_ODD_BREAK_NAMES = {
+    "\x85": "NEXT LINE",
+    "\u2028": "LINE SEPARATOR",
+    "\u2029": "PARAGRAPH SEPARATOR",
+}
+_NON_PRINTABLE: re.Pattern[str] = Reader.NON_PRINTABLE
 
 
 class _Refused(Exception):
@@ -30,12 +69,27 @@ class _Refused(Exception):
         self.message = message
 
 
+class _Lines:
+    """Turns a character offset of one text into an editor's 1-based line and column."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self._starts: list[int] | None = None
+
+    def at(self, offset: int) -> tuple[int, int]:
+        if self._starts is None:  # built once, only when a problem needs it
+            self._starts = [0, *(m.end() for m in _LINE_BREAK.finditer(self.text))]
+        line = bisect.bisect_right(self._starts, offset)
+        return line, offset - self._starts[line - 1] + 1
+
+
 class _BoundedLoader(yaml.SafeLoader):
-    """SafeLoader's composer with no aliases, no anchors and bounded depth."""
+    """SafeLoader's composer with no aliases, no anchors, bounded depth and size."""
 
     def __init__(self, stream: str) -> None:
         super().__init__(stream)
         self._depth = 0
+        self._nodes = 0
 
     def compose_node(self, parent: Node | None, index: Any) -> Node | None:
         event = self.peek_event()  # type: ignore[no-untyped-call]
@@ -50,6 +104,13 @@ class _BoundedLoader(yaml.SafeLoader):
                 event.start_mark,
                 f"anchor &{anchor} is not allowed in a flow file; write the value out",
             )
+        self._nodes += 1
+        if self._nodes > MAX_NODES:
+            raise _Refused(
+                event.start_mark,
+                f"more than {MAX_NODES:,} values (strings, numbers, lists, mappings);"
+                " a flow file holds a few thousand at most, split or shorten it",
+            )
         self._depth += 1
         if self._depth > MAX_DEPTH:
             raise _Refused(
@@ -61,126 +122,204 @@ class _BoundedLoader(yaml.SafeLoader):
             self._depth -= 1
 
 
-def _position(text: str, offset: int) -> tuple[int, int]:
-    line = text.count("\n", 0, offset) + 1
-    column = offset - (text.rfind("\n", 0, offset) + 1) + 1
-    return line, column
+def _fail(name: str, where: tuple[int, int], message: str) -> SpecError:
+    return SpecError([SpecProblem(name, where[0], where[1], message)])
 
 
 def compose_file(path: Path, display: str | None = None) -> Node:
-    """Read ``path`` and compose it; raise SpecError on anything unsafe or malformed."""
+    """Read ``path`` and compose it; raise SpecError on anything unsafe or malformed.
+
+    Reads at most ``MAX_BYTES + 1`` bytes, so a huge file costs no memory.
+    """
     name = display or str(path)
     try:
-        data = path.read_bytes()
+        with path.open("rb") as file:
+            data = file.read(MAX_BYTES + 1)
+            size = max(os.fstat(file.fileno()).st_size, len(data))
     except OSError as error:
-        raise SpecError(
-            [SpecProblem(name, 1, 1, f"cannot read the file: {error.strerror}")]
-        ) from None
+        raise _fail(name, (1, 1), f"cannot read the file: {error.strerror}") from None
     if len(data) > MAX_BYTES:
-        raise SpecError(
-            [
-                SpecProblem(
-                    name,
-                    1,
-                    1,
-                    f"file is {len(data):,} bytes; a flow file may be at most {MAX_BYTES:,} bytes",
-                )
-            ]
+        raise _fail(
+            name,
+            (1, 1),
+            f"file is {size:,} bytes; a flow file may be at most {MAX_BYTES:,} bytes",
         )
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as error:
-        good = data[: error.start].decode("utf-8", errors="replace")
-        line, column = _position(good, len(good))
-        raise SpecError(
-            [
-                SpecProblem(
-                    name,
-                    line,
-                    column,
-                    f"byte 0x{data[error.start]:02x} is not UTF-8; save the file as UTF-8",
-                )
-            ]
+        if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+            raise _fail(
+                name, (1, 1), "the file is UTF-16 (it starts with a UTF-16 BOM); save it as UTF-8"
+            ) from None
+        good = data[: error.start].decode("utf-8", errors="replace").removeprefix("\ufeff")
+        raise _fail(
+            name,
+            _Lines(good).at(len(good)),
+            f"byte 0x{data[error.start]:02x} is not UTF-8; save the file as UTF-8",
         ) from None
     return compose_text(text, name)
 
 
 def compose_text(text: str, name: str) -> Node:
-    """Compose YAML ``text`` (from the file ``name``) into a node tree."""
+    """Compose YAML ``text`` (from the file ``name``) into a node tree.
+
+    The only exception it raises is :class:`SpecError`.
+    """
     text = text.removeprefix("\ufeff")
-    if "\x00" in text:
-        line, column = _position(text, text.index("\x00"))
-        raise SpecError([SpecProblem(name, line, column, "NUL byte in the file; it is not text")])
+    lines = _Lines(text)
+    bad = _NON_PRINTABLE.search(text)
+    if bad is not None:
+        char = bad.group()
+        what = (
+            "NUL byte in the file; it is not text"
+            if char == "\x00"
+            else f"character U+{ord(char):04X} is not allowed in a flow file"
+            " (control characters and lone surrogates are not text); remove it"
+        )
+        raise _fail(name, lines.at(bad.start()), what)
+    odd = _ODD_BREAK.search(text)
+    if odd is not None:
+        char = odd.group()
+        raise _fail(
+            name,
+            lines.at(odd.start()),
+            f"character U+{ord(char):04X} ({_ODD_BREAK_NAMES[char]}) ends a line for YAML but"
+            " not in an editor; delete it (inside double quotes, write \\N, \\L or \\P)",
+        )
     if not text.strip() or all(
         not ln.strip() or ln.lstrip().startswith("#") for ln in text.splitlines()
     ):
-        raise SpecError(
-            [SpecProblem(name, 1, 1, "the file is empty; expected a mapping of flow keys")]
-        )
-    loader = _BoundedLoader(text)
+        raise _fail(name, (1, 1), "the file is empty; expected a mapping of flow keys")
+    loader: _BoundedLoader | None = None
     try:
+        loader = _BoundedLoader(text)
         node = loader.get_single_node()
     except _Refused as refused:
-        line, column = _mark(refused.mark)
-        raise SpecError([SpecProblem(name, line, column, refused.message)]) from None
+        raise _fail(name, _mark(refused.mark), refused.message) from None
     except yaml.MarkedYAMLError as error:
-        mark = error.problem_mark or error.context_mark
-        line, column = _mark(mark)
-        what = error.problem or "malformed YAML"
-        context = f" ({error.context})" if error.context else ""
-        raise SpecError(
-            [SpecProblem(name, line, column, f"YAML syntax: {what}{context}")]
-        ) from None
+        raise _fail(name, _mark(error.problem_mark or error.context_mark), _syntax(error)) from None
     except yaml.YAMLError as error:
-        raise SpecError([SpecProblem(name, 1, 1, f"YAML syntax: {error}")]) from None
+        raise _fail(name, (1, 1), f"YAML syntax: {error}") from None
     except RecursionError:
-        raise SpecError([SpecProblem(name, 1, 1, "nesting too deep to read")]) from None
+        raise _fail(name, (1, 1), "nesting too deep to read") from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
     if node is None:
-        raise SpecError(
-            [SpecProblem(name, 1, 1, "the file is empty; expected a mapping of flow keys")]
-        )
-    bad = _first_bad_tag(node)
-    if bad is not None:
-        line, column = _mark(bad.start_mark)
-        raise SpecError(
-            [
-                SpecProblem(
-                    name,
-                    line,
-                    column,
-                    f"tag {bad.tag} is not allowed; flow files hold plain strings, numbers,"
-                    " lists and mappings",
-                )
-            ]
-        )
+        raise _fail(name, (1, 1), "the file is empty; expected a mapping of flow keys")
+    _check_nodes(node, text, name)
     return node
 
 
-def _mark(mark: Any) -> tuple[int, int]:
+def _mark(mark: Mark | None) -> tuple[int, int]:
+    """A PyYAML mark as 1-based line and column: an editor's, since the text holds no
+    line break that PyYAML and editors count differently."""
     if mark is None:
         return 1, 1
     return mark.line + 1, mark.column + 1
 
 
-def _first_bad_tag(root: Node) -> Node | None:
+def _syntax(error: yaml.MarkedYAMLError) -> str:
+    """PyYAML's complaint, with where the construct it was reading began."""
+    what = error.problem or "malformed YAML"
+    if what.startswith("but found another document"):
+        return "YAML syntax: a second document starts here; a flow file holds one document"
+    if "'\\t'" in what:
+        what += "; indent with spaces, YAML does not allow tabs there"
+    context = ""
+    if error.context:
+        context = f" ({error.context}"
+        if error.context_mark is not None and error.problem_mark is not None:
+            line, column = _mark(error.context_mark)
+            context += f" that starts at line {line}, column {column}"
+        context += ")"
+    return f"YAML syntax: {what}{context}"
+
+
+def _check_nodes(root: Node, text: str, name: str) -> None:
+    """Every tag core and fitting its node, every scalar readable as its type."""
     stack = [root]
     while stack:
         node = stack.pop()
+        where = _mark(node.start_mark)
         if node.tag not in ALLOWED_TAGS:
-            return node
+            if isinstance(node, ScalarNode) and not text.startswith("!", node.start_mark.index):
+                kind = node.tag.removeprefix(_CORE)
+                raise _fail(
+                    name,
+                    where,
+                    f"{_shown(node)} reads as a YAML {kind}, which flow files do not use;"
+                    " quote it to make it a string",
+                )
+            raise _fail(
+                name,
+                where,
+                f"tag {node.tag} is not allowed; flow files hold plain strings, numbers,"
+                " lists and mappings",
+            )
+        if not isinstance(node, _TAG_KIND.get(node.tag, ScalarNode)):
+            raise _fail(
+                name,
+                where,
+                f"tag !!{node.tag.removeprefix(_CORE)} does not fit a {_node_kind(node)};"
+                " remove the tag",
+            )
         if isinstance(node, SequenceNode):
-            stack.extend(node.value)
+            stack.extend(reversed(node.value))
         elif isinstance(node, MappingNode):
-            for key, value in node.value:
-                stack.extend((key, value))
-    return None
+            for key, value in reversed(node.value):
+                stack.extend((value, key))
+        elif isinstance(node, ScalarNode):
+            _check_scalar(node, text, name, where)
+
+
+def _shown(node: ScalarNode) -> str:
+    value = node.value
+    return repr(value if len(value) <= 40 else value[:40] + "...")
+
+
+def _node_kind(node: Node) -> str:
+    if isinstance(node, MappingNode):
+        return "mapping"
+    return "list" if isinstance(node, SequenceNode) else "scalar"
+
+
+def _check_scalar(node: ScalarNode, text: str, name: str, where: tuple[int, int]) -> None:
+    bad = _NON_PRINTABLE.search(node.value)  # only an escape can put one here
+    if bad is not None:
+        char = ord(bad.group())
+        what = "a lone surrogate" if 0xD800 <= char <= 0xDFFF else "a control character"
+        raise _fail(
+            name,
+            where,
+            f"an escape makes U+{char:04X}, {what}, which is not text;"
+            " write the character itself or remove it",
+        )
+    try:
+        scalar_value(node)
+    except Exception:  # PyYAML's constructors raise what int(), float() or a lookup raise
+        explicit = text.startswith("!", node.start_mark.index)
+        fix = (
+            f"remove the tag !!{node.tag.removeprefix(_CORE)}"
+            if explicit
+            else "quote it to make it a string"
+        )
+        raise _fail(
+            name,
+            where,
+            f"{_shown(node)} cannot be read as {_READS_AS.get(node.tag, node.tag)}; {fix}",
+        ) from None
 
 
 _CONSTRUCTOR = yaml.constructor.SafeConstructor()
 
 
 def scalar_value(node: ScalarNode) -> Any:
-    """The Python value of a core-schema scalar (str, int, float, bool or None)."""
-    return _CONSTRUCTOR.construct_object(node, deep=True)
+    """The Python value of a core-schema scalar (str, int, float, bool or None).
+
+    Safe on any node :func:`compose_text` returned: it has checked every scalar.
+    Calls the tag's constructor directly: ``construct_object`` would keep every node
+    it ever saw in the shared constructor's cache (a leak, and not thread-safe).
+    """
+    construct = _CONSTRUCTOR.yaml_constructors[node.tag]
+    return construct(_CONSTRUCTOR, node)

@@ -8,8 +8,26 @@ from pathlib import Path
 import pytest
 
 from specs import DEFAULT_FLOWS_DIR, FlowSet, load_flows
+from tests.steps import STEP_MODULES
 
 GUIDE_DIR = Path(__file__).resolve().parents[2] / "shared" / "guide"
+
+# The world fixtures, every step module, and the coverage gate: registered once here.
+pytest_plugins = ["tests.steps.world", *STEP_MODULES, "tests.steps.coverage"]
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Feature tags are markers: the sections, GUIDE.md's IDs and portal.yaml's decisions
+    (of the flows under test), so --strict-markers rejects a misspelt tag."""
+    from specs import SpecError
+    from tests.steps.tags import register_markers
+    from tests.steps.world import features_flows_dir, load_features_flows
+
+    try:
+        flow_set = load_features_flows(str(features_flows_dir()))
+    except SpecError as error:
+        raise pytest.UsageError(f"the flows under test do not load:\n{error}") from None
+    register_markers(config, flow_set)
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,90 @@
+@login
+Feature: Login
+  The login page, "Please Sign-In": a producer enters the User Name and Password
+  created at registration and clicks "Login". Once signed in, the producer selects a
+  state and uses the "Account" menu at the top right, which holds "Edit Profile".
+
+  Background:
+    Given a registered producer:
+      | User Name   | Password | Agent Unique ID | E-mail Address           | State |
+      | jessicacamp | Camp2019 | 000600492       | jessica.camp@example.com | TX    |
+
+  @LOGIN-1
+  Scenario: The login page asks for the User Name and Password
+    When the producer opens the portal
+    Then the producer sees the "Please Sign-In" page
+    And the page has the fields "User Name" and "Password"
+    And the page has the buttons "Register" and "Login"
+    And the page has the links "Forgot User Name?" and "Reset Password?"
+    And the page shows no message
+
+  @LOGIN-2 @LOGIN-3
+  Scenario: The User Name and Password created at registration open the Welcome page
+    When the producer logs in with the User Name "jessicacamp" and the Password "Camp2019"
+    Then the producer sees the "Welcome" page
+    And the page shows no message
+    And the page says:
+      """
+      Welcome to the Retail Producer Portal.
+      This site provides 24-hour access to information and tools to help you better manage your business and service your clients.
+      You can:
+      Check the status of your applications and current business
+      Search for clients using preset quick or advanced searches
+      Verify payment status
+      Download forms
+      Access training materials
+      """
+
+  @LOGIN-4
+  Scenario: Once signed in, the producer selects a state and finds Edit Profile in the Account menu
+    Given the producer has signed in with their password
+    Then the page has the menus "Menu" and "Account"
+    And the page has the field "State"
+    And the page has no links
+    When the producer selects the state "TX"
+    Then the producer sees the "Welcome" page
+    And the page has the link "Edit Profile"
+    When the producer selects the state "OK"
+    And the producer chooses "Edit Profile" from the "Account" menu
+    Then the producer sees the "Change Password" page
+
+  @LOGIN-4
+  Scenario Outline: Each of the guide's states can be selected
+    Given the producer has signed in with their password
+    When the producer selects the state "<state>"
+    Then the page has the link "Edit Profile"
+
+    Examples:
+      | state |
+      | IL    |
+      | MT    |
+      | NM    |
+      | OK    |
+      | TX    |
+
+  @LOGIN-4
+  Scenario: A state the portal does not serve cannot be selected
+    Given the producer has signed in with their password
+    When the producer selects the state "CA"
+    Then the producer sees the "Welcome" page
+    And the page has no links
+
+  @LOGIN-2 @decision-identifiers-case
+  Scenario: The User Name is read without case or surrounding spaces, the Password with case
+    When the producer logs in with the User Name "  JessicaCamp " and the Password "Camp2019"
+    Then the producer sees the "Welcome" page
+    When the producer closes the browser and clears its history and cache
+    And the producer logs in with the User Name their user name in upper case and the Password their password
+    Then the producer sees the "Welcome" page
+    When the producer closes the browser and clears its history and cache
+    And the producer logs in with the User Name "jessicacamp" and the Password "CAMP2019"
+    Then the producer sees the "Please Sign-In" page
+    And the page shows the message "We're sorry, this Username/Password combination does not match your account information – please try again. After three attempts, your account will be temporarily locked for your protection. Please click Forgot Username and/or Reset Password for help."
+
+  @LOCK-5 @decision-fresh-browser-not-enforced
+  Scenario: Closing the browser and clearing its cache starts again, signed out, at the login page
+    Given the producer has signed in with their password
+    When the producer closes the browser and clears its history and cache
+    Then the producer sees the "Please Sign-In" page
+    And the page has the fields "User Name" and "Password"
+    And the page shows no message

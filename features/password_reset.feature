@@ -1,0 +1,303 @@
+@password_reset
+Feature: Reset your password
+  The "Reset Password?" link on the login page opens a form for the User Name and one
+  of the E-mail Address or the Agent Unique ID. On "Submit" a case-sensitive temporary
+  password is emailed to the address on file. The producer logs in with it, selects a
+  state, chooses "Edit Profile" from the "Account" menu and, under "Change Password",
+  sets a new password of six to nine letters and/or numbers.
+
+  Background:
+    Given a registered producer:
+      | User Name   | Password | Agent Unique ID | E-mail Address           | State |
+      | jessicacamp | Camp2019 | 000600492       | jessica.camp@example.com | NM    |
+
+  @RESET-1 @RESET-2 @RESET-3 @RESET-4 @SERVICES-1 @SERVICES-2
+  Scenario: Reset Password? asks for the User Name and one identifier and shows Producer Services
+    When the producer opens the portal
+    And the producer clicks "Reset Password?"
+    Then the producer sees the "Reset Password?" page
+    And the page has the fields "User Name", "E-mail Address" and "Agent Unique ID"
+    And the page has the button "Submit"
+    And the page says:
+      """
+      Please enter the User Name AND one of these: 1) Email Address OR 2) Agent Unique ID linked to your account.
+      * Denotes a required field.
+      If you need assistance, please contact Producer Services at:
+      """
+    And the page shows the Producer Services directory:
+      | line                               | IL                                     | NM                                     | OK                                     | TX                                     | MT             |
+      | Major Medical                      | (888) 313-5526                         | (888) 222-0572                         | (888) 399-9394                         | (888) 697-0679                         | (855) 454-7109 |
+      | Medicare Supplement (Legacy)       | (800) 538-0382 prior to May 1, 2019    | (888) 222-0572 prior to May 1, 2019    | (800) 522-9266 prior to May 1, 2019    | (800) 366-4236 prior to Jan 1, 2020    | (855) 258-8475 |
+      | Medicare Supplement (New Business) | (877) 587-6638 on or after May 1, 2019 | (877) 587-6679 on or after May 1, 2019 | (877) 587-6645 on or after May 1, 2019 | (877) 587-6641 on or after Jan 1, 2020 | (855) 258-8475 |
+      | Medicare Advantage (MAPD)          | ?                                      | ?                                      | (877) 774-8592                         | ?                                      | ?              |
+      | Prescription Drug (PDP)            | ?                                      | ?                                      | ?                                      | ?                                      | ?              |
+      | State Farm Agents Only             | 1-844-250-8201                         | 1-844-250-8201                         | 1-844-250-8201                         | 1-844-250-8201                         | 1-844-250-8201 |
+
+  @RESET-2 @RESET-3 @RESET-4 @RESET-5 @RESET-6 @SERVICES-3 @LOCK-5 @decision-email-sender
+  Scenario Outline: A temporary password arrives by email at the address on file, whichever identifier is given
+    Given the producer is on the "Reset Password?" page
+    When the producer submits Reset Password? with the User Name "jessicacamp", the E-mail Address <E-mail Address> and the Agent Unique ID <Agent Unique ID>
+    Then the producer sees the "Request Submitted" page
+    And the page says "We sent you a temporary password to your email address on file."
+    And the page has the button "OK"
+    And the producer receives an email with the subject "Retail Producer Portal Password Reset"
+    And the email comes from "Retail Producer Portal Customer Service <no-reply@rpp.example>"
+    And the email reads:
+      """
+      Temporary Password: {temporary password}
+      Hello! We recently received a request to reset your password for Retail Producer Portal – if you did not request, please call us at the number below.
+      Important: please close your web browser and clear your history and cache before you begin these steps!
+      1. Enter your User Name and the temporary password above on the Login page.
+      2. Click Account button in upper right corner, then Edit Profile
+      3. Scroll to bottom of the page to Change Password.
+      4. Use the temporary password as the "Current Password"
+      5. Enter a New Password use a combination of 6-9 letters and numbers.
+      6. Confirm New Password by entering a second time.
+      7. Click Update Password to finish.
+      If you have any questions regarding this notification, please contact Producer Services toll free at any of the following numbers: IL: (888) 313-5526 MT: (855) 454-7109
+      State Farm agents - please call 1-844-250-8201 for assistance.
+      NOTE: Any replies to this mail will not be received.
+      """
+    And no other email is sent
+    When the producer clicks "OK"
+    Then the producer sees the "Please Sign-In" page
+
+    Examples:
+      | E-mail Address                     | Agent Unique ID |
+      | "jessica.camp@example.com"         | nothing         |
+      | nothing                            | "000600492"     |
+      | " Jessica.Camp@EXAMPLE.com "       | nothing         |
+      | their E-mail Address in upper case | nothing         |
+
+  @RESET-3 @decision-both-identifiers-given
+  Scenario: With both identifiers given and both matching, the email is sent
+    Given the producer is on the "Reset Password?" page
+    When the producer submits Reset Password? with the User Name "jessicacamp", the E-mail Address "jessica.camp@example.com" and the Agent Unique ID "000600492"
+    Then the producer sees the "Request Submitted" page
+    And the producer receives an email with the subject "Retail Producer Portal Password Reset"
+
+  @RESET-3 @RESET-5 @decision-forms-do-not-reveal-matches @decision-both-identifiers-given
+  Scenario Outline: Reset Password? data that match no account get the same confirmation, and no email goes anywhere
+    Given another registered producer
+    And the producer is on the "Reset Password?" page
+    When the producer submits Reset Password? with the User Name <User Name>, the E-mail Address <E-mail Address> and the Agent Unique ID <Agent Unique ID>
+    Then the producer sees the "Request Submitted" page
+    And the page says "We sent you a temporary password to your email address on file."
+    And no email is sent
+
+    Examples:
+      | User Name     | E-mail Address             | Agent Unique ID |
+      | "jessicacmp"  | their E-mail Address       | nothing         |
+      | "jessicacamp" | "someone.else@example.com" | nothing         |
+      | "jessicacamp" | nothing                    | "999999999"     |
+      | "jessicacamp" | their E-mail Address       | "999999999"     |
+      | "jessicacamp" | "someone.else@example.com" | "000600492"     |
+
+  @RESET-2 @RESET-3 @decision-form-field-messages
+  Scenario Outline: Reset Password? names a missing or malformed field and keeps the form open
+    Given the producer is on the "Reset Password?" page
+    When the producer submits Reset Password? with the User Name <User Name>, the E-mail Address <E-mail Address> and the Agent Unique ID <Agent Unique ID>
+    Then the producer sees the "Reset Password?" page
+    And the page shows the message "<message>"
+    And no email is sent
+
+    Examples:
+      | User Name     | E-mail Address         | Agent Unique ID | message                                                                                                   |
+      | nothing       | their E-mail Address   | nothing         | User Name is required.                                                                                    |
+      | "jessicacamp" | nothing                | nothing         | Please enter the User Name AND one of these: 1) Email Address OR 2) Agent Unique ID linked to your account. |
+      | "jessicacamp" | "jessica.camp@"        | nothing         | E-mail Address must be an email address, such as name@example.com.                                       |
+      | "jessicacamp" | nothing                | "12345"         | Agent Unique ID must be your nine-digit producer number.                                                  |
+      | "jessicacamp" | nothing                | "00060049Z"     | Agent Unique ID must be your nine-digit producer number.                                                  |
+
+  @RESET-2 @RESET-3 @decision-form-field-messages
+  Scenario: With every field missing, each problem is named in the order of the form
+    Given the producer is on the "Reset Password?" page
+    When the producer submits Reset Password? with the User Name nothing, the E-mail Address nothing and the Agent Unique ID nothing
+    Then the producer sees the "Reset Password?" page
+    And the page shows the messages:
+      """
+      User Name is required.
+      Please enter the User Name AND one of these: 1) Email Address OR 2) Agent Unique ID linked to your account.
+      """
+
+  @RESET-6 @decision-temporary-password-rules
+  Scenario: The temporary password is nine letters and digits
+    Given the producer has requested a password reset
+    Then the producer receives an email with the subject "Retail Producer Portal Password Reset"
+    And the temporary password is 9 letters and digits, mixing upper and lower case
+    And the email says "4. Use the temporary password as the "Current Password""
+
+  @RESET-6 @RESET-7 @decision-temporary-password-rules
+  Scenario Outline: The temporary password is case-sensitive
+    Given the producer has requested a password reset
+    When the producer logs in with the temporary password in <case>
+    Then the producer sees the "Please Sign-In" page
+    And the page shows the message "We're sorry, this Username/Password combination does not match your account information – please try again. After three attempts, your account will be temporarily locked for your protection. Please click Forgot Username and/or Reset Password for help."
+    When the producer logs in with the temporary password
+    Then the producer sees the "Welcome" page
+
+    Examples:
+      | case         |
+      | upper case   |
+      | lower case   |
+      | swapped case |
+
+  @RESET-7 @RESET-8 @RESET-9 @RESET-11 @RESET-12
+  Scenario: Signed in with the temporary password, the producer changes it on Edit Profile
+    Given the producer has requested a password reset
+    When the producer logs in with the temporary password
+    Then the producer sees the "Welcome" page
+    When the producer selects the state "NM"
+    And the producer chooses "Edit Profile" from the "Account" menu
+    Then the producer sees the "Change Password" page
+    And the page says:
+      """
+      Click "Update Password" to save the new password.
+      Once the password has been changed you will be required to login using your new password.
+      """
+    And the page has the fields "Current Password", "New Password" and "Confirm New Password"
+    And the page has the button "Update Password"
+    When the producer changes the password from the temporary password to "Santa2026"
+    Then the producer sees the "Password Update" page
+    And the page says "Your password has been updated."
+    And the page has the button "Back to Profile Page"
+    When the producer closes the browser and clears its history and cache
+    And the producer logs in with "Santa2026"
+    Then the producer sees the "Welcome" page
+
+  @RESET-12 @decision-temporary-password-rules
+  Scenario: After the change, the old and the temporary passwords no longer work and the new one does
+    Given the producer has requested a password reset
+    And the producer has signed in with the temporary password
+    And the producer has opened Edit Profile
+    When the producer changes the password from the temporary password to "Santa2026"
+    Then the page says "Your password has been updated."
+    When the producer closes the browser and clears its history and cache
+    And the producer logs in with "Camp2019"
+    Then the page shows the message "We're sorry, this Username/Password combination does not match your account information – please try again. After three attempts, your account will be temporarily locked for your protection. Please click Forgot Username and/or Reset Password for help."
+    When the producer logs in with the temporary password
+    Then the page shows the message "We're sorry, this Username/Password combination does not match your account information – please try again. After three attempts, your account will be temporarily locked for your protection. Please click Forgot Username and/or Reset Password for help."
+    When the producer logs in with "Santa2026"
+    Then the producer sees the "Welcome" page
+
+  @RESET-9 @RESET-12
+  Scenario: A signed-in producer can change the password with the current one
+    Given the producer has signed in with their password
+    And the producer has opened Edit Profile
+    When the producer changes the password from "Camp2019" to "Santa2026"
+    Then the producer sees the "Password Update" page
+    When the producer closes the browser and clears its history and cache
+    And the producer logs in with "Santa2026"
+    Then the producer sees the "Welcome" page
+
+  @RESET-10
+  Scenario Outline: A New Password of six to nine letters and/or numbers is accepted
+    Given the producer has signed in with their password
+    And the producer has opened Edit Profile
+    When the producer changes the password from "Camp2019" to "<new password>"
+    Then the producer sees the "Password Update" page
+    And the page says "Your password has been updated."
+    When the producer closes the browser and clears its history and cache
+    And the producer logs in with "<new password>"
+    Then the producer sees the "Welcome" page
+
+    Examples:
+      | new password | what it has                |
+      | abc123       | six characters             |
+      | Abcde1234    | nine characters            |
+      | abcdefg      | letters only               |
+      | 20262026     | digits only                |
+      | ABCDEFG      | upper case letters only    |
+      | MiXeD123     | mixed case and digits      |
+
+  @RESET-10
+  Scenario Outline: A New Password outside the policy is refused and the old password stays
+    Given the producer has signed in with their password
+    And the producer has opened Edit Profile
+    When the producer changes the password from "Camp2019" to "<new password>"
+    Then the producer sees the "Change Password" page
+    And the page shows the message "The New Password must be six to nine characters, letters and/or numbers only; no special characters are allowed."
+    When the producer closes the browser and clears its history and cache
+    And the producer logs in with "Camp2019"
+    Then the producer sees the "Welcome" page
+
+    Examples:
+      | new password | what it has          |
+      | abc12        | five characters      |
+      | Abcde12345   | ten characters       |
+      | abc12!       | a special character  |
+      | abc 123      | a space              |
+      | pässwort1    | a non-ASCII letter   |
+
+  @RESET-9 @RESET-10 @decision-form-field-messages @decision-new-password-must-differ
+  Scenario Outline: Change Password refuses a wrong Current Password, a mismatched confirmation, a missing field or an unchanged password
+    Given the producer has signed in with their password
+    And the producer has opened Edit Profile
+    When the producer changes the password with Current Password <Current Password>, New Password <New Password> and Confirm New Password <Confirm New Password>
+    Then the producer sees the "Change Password" page
+    And the page shows the message "<message>"
+
+    Examples:
+      | Current Password | New Password | Confirm New Password | message                                                               |
+      | "Camp2018"       | "Santa2026"  | "Santa2026"          | The Current Password is not correct.                                  |
+      | "camp2019"       | "Santa2026"  | "Santa2026"          | The Current Password is not correct.                                  |
+      | "Camp2019"       | "Santa2026"  | "Santa2027"          | The New Password and Confirm New Password do not match.               |
+      | "Camp2019"       | "Santa2026"  | "santa2026"          | The New Password and Confirm New Password do not match.               |
+      | "Camp2019"       | "Camp2019"   | "Camp2019"           | The New Password must be different from the Current Password.         |
+      | nothing          | "Santa2026"  | "Santa2026"          | Current Password, New Password and Confirm New Password are required. |
+      | "Camp2019"       | nothing      | "Santa2026"          | Current Password, New Password and Confirm New Password are required. |
+      | "Camp2019"       | "Santa2026"  | nothing              | Current Password, New Password and Confirm New Password are required. |
+
+  @RESET-9 @decision-wrong-current-password-not-counted
+  Scenario: A wrong Current Password does not count toward the lock-out
+    Given the producer has signed in with their password
+    And the producer has opened Edit Profile
+    When the producer changes the password from "Camp2018" to "Santa2026"
+    And the producer changes the password from "Camp2017" to "Santa2026"
+    And the producer changes the password from "Camp2016" to "Santa2026"
+    Then the page shows the message "The Current Password is not correct."
+    When the producer closes the browser and clears its history and cache
+    And the producer logs in with "Camp2018"
+    Then the page shows the message "We're sorry, this Username/Password combination does not match your account information – please try again. After three attempts, your account will be temporarily locked for your protection. Please click Forgot Username and/or Reset Password for help."
+    When the producer logs in with "Camp2019"
+    Then the producer sees the "Welcome" page
+
+  @RESET-11 @decision-change-password-keeps-session
+  Scenario: After Update Password the producer stays signed in and goes back to the profile page
+    Given the producer has signed in with their password
+    And the producer has opened Edit Profile
+    When the producer changes the password from "Camp2019" to "Santa2026"
+    And the producer clicks "Back to Profile Page"
+    Then the producer sees the "Change Password" page
+    When the producer changes the password from "Santa2026" to "Rio2027"
+    Then the producer sees the "Password Update" page
+
+  @RESET-6 @RESET-7 @decision-temporary-password-lifetime
+  Scenario: The temporary password still works a minute before 24 hours have passed
+    Given the producer has requested a password reset
+    When 1439 minutes pass
+    And the producer logs in with the temporary password
+    Then the producer sees the "Welcome" page
+
+  @RESET-6 @decision-temporary-password-lifetime
+  Scenario: After 24 hours the temporary password has expired
+    Given the producer has requested a password reset
+    When 24 hours pass
+    And the producer logs in with the temporary password
+    Then the producer sees the "Please Sign-In" page
+    And the page shows the message "We're sorry, this Username/Password combination does not match your account information – please try again. After three attempts, your account will be temporarily locked for your protection. Please click Forgot Username and/or Reset Password for help."
+
+  @RESET-6 @decision-temporary-password-rules
+  Scenario: A newer reset voids the earlier temporary password
+    Given the producer has requested a password reset
+    And the producer has requested another password reset
+    When the producer logs in with the first temporary password
+    Then the page shows the message "We're sorry, this Username/Password combination does not match your account information – please try again. After three attempts, your account will be temporarily locked for your protection. Please click Forgot Username and/or Reset Password for help."
+    When the producer logs in with the temporary password
+    Then the producer sees the "Welcome" page
+
+  @RESET-12 @decision-temporary-password-rules
+  Scenario: Someone else's reset request does not lock the producer out: the old password works until the change
+    Given the producer has requested a password reset
+    When the producer logs in with "Camp2019"
+    Then the producer sees the "Welcome" page

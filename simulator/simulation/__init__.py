@@ -1,0 +1,15 @@
+"""Load simulation: many producers logging in, locking out and recovering.
+
+Layers, each importing only the ones before it:
+``scenario`` (YAML in) -> ``draws``, ``plan`` (integers) -> ``table`` (the login and
+lock-out flows compiled) -> ``results`` -> ``engine`` (numpy, one shard) and
+``reference`` (the real portal machines, one producer at a time) -> ``report`` ->
+``workers`` (processes or Dask) -> ``run`` -> ``explain``, ``cli``.
+
+Heavy imports (numpy, matplotlib, dask) stay inside this package, so that
+``rpp validate`` never pays for them.
+"""
+
+from simulator.simulation.scenario import Scenario, load_scenario, shipped_scenarios
+
+__all__ = ["Scenario", "load_scenario", "shipped_scenarios"]

@@ -1,0 +1,182 @@
+"""What one shard of a simulation hands back, and how shards add up.
+
+Both the compiled engine and the reference on the real machines fill a
+:class:`ShardResult` with the same named counters, per-minute timeline, calls per
+category and lock-out durations, so their results can be compared field for field
+and any number of shards merged into one (sums, and durations sorted).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+__all__ = [
+    "ARRIVE",
+    "ATTACK",
+    "CALL",
+    "CALL_REASONS",
+    "CHANGE_PASSWORD",
+    "CHECK_INBOX",
+    "CHECK_SPAM",
+    "COUNTERS",
+    "DELIVER",
+    "EVENT_KINDS",
+    "LOGIN",
+    "MAIL_KINDS",
+    "METRICS",
+    "REACT",
+    "RESET_REQUEST",
+    "USERNAME_REQUEST",
+    "ShardResult",
+    "merge",
+]
+
+# Event kinds of the simulation (the engine's and the reference's, with these numbers).
+ARRIVE = 1
+LOGIN = 2
+REACT = 3
+USERNAME_REQUEST = 4
+RESET_REQUEST = 5
+CHECK_INBOX = 6
+CHECK_SPAM = 7
+CALL = 8
+CHANGE_PASSWORD = 9
+ATTACK = 10
+DELIVER = 11
+EVENT_KINDS = {
+    ARRIVE: "arrive",
+    LOGIN: "log_in",
+    REACT: "react_to_lockout",
+    USERNAME_REQUEST: "submit_forgot_user_name",
+    RESET_REQUEST: "submit_reset_password",
+    CHECK_INBOX: "check_inbox",
+    CHECK_SPAM: "check_spam",
+    CALL: "call_producer_services",
+    CHANGE_PASSWORD: "change_password",
+    ATTACK: "attack_attempt",
+    DELIVER: "deliver_email",
+}
+
+MAIL_KINDS = ("username", "password_reset")
+CALL_REASONS = ("locked_out", "no_email")
+
+COUNTERS = (
+    "visits",
+    "visits_signed_in",
+    "visits_stopped",
+    "login_attempts",
+    "logins_succeeded",
+    "logins_with_temporary_password",
+    "login_failures",
+    "logins_refused_locked",
+    "lockouts_by_producer",
+    "lockouts_by_attack",
+    "unlocks_by_reset",
+    "unlocks_by_auto_unlock",
+    "username_recoveries",
+    "resets_requested",
+    "passwords_changed",
+    "password_changes_refused",
+    "emails_sent_username",
+    "emails_sent_password_reset",
+    "emails_lost_username",
+    "emails_lost_password_reset",
+    "emails_inbox_username",
+    "emails_inbox_password_reset",
+    "emails_spam_username",
+    "emails_spam_password_reset",
+    "emails_found_in_spam",
+    "calls_locked_out",
+    "calls_no_email",
+    "attack_attempts",
+    "attack_targets",
+    "gave_up_for_now",
+    # at the end of the period
+    "emails_queued_username",
+    "emails_queued_password_reset",
+    "visits_in_progress",
+    "accounts_still_locked",
+    *(f"events_{name}" for name in EVENT_KINDS.values()),
+)
+
+METRICS = (
+    "arrivals",
+    "login_attempts",
+    "login_failures",
+    "logins_succeeded",
+    "lockouts",
+    "unlocks",
+    "username_emails",
+    "password_reset_emails",
+    "emails_to_inbox",
+    "emails_to_spam",
+    "emails_lost",
+    "calls",
+    "attack_attempts",
+)
+"""The timeline's per-minute series (rows of `ShardResult.timeline`)."""
+
+
+@dataclass
+class ShardResult:
+    """One shard's counts: producers ``start``..``stop``-1."""
+
+    start: int
+    stop: int
+    counters: dict[str, int]
+    timeline: np.ndarray  # int64 [len(METRICS), minutes]
+    calls: np.ndarray  # int64 [len(CALL_REASONS), categories]
+    lock_durations: np.ndarray  # int64 seconds of ended lock-outs, sorted
+    still_locked_since: (
+        np.ndarray
+    )  # int64 lock start (seconds) of accounts locked at the end, sorted
+    shards: list[tuple[int, int, dict[str, int]]] = field(default_factory=list)
+
+    @classmethod
+    def empty(cls, start: int, stop: int, minutes: int, categories: int) -> ShardResult:
+        return cls(
+            start,
+            stop,
+            dict.fromkeys(COUNTERS, 0),
+            np.zeros((len(METRICS), minutes), dtype=np.int64),
+            np.zeros((len(CALL_REASONS), categories), dtype=np.int64),
+            np.zeros(0, dtype=np.int64),
+            np.zeros(0, dtype=np.int64),
+        )
+
+    def same_as(self, other: ShardResult) -> list[str]:
+        """What differs from ``other`` (empty when the two are equal)."""
+        out = [
+            f"{name}: {self.counters[name]} != {other.counters[name]}"
+            for name in COUNTERS
+            if self.counters[name] != other.counters[name]
+        ]
+        for what in ("timeline", "calls", "lock_durations", "still_locked_since"):
+            mine, theirs = getattr(self, what), getattr(other, what)
+            if mine.shape != theirs.shape or not np.array_equal(mine, theirs):
+                out.append(f"{what} differs")
+        return out
+
+
+def merge(results: Sequence[ShardResult]) -> ShardResult:
+    """The shards added up, in producer order; `ShardResult.shards` keeps each shard's
+    range and counters so the report can check that they add up."""
+    ordered = sorted(results, key=lambda r: r.start)
+    if not ordered:
+        raise ValueError("no shard results to merge")
+    first = ordered[0]
+    total = ShardResult.empty(
+        first.start, ordered[-1].stop, first.timeline.shape[1], first.calls.shape[1]
+    )
+    for result in ordered:
+        for name in COUNTERS:
+            total.counters[name] += result.counters[name]
+        total.timeline += result.timeline
+        total.calls += result.calls
+        total.shards.append((result.start, result.stop, dict(result.counters)))
+    total.lock_durations = np.sort(np.concatenate([r.lock_durations for r in ordered]))
+    total.still_locked_since = np.sort(np.concatenate([r.still_locked_since for r in ordered]))
+    return total

@@ -1,0 +1,169 @@
+"""``features/STEPS.md``: every step pattern, generated from pytest-bdd's step registry,
+each with an example from the feature files.
+
+    .venv/bin/python -m tests.steps.catalog          # rewrite features/STEPS.md
+    .venv/bin/python -m tests.steps.catalog --check  # exit 1 when it is out of date
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from pytest_bdd.feature import get_features
+from pytest_bdd.steps import StepFunctionContext, step_function_context_registry
+
+from tests.steps import STEP_MODULES
+from tests.steps.tags import FEATURES_DIR, SECTIONS
+from tests.steps.vocabulary import VALUE_PHRASES, Template
+from tests.steps.world import PRODUCER_COLUMNS
+
+__all__ = ["STEPS_FILE", "FeatureStep", "StepDefinition", "feature_steps", "render", "steps"]
+
+STEPS_FILE = FEATURES_DIR / "STEPS.md"
+
+
+@dataclass(frozen=True)
+class StepDefinition:
+    """One step pattern of the vocabulary."""
+
+    module: str
+    kind: str  # given, when, then
+    template: str
+    doc: str
+    context: StepFunctionContext
+
+    def matches(self, step: FeatureStep) -> bool:
+        return step.kind == self.kind and self.context.parser.is_matching(step.text)
+
+
+@dataclass(frozen=True)
+class FeatureStep:
+    """A step as a scenario runs it (an outline's with its first example filled in)."""
+
+    kind: str
+    text: str
+    where: str  # file:line
+    extra: str  # "", " + table" or " + text block"
+
+
+def steps() -> list[StepDefinition]:
+    """Every step of tests/steps, in STEP_MODULES order, then source order."""
+    for module in STEP_MODULES:
+        importlib.import_module(module)
+    found: list[tuple[int, int, StepDefinition]] = []
+    for context in list(step_function_context_registry.values()):
+        module = context.step_func.__module__
+        if module not in STEP_MODULES or not isinstance(context.parser, Template):
+            continue
+        doc = " ".join((context.step_func.__doc__ or "").split())
+        definition = StepDefinition(
+            module, context.type or "step", context.parser.template, doc, context
+        )
+        line = context.step_func.__code__.co_firstlineno
+        found.append((STEP_MODULES.index(module), line, definition))
+    found.sort(key=lambda item: (item[0], item[1], item[2].template))
+    return [definition for _, _, definition in found]
+
+
+def feature_steps(features_dir: Path = FEATURES_DIR) -> Iterator[FeatureStep]:
+    """Every step of every scenario (backgrounds included), as it runs."""
+    paths = [str(features_dir / file) for file, _ in SECTIONS.values()]
+    by_file = {Path(f.filename).name: f for f in get_features(paths)}
+    for file, _ in SECTIONS.values():
+        for template in by_file[file].scenarios.values():
+            contexts = [c for ex in template.examples for c in ex.as_contexts()] or [{}]
+            for context in contexts:
+                for step in template.render(context).steps:
+                    extra = (
+                        " + table"
+                        if step.datatable is not None
+                        else " + text block"
+                        if step.docstring is not None
+                        else ""
+                    )
+                    yield FeatureStep(step.type, step.name, f"{file}:{step.line_number}", extra)
+
+
+def _module_doc(module: str) -> str:
+    doc = importlib.import_module(module).__doc__ or ""
+    return " ".join(doc.strip().split("\n\n")[0].split())
+
+
+def render() -> str:
+    """The text of features/STEPS.md."""
+    definitions = steps()
+    examples: dict[tuple[str, str], FeatureStep] = {}
+    for step in feature_steps():
+        for definition in definitions:
+            key = (definition.kind, definition.template)
+            if key not in examples and definition.matches(step):
+                examples[key] = step
+    lines = [
+        "# Step vocabulary",
+        "",
+        "Every step the feature files can use, generated from the step registry by",
+        "`.venv/bin/python -m tests.steps.catalog` (`tests/test_steps_doc.py` fails when this",
+        "file is out of date). A new scenario needs no new Python when it is written with",
+        "these steps. Each step comes with an example from `features/`.",
+        "",
+        "## Writing steps",
+        "",
+        "- Texts the portal shows or sends are quoted in the guide's own words, letter for",
+        "  letter: the step compares the portal's text with the quote.",
+        '- `"..."` is a quoted string; `{name:text}` marks a quote that may hold double quotes.',
+        "- `{name:value}` is what the producer types: a quoted string or one of these phrases:",
+        "",
+    ]
+    lines += [f"  - `{phrase}`: {meaning}" for phrase, meaning in VALUE_PHRASES.items()]
+    lines += [
+        "",
+        '- `{name:list}` is one or more quoted strings: `"A"`, `"A" and "B"`, `"A", "B" and "C"`.',
+        "- `{name:int}` is a whole number; `{name:date}` a date as the guide writes it",
+        "  (`May 1, 2019`, `Jan 1, 2020`, `April 30, 2019`); `{name:a|b}` one of the words given.",
+        "- Producer tables take the columns "
+        + ", ".join(f"`{column}`" for column in PRODUCER_COLUMNS)
+        + " (yes or no); Faker fills the columns left out.",
+        "- In `the email reads:`, `{temporary password}` stands for the password the email gives.",
+        "- Tag each scenario with the guide IDs it checks (`@LOCK-2`) and, when it checks a",
+        "  decision of `flows/portal.yaml`, `@decision-<key>`; the Feature line carries the",
+        "  section tag (" + ", ".join(f"`@{section}`" for section in SECTIONS) + ").",
+    ]
+    current = ""
+    for definition in definitions:
+        if definition.module != current:
+            current = definition.module
+            name = current.rsplit(".", 1)[-1]
+            lines += ["", f"## {name}", "", _module_doc(current), ""]
+        keyword = definition.kind.capitalize()
+        lines.append(f"- **{keyword}** `{definition.template}`")
+        if definition.doc:
+            lines.append(f"  {definition.doc}")
+        example = examples.get((definition.kind, definition.template))
+        if example is None:
+            lines.append("  Example: NONE (no scenario uses this step)")
+        else:
+            lines.append(f"  Example: `{keyword} {example.text}`{example.extra} ({example.where})")
+    lines.append("")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    text = render()
+    if "--check" in args:
+        current = STEPS_FILE.read_text(encoding="utf-8") if STEPS_FILE.exists() else ""
+        if current != text:
+            print(f"{STEPS_FILE} is out of date: run python -m tests.steps.catalog")
+            return 1
+        return 0
+    STEPS_FILE.write_text(text, encoding="utf-8")
+    print(f"wrote {STEPS_FILE} ({len(steps())} steps)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

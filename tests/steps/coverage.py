@@ -1,0 +1,233 @@
+"""The coverage gate: which transitions the features fired and which guide IDs and
+decisions their passing scenarios check.
+
+While the features run, each scenario's world records every transition fired. When
+the whole feature set ran (not a subset chosen with ``-m``, ``-k`` or a node ID), the
+run ends with, per machine, the transitions fired out of the total, and per guide ID
+and decision the scenarios that passed; the run fails, naming them, when a
+transition, a guide ID or a decision is left uncovered. It writes
+``reports/scenarios.json`` (guide ID -> passing scenarios). A failing scenario's
+report gets the page the producer saw and the mailbox's contents.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Generator, Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+from pluggy import Result
+from pytest_bdd.parser import Feature, Scenario, Step
+
+from specs.model import FlowSet
+from tests.steps.tags import DECISION_TAG, scenario_count
+from tests.steps.world import WORLD, features_flows_dir, load_features_flows
+
+__all__ = ["FEATURES_MODULE", "SCENARIOS_REPORT", "GateResult", "gate"]
+
+FEATURES_MODULE = "tests.test_features"
+SCENARIOS_REPORT = Path("reports") / "scenarios.json"
+
+_SCENARIO = pytest.StashKey[tuple[str, frozenset[str]]]()
+_FAILED_STEP = pytest.StashKey[str]()
+
+
+@dataclass
+class GateResult:
+    """The gate's verdict: what it prints, and what is left uncovered."""
+
+    lines: list[str]
+    uncovered_transitions: list[str]
+    uncovered_guide_ids: list[str]
+    uncovered_decisions: list[str]
+    scenarios_by_guide_id: dict[str, list[str]]
+
+    @property
+    def passed(self) -> bool:
+        return not (
+            self.uncovered_transitions or self.uncovered_guide_ids or self.uncovered_decisions
+        )
+
+    def problems(self) -> list[str]:
+        out = []
+        if self.uncovered_transitions:
+            out.append(f"transitions never fired: {', '.join(self.uncovered_transitions)}")
+        if self.uncovered_guide_ids:
+            out.append(
+                f"guide IDs no passing scenario checks: {', '.join(self.uncovered_guide_ids)}"
+            )
+        if self.uncovered_decisions:
+            out.append(
+                f"decisions no passing scenario checks: {', '.join(self.uncovered_decisions)}"
+            )
+        return out
+
+
+def gate(
+    flow_set: FlowSet, fired: Iterable[str], passed: Mapping[str, Iterable[str]]
+) -> GateResult:
+    """Judge a feature run: ``fired`` holds ``machine.id`` of each transition fired by a
+    passing scenario, ``passed`` maps each tag to the passing scenarios carrying it."""
+    fired = set(fired)
+    lines = ["transitions fired, per machine:"]
+    uncovered: list[str] = []
+    for machine, flow in flow_set.flows.items():
+        names = [t.name for t in flow.transitions]
+        missing = [n for n in names if n not in fired]
+        uncovered += missing
+        done = len(names) - len(missing)
+        lines.append(
+            f"  {machine}: {done}/{len(names)}"
+            + (f"  MISSING: {', '.join(missing)}" if missing else "")
+        )
+    total = len(flow_set.transitions())
+    lines.append(f"  all machines: {total - len(uncovered)}/{total}")
+
+    by_id: dict[str, list[str]] = {}
+    lines.append("guide IDs, with the scenarios that passed:")
+    for guide_id in flow_set.guide_ids:
+        names = sorted(set(passed.get(guide_id, ())))
+        by_id[guide_id] = names
+        lines.append(f"  {guide_id} ({len(names)}): {'; '.join(names) or 'NONE'}")
+    missing_ids = [g for g, names in by_id.items() if not names]
+    lines.append(f"  guide IDs covered: {len(by_id) - len(missing_ids)}/{len(by_id)}")
+
+    missing_decisions = [
+        key for key in flow_set.portal.decisions if not list(passed.get(DECISION_TAG + key, ()))
+    ]
+    covered = len(flow_set.portal.decisions) - len(missing_decisions)
+    lines.append(f"decisions covered: {covered}/{len(flow_set.portal.decisions)}")
+    return GateResult(lines, uncovered, missing_ids, missing_decisions, by_id)
+
+
+@dataclass
+class _FeatureRun:
+    flow_set: FlowSet
+    expected: int
+    selected: int = 0
+    ran: int = 0
+    fired: set[str] = field(default_factory=set)
+    passed: dict[str, list[str]] = field(default_factory=dict)
+    result: GateResult | None = None
+    note: str | None = None
+
+
+_RUN = pytest.StashKey[_FeatureRun]()
+
+
+def _is_feature_item(item: pytest.Item) -> bool:
+    module = getattr(item, "module", None)
+    return module is not None and module.__name__ == FEATURES_MODULE
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    selected = sum(1 for item in session.items if _is_feature_item(item))
+    if not selected:
+        return
+    flow_set = load_features_flows(str(features_flows_dir()))
+    session.config.stash[_RUN] = _FeatureRun(flow_set, scenario_count(), selected)
+
+
+def pytest_bdd_before_scenario(
+    request: pytest.FixtureRequest, feature: Feature, scenario: Scenario
+) -> None:
+    rule_tags = scenario.rule.tags if scenario.rule is not None else set()
+    tags = frozenset(scenario.tags | feature.tags | rule_tags)
+    request.node.stash[_SCENARIO] = (f"{Path(feature.filename).name}: {scenario.name}", tags)
+
+
+def pytest_bdd_step_error(
+    request: pytest.FixtureRequest, feature: Feature, scenario: Scenario, step: Step
+) -> None:
+    where = f"{Path(feature.filename).name}:{step.line_number}"
+    request.node.stash[_FAILED_STEP] = f"{step.keyword} {step.name}  ({where})"
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, Result[pytest.TestReport], None]:
+    outcome = yield
+    report = outcome.get_result()
+    world = item.stash.get(WORLD, None)
+    if world is None:
+        return
+    if report.failed:
+        failed_step = item.stash.get(_FAILED_STEP, None)
+        step = f"The step that failed: {failed_step}\n\n" if failed_step else ""
+        report.sections.append(("what the producer saw, and the mailbox", step + world.describe()))
+    run = item.config.stash.get(_RUN, None)
+    if run is None or report.when != "call":
+        return
+    run.ran += 1
+    scenario = item.stash.get(_SCENARIO, None)
+    if report.passed and scenario is not None:
+        name, tags = scenario
+        run.fired.update(world.fired)
+        for tag in tags:
+            run.passed.setdefault(tag, []).append(name)
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    run = session.config.stash.get(_RUN, None)
+    if run is None:
+        return
+    if run.selected != run.expected:
+        run.note = (
+            f"coverage gate skipped: {run.selected} of the {run.expected} feature scenarios"
+            " were selected (run them all for the gate)"
+        )
+        return
+    if run.ran != run.selected:
+        run.note = f"coverage gate skipped: {run.ran} of {run.selected} scenarios ran"
+        return
+    run.result = gate(run.flow_set, run.fired, run.passed)
+    report = session.config.rootpath / str(session.config.getoption("scenarios_report"))
+    report.parent.mkdir(parents=True, exist_ok=True)
+    report.write_text(
+        json.dumps(run.result.scenarios_by_guide_id, indent=2, ensure_ascii=False) + "\n",
+        encoding="utf-8",
+    )
+    if not run.result.passed and session.exitstatus == pytest.ExitCode.OK:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    run = terminalreporter.config.stash.get(_RUN, None)
+    if run is None:
+        return
+    if run.note is not None:
+        terminalreporter.write_line(run.note)
+        return
+    if run.result is None:
+        return
+    terminalreporter.section("feature coverage gate")
+    terminalreporter.write_line(f"flows: {features_flows_dir()}")
+    for line in run.result.lines:
+        terminalreporter.write_line(line)
+    written = terminalreporter.config.getoption("scenarios_report")
+    terminalreporter.write_line(f"scenarios by guide ID written to {written}")
+    if run.result.passed:
+        terminalreporter.write_line("coverage gate passed", green=True, bold=True)
+    else:
+        for problem in run.result.problems():
+            terminalreporter.write_line(f"COVERAGE GATE FAILED: {problem}", red=True, bold=True)
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--scenarios-report",
+        default=str(SCENARIOS_REPORT),
+        metavar="PATH",
+        help="where the feature coverage gate writes guide ID -> passing scenarios (JSON;"
+        " relative to the rootdir)",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # pytest-bdd's --cucumberjson writes its file without making the folder.
+    path = getattr(config.option, "cucumber_json_path", None)
+    if path:
+        Path(path).expanduser().resolve().parent.mkdir(parents=True, exist_ok=True)

@@ -1,0 +1,167 @@
+"""Steps that read the portal's emails in the fake mailbox, as a producer does: who
+got mail, its subject and sender, its paragraphs, the user names and the temporary
+password it gives, and the folder it landed in."""
+
+from __future__ import annotations
+
+from email.message import EmailMessage
+
+from pytest_bdd import then
+
+from simulator.emails import body_of, temporary_password_in, user_names_in
+from simulator.mailbox import Filed, normalize_address
+from tests.steps.vocabulary import Template
+from tests.steps.world import World
+
+# In an expected email, this stands for the temporary password the email gives.
+TEMPORARY_PASSWORD_MARK = "{temporary password}"
+
+
+def _one_new_email(world: World, address: str, subject: str) -> None:
+    new = world.unread(address)
+    world.mark_read(new)
+    if len(new) != 1:
+        raise AssertionError(
+            f"expected one new email at {normalize_address(address)}, got {len(new)}\n\n"
+            + world.mailbox.describe()
+        )
+    message = new[0].message
+    world.email = message
+    if str(message.get("Subject", "")) != subject:
+        raise AssertionError(
+            f"expected the subject {subject!r}, the email's subject is"
+            f" {str(message.get('Subject', ''))!r}\n\n{world.mailbox.describe()}"
+        )
+
+
+@then(Template('the producer receives an email with the subject "{subject:text}"'))
+def receives_email(world: World, subject: str) -> None:
+    """Exactly one new email at their E-mail Address (either folder); it becomes "the email"."""
+    _one_new_email(world, world.producer.email, subject)
+
+
+@then(Template('an email arrives at {address:value} with the subject "{subject:text}"'))
+def email_arrives_at(world: World, address: str, subject: str) -> None:
+    _one_new_email(world, world.value(address), subject)
+
+
+@then(Template("no email is sent"))
+@then(Template("no other email is sent"))
+def no_email(world: World) -> None:
+    """Nobody has mail that no step has read yet."""
+    new = world.unread()
+    world.mark_read(new)
+    if new:
+        raise AssertionError(
+            f"expected no new email, {len(new)} arrived:\n{_summary(new)}\n\n"
+            + world.mailbox.describe()
+        )
+
+
+def _summary(entries: list[Filed]) -> str:
+    return "\n".join(
+        f"  to {entry.address}: {entry.message.get('Subject', '')}" for entry in entries
+    )
+
+
+def _email(world: World) -> EmailMessage:
+    if world.email is None:
+        raise AssertionError("no email read yet: first say which email arrives")
+    return world.email
+
+
+def _paragraphs(message: EmailMessage) -> list[str]:
+    return [part.strip() for part in body_of(message).split("\n\n") if part.strip()]
+
+
+def _lines(docstring: str) -> list[str]:
+    return [line.strip() for line in docstring.splitlines() if line.strip()]
+
+
+def _body_problem(message: EmailMessage, what: str) -> AssertionError:
+    return AssertionError(f"{what}\nthe email's body:\n{body_of(message)}")
+
+
+@then(Template('the email says "{text:text}"'))
+def email_says(world: World, text: str) -> None:
+    """One paragraph of the email is exactly this."""
+    message = _email(world)
+    if text not in _paragraphs(message):
+        raise _body_problem(message, f"no paragraph of the email is {text!r}")
+
+
+@then(Template("the email says:"))
+def email_says_all(world: World, docstring: str) -> None:
+    """These paragraphs, one a line, appear in this order (others may come between)."""
+    message = _email(world)
+    paragraphs = iter(_paragraphs(message))
+    for line in _lines(docstring):
+        if line not in paragraphs:
+            raise _body_problem(message, f"the email lacks, in this order, the paragraph {line!r}")
+
+
+@then(Template("the email reads:"))
+def email_reads(world: World, docstring: str) -> None:
+    """The email's paragraphs are exactly these lines, in this order; {temporary password}
+    stands for the temporary password it gives."""
+    message = _email(world)
+    expected = _lines(docstring)
+    if any(TEMPORARY_PASSWORD_MARK in line for line in expected):
+        temporary = temporary_password_in(message, world.flow_set.portal)
+        expected = [line.replace(TEMPORARY_PASSWORD_MARK, temporary) for line in expected]
+    paragraphs = _paragraphs(message)
+    if paragraphs != expected:
+        extra = [p for p in paragraphs if p not in expected]
+        missing = [line for line in expected if line not in paragraphs]
+        raise _body_problem(
+            message,
+            "the email does not read as expected"
+            + "".join(f"\n  missing: {line!r}" for line in missing)
+            + "".join(f"\n  unexpected: {line!r}" for line in extra)
+            + ("\n  (same paragraphs, another order)" if not missing and not extra else ""),
+        )
+
+
+@then(Template("the email lists the user names {names:list}"))
+def email_lists_user_names(world: World, names: list[str]) -> None:
+    """Every user name linked to the address, each once, in any order (USER-6)."""
+    listed = user_names_in(_email(world), world.flow_set.portal)
+    if sorted(listed) != sorted(names) or len(set(listed)) != len(listed):
+        raise _body_problem(_email(world), f"expected the user names {names}, it lists {listed}")
+
+
+@then(Template('the email comes from "{sender:text}"'))
+def email_comes_from(world: World, sender: str) -> None:
+    shown = str(_email(world).get("From", ""))
+    if shown != sender:
+        raise AssertionError(f"expected the email from {sender!r}, it is from {shown!r}")
+
+
+@then(Template("the email is in the {folder:inbox|spam} folder"))
+def email_in_folder(world: World, folder: str) -> None:
+    message = _email(world)
+    address = world.producer.email
+    if not any(m is message for m in world.mailbox.folder(address, folder)):
+        raise AssertionError(f"the email is not in the {folder} folder of {address}")
+
+
+@then(
+    Template(
+        "the temporary password is {length:int} letters and digits, mixing upper and lower case"
+    )
+)
+def temporary_password_shape(world: World, length: int) -> None:
+    """The email's temporary password (decision temporary-password-rules)."""
+    temporary = temporary_password_in(_email(world), world.flow_set.portal)
+    shape_ok = (
+        len(temporary) == length
+        and temporary.isascii()
+        and temporary.isalnum()
+        and temporary != temporary.upper()
+        and temporary != temporary.lower()
+    )
+    if not shape_ok:
+        raise AssertionError(
+            f"the temporary password {temporary!r} is not {length} letters and digits"
+            " mixing upper and lower case"
+        )

@@ -1,0 +1,20 @@
+"""Steps on Forgot User Name? (guide: Recover Your User Name)."""
+
+from __future__ import annotations
+
+from pytest_bdd import when
+
+from simulator.driver import submit_forgot_user_name
+from tests.steps.vocabulary import Template
+from tests.steps.world import World
+
+
+@when(
+    Template(
+        "the producer submits Forgot User Name? with the Agent Unique ID {agent_unique_id:value}"
+        " and the E-mail Address {email:value}"
+    )
+)
+def submits_forgot_user_name(world: World, agent_unique_id: str, email: str) -> None:
+    """Fills in both fields and clicks "Submit"."""
+    submit_forgot_user_name(world.browser, world.value(agent_unique_id), world.value(email))

@@ -1,0 +1,83 @@
+"""Steps on Reset Password? and on Edit Profile's Change Password (guide: Reset
+Password)."""
+
+from __future__ import annotations
+
+from pytest_bdd import given, when
+
+from simulator.driver import submit_reset_password, update_password
+from tests.steps.vocabulary import Template
+from tests.steps.world import World
+
+
+@when(
+    Template(
+        "the producer submits Reset Password? with the User Name {user_name:value}"
+        " and the E-mail Address {email:value}"
+    )
+)
+def submits_reset_with_email(world: World, user_name: str, email: str) -> None:
+    """The Agent Unique ID left empty; clicks "Submit"."""
+    submit_reset_password(world.browser, world.value(user_name), email=world.value(email))
+
+
+@when(
+    Template(
+        "the producer submits Reset Password? with the User Name {user_name:value}"
+        " and the Agent Unique ID {agent_unique_id:value}"
+    )
+)
+def submits_reset_with_agent_unique_id(world: World, user_name: str, agent_unique_id: str) -> None:
+    """The E-mail Address left empty; clicks "Submit"."""
+    submit_reset_password(
+        world.browser, world.value(user_name), agent_unique_id=world.value(agent_unique_id)
+    )
+
+
+@when(
+    Template(
+        "the producer submits Reset Password? with the User Name {user_name:value},"
+        " the E-mail Address {email:value} and the Agent Unique ID {agent_unique_id:value}"
+    )
+)
+def submits_reset(world: World, user_name: str, email: str, agent_unique_id: str) -> None:
+    submit_reset_password(
+        world.browser, world.value(user_name), world.value(email), world.value(agent_unique_id)
+    )
+
+
+@given(Template("the producer has requested a password reset"))
+@given(Template("the producer has requested another password reset"))
+def has_requested_reset(world: World) -> None:
+    """A fresh browser, Reset Password? with their User Name and E-mail Address, then OK
+    back to the login page. The email is left unread."""
+    sent = len(world.mailbox.messages(world.producer.email))
+    world.open_fresh_browser()
+    world.browser.click(world.label_for("click_reset_password"))
+    submit_reset_password(world.browser, world.producer.user_name, email=world.producer.email)
+    world.browser.click(world.label_for("click_ok"))
+    if len(world.mailbox.messages(world.producer.email)) != sent + 1:
+        world.fail("the reset request sent the producer no email")
+
+
+@when(Template("the producer changes the password from {current:value} to {new:value}"))
+def changes_password(world: World, current: str, new: str) -> None:
+    """Current Password, New Password and Confirm New Password (the same), then "Update
+    Password"."""
+    _change(world, world.value(current), world.value(new), world.value(new))
+
+
+@when(
+    Template(
+        "the producer changes the password with Current Password {current:value},"
+        " New Password {new:value} and Confirm New Password {confirm:value}"
+    )
+)
+def changes_password_fields(world: World, current: str, new: str, confirm: str) -> None:
+    _change(world, world.value(current), world.value(new), world.value(confirm))
+
+
+def _change(world: World, current: str, new: str, confirm: str) -> None:
+    screen = update_password(world.browser, current, new, confirm)
+    if screen.name == "password_updated":
+        world.password_changed(new)

@@ -1,0 +1,152 @@
+"""The step vocabulary, its documentation (features/STEPS.md), the feature files' tags,
+and the coverage gate's verdicts."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+
+from specs import FlowSet
+from tests.steps.catalog import STEPS_FILE, feature_steps, render, steps
+from tests.steps.coverage import gate
+from tests.steps.tags import DECISION_TAG, FEATURES_DIR, SECTIONS, scenarios_in
+from tests.steps.vocabulary import VALUE_PHRASES, Template
+
+
+def test_steps_md_is_up_to_date() -> None:
+    current = STEPS_FILE.read_text(encoding="utf-8") if STEPS_FILE.exists() else ""
+    assert current == render(), (
+        f"{STEPS_FILE} is out of date: run .venv/bin/python -m tests.steps.catalog"
+    )
+
+
+def test_every_step_is_documented_and_used() -> None:
+    definitions = steps()
+    assert len(definitions) >= 40
+    assert all(d.template in STEPS_FILE.read_text(encoding="utf-8") for d in definitions)
+    used = list(feature_steps())
+    unused = [f"{d.kind} {d.template}" for d in definitions if not any(d.matches(s) for s in used)]
+    assert not unused, f"steps no scenario uses (use them or remove them): {unused}"
+
+
+def test_every_feature_step_has_exactly_one_definition() -> None:
+    definitions = steps()
+    problems = []
+    for step in feature_steps():
+        matching = [d.template for d in definitions if d.matches(step)]
+        if len(matching) != 1:
+            problems.append(f"{step.where}: {step.kind} {step.text!r} matches {matching}")
+    assert not problems, "\n".join(problems)
+
+
+def test_every_value_phrase_is_used() -> None:
+    texts = [s.text for s in feature_steps()]
+    unused = [p for p in VALUE_PHRASES if not any(p in text for text in texts)]
+    assert not unused, f"value phrases no scenario uses: {unused}"
+
+
+def test_features_are_the_sections_in_order() -> None:
+    on_disk = sorted(p.name for p in FEATURES_DIR.glob("*.feature"))
+    assert on_disk == sorted(file for file, _ in SECTIONS.values())
+    files = [s.file for s in scenarios_in()]
+    assert list(dict.fromkeys(files)) == [file for file, _ in SECTIONS.values()]
+
+
+def test_every_scenario_is_tagged_with_its_section_and_guide_ids(flow_set: FlowSet) -> None:
+    known = {
+        *SECTIONS,
+        *flow_set.guide_ids,
+        *(DECISION_TAG + key for key in flow_set.portal.decisions),
+    }
+    section_of = {file: section for section, (file, _) in SECTIONS.items()}
+    problems = []
+    for scenario in scenarios_in():
+        where = f"{scenario.file}:{scenario.line} {scenario.name!r}"
+        sections = scenario.tags & set(SECTIONS)
+        if sections != {section_of[scenario.file]}:
+            problems.append(f"{where}: section tags {sorted(sections)}")
+        if not scenario.tags & set(flow_set.guide_ids):
+            problems.append(f"{where}: no guide ID tag")
+        unknown = scenario.tags - known
+        if unknown:
+            problems.append(f"{where}: unknown tags {sorted(unknown)}")
+    names = Counter(s.name for s in scenarios_in())
+    problems += [f"scenario name used {n} times: {name!r}" for name, n in names.items() if n > 1]
+    assert not problems, "\n".join(problems)
+
+
+def test_every_decision_has_a_scenario(flow_set: FlowSet) -> None:
+    tagged = {tag for s in scenarios_in() for tag in s.tags}
+    missing = [key for key in flow_set.portal.decisions if DECISION_TAG + key not in tagged]
+    assert not missing, f"decisions of portal.yaml no scenario checks: {missing}"
+
+
+def test_every_guide_id_has_a_scenario(flow_set: FlowSet) -> None:
+    tagged = {tag for s in scenarios_in() for tag in s.tags}
+    assert [g for g in flow_set.guide_ids if g not in tagged] == []
+
+
+# -- the step template language ----------------------------------------------------------------
+
+
+def test_templates_match_what_they_promise() -> None:
+    text = Template('the page says "{text:text}"')
+    assert text.parse_arguments('the page says "Click "Update Password" to save."') == {
+        "text": 'Click "Update Password" to save.'
+    }
+    listed = Template("the page has the {kind:field|fields} {labels:list}")
+    assert listed.parse_arguments('the page has the fields "A", "B" and "C"') == {
+        "kind": "fields",
+        "labels": ["A", "B", "C"],
+    }
+    value = Template("logs in with {password:value}")
+    assert value.parse_arguments("logs in with the temporary password in upper case") == {
+        "password": "the temporary password in upper case"
+    }
+    assert value.parse_arguments('logs in with "x" and more') is None
+    when = Template("looks up on {on:date}")
+    arguments = when.parse_arguments("looks up on Jan 1, 2020")
+    assert arguments is not None and str(arguments["on"]) == "2020-01-01"
+    with pytest.raises(ValueError, match="unknown field"):
+        Template("a {name:nonsense} step")
+
+
+# -- the coverage gate -----------------------------------------------------------------------
+
+
+def test_gate_passes_when_everything_is_covered(flow_set: FlowSet) -> None:
+    fired = [t.name for t in flow_set.transitions()]
+    passed = {tag: ["f.feature: s"] for tag in flow_set.guide_ids}
+    passed |= {DECISION_TAG + key: ["f.feature: s"] for key in flow_set.portal.decisions}
+    result = gate(flow_set, fired, passed)
+    assert result.passed and not result.problems()
+    total = len(flow_set.transitions())
+    assert f"  all machines: {total}/{total}" in result.lines
+
+
+def test_gate_names_what_is_left_uncovered(flow_set: FlowSet) -> None:
+    fired = [t.name for t in flow_set.transitions() if t.name != "lockout.auto_unlock"]
+    passed = {tag: ["f.feature: s"] for tag in flow_set.guide_ids if tag != "USER-7"}
+    passed |= {
+        DECISION_TAG + key: ["f.feature: s"]
+        for key in flow_set.portal.decisions
+        if key != "email-sender"
+    }
+    result = gate(flow_set, fired, passed)
+    assert not result.passed
+    assert result.uncovered_transitions == ["lockout.auto_unlock"]
+    assert result.uncovered_guide_ids == ["USER-7"]
+    assert result.uncovered_decisions == ["email-sender"]
+    problems = "\n".join(result.problems())
+    assert "lockout.auto_unlock" in problems and "USER-7" in problems
+    assert "email-sender" in problems
+    assert any("MISSING: lockout.auto_unlock" in line for line in result.lines)
+    assert "  USER-7 (0): NONE" in result.lines
+
+
+def test_scenarios_report_lists_passing_scenarios_per_guide_id(flow_set: FlowSet) -> None:
+    passed = {"LOCK-2": ["b.feature: two", "a.feature: one", "a.feature: one"]}
+    result = gate(flow_set, [], passed)
+    assert result.scenarios_by_guide_id["LOCK-2"] == ["a.feature: one", "b.feature: two"]
+    assert set(result.scenarios_by_guide_id) == set(flow_set.guide_ids)
