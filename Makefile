@@ -14,6 +14,7 @@ $(STAMP): pyproject.toml
 
 run: $(STAMP)
 	$(BIN)/rpp validate
+	mkdir -p reports
 	$(BIN)/rpp verify --json reports/verify.json
 
 lint: $(STAMP)

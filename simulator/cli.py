@@ -29,7 +29,8 @@ class UsageError(Exception):
     """Bad arguments: exit code 2."""
 
 
-def _flows(args: argparse.Namespace) -> FlowSet:
+def load_flows_option(args: argparse.Namespace) -> FlowSet:
+    """The flows named by ``--flows`` (a usage error when it is not a directory)."""
     path = Path(args.flows)
     if not path.is_dir():
         raise UsageError(f"--flows {args.flows}: no such directory")
@@ -50,16 +51,16 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _check_machine(args: argparse.Namespace, flow_set: FlowSet) -> None:
+    if args.machine and args.machine not in flow_set.flows:
+        raise UsageError(f"no machine '{args.machine}' (machines: {', '.join(flow_set.flows)})")
+
+
 def cmd_diagram(args: argparse.Namespace) -> int:
     from specs.diagram import draw
 
-    flow_set = _flows(args)
-    if args.machine and args.machine not in flow_set.flows:
-        print(
-            f"rpp diagram: no machine '{args.machine}' (machines: {', '.join(flow_set.flows)})",
-            file=sys.stderr,
-        )
-        return 2
+    flow_set = load_flows_option(args)
+    _check_machine(args, flow_set)
     text = draw(flow_set, args.machine, args.format)
     if args.output:
         Path(args.output).write_text(text, encoding="utf-8")
@@ -71,13 +72,8 @@ def cmd_diagram(args: argparse.Namespace) -> int:
 def cmd_paths(args: argparse.Namespace) -> int:
     from specs.paths import shortest_paths
 
-    flow_set = _flows(args)
-    if args.machine and args.machine not in flow_set.flows:
-        print(
-            f"rpp paths: no machine '{args.machine}' (machines: {', '.join(flow_set.flows)})",
-            file=sys.stderr,
-        )
-        return 2
+    flow_set = load_flows_option(args)
+    _check_machine(args, flow_set)
     paths = shortest_paths(flow_set, args.machine)
     if args.json:
         print(json.dumps([p.as_dict() for p in paths], indent=2))
@@ -97,7 +93,9 @@ def cmd_trace(args: argparse.Namespace) -> int:
     from specs.scenarios import scenarios_by_guide_id
     from specs.trace import trace
 
-    flow_set = _flows(args)
+    if not Path(args.features).is_dir():
+        raise UsageError(f"--features {args.features}: no such directory")
+    flow_set = load_flows_option(args)
     scenarios = scenarios_by_guide_id(Path(args.features))
     entries = trace(flow_set, scenarios)
     if args.json:

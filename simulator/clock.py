@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Protocol
 
-__all__ = ["EPOCH", "Clock", "SimulatedClock", "WallClock"]
+__all__ = ["EPOCH", "Clock", "SimulatedClock"]
 
 EPOCH = dt.datetime(2026, 11, 2, 8, 0, tzinfo=dt.UTC)  # a Monday morning
 
@@ -28,10 +28,3 @@ class SimulatedClock:
 
     def set(self, when: dt.datetime) -> None:
         self._now = when
-
-
-class WallClock:
-    """The real time: only at the edge of a real server."""
-
-    def now(self) -> dt.datetime:
-        return dt.datetime.now(dt.UTC)

@@ -37,7 +37,6 @@ __all__ = [
     "Target",
     "TargetFactory",
     "choose_state",
-    "in_process",
     "log_in",
     "submit_forgot_user_name",
     "submit_reset_password",
@@ -139,20 +138,6 @@ class InProcessTarget:
 
     def advance_clock(self, minutes: float) -> None:
         self.clock.advance(minutes)
-
-
-def in_process(
-    flow_set: FlowSet,
-    session_class: type[Session] = Session,
-    account_class: type[Account] = Account,
-) -> Callable[[Parameters | None], InProcessTarget]:
-    """A factory of fresh in-process targets (per journey), optionally with other
-    guard/action implementations (the tests' deliberately broken portals)."""
-
-    def make(parameters: Parameters | None = None) -> InProcessTarget:
-        return InProcessTarget(flow_set, parameters, session_class, account_class)
-
-    return make
 
 
 # -- what a producer does, in the guide's words --------------------------------------------

@@ -427,9 +427,7 @@ class Session:
         email = normalize_identifier(self._typed(EMAIL))
         linked = self.portal.accounts_at(email)
         if any(a.agent_unique_id == auid for a in linked):
-            self.portal.send(
-                "username", linked[0].email, user_names=", ".join(a.user_name for a in linked)
-            )
+            self.portal.send("username", linked[0].email, user_names=[a.user_name for a in linked])
 
     def issue_temporary_password(self) -> None:
         account = self._typed_account()
@@ -482,7 +480,8 @@ class Portal:
         self.emails_sent: dict[str, int] = {}
         self._accounts: dict[str, Account] = {}
         self._by_email: dict[str, list[Account]] = {}
-        self._unknown_failures: dict[bytes, int] = {}
+        # keyed digest of the typed name -> (consecutive failures, when it reached the threshold)
+        self._unknown_failures: dict[bytes, tuple[int, dt.datetime | None]] = {}
         self._ledger_secret = secrets.token_bytes(32)
         self._decoy = PasswordHash.of(secrets.token_urlsafe(16), hash_iterations)
         self._acting: str | None = None  # the stored user name the current click acts for
@@ -530,12 +529,28 @@ class Portal:
         return list(self._accounts.values())
 
     def unknown_failures(self, user_name: str) -> int:
-        """Consecutive failed logins typed with this unknown user name."""
-        return self._unknown_failures.get(self._ledger_digest(user_name), 0)
+        """Consecutive failed logins typed with this unknown user name. Like a real
+        account's lock, the count lapses once the auto-unlock time has passed, so the
+        screens never tell a real name from an unknown one (decision unknown-user-name)."""
+        key = self._ledger_digest(user_name)
+        count, locked_at = self._unknown_failures.get(key, (0, None))
+        minutes = self.parameters.auto_unlock_after_minutes
+        if (
+            locked_at is not None
+            and minutes is not None
+            and self.clock.now() >= locked_at + dt.timedelta(minutes=minutes)
+        ):
+            del self._unknown_failures[key]
+            return 0
+        return count
 
     def count_unknown_failure(self, user_name: str) -> None:
         key = self._ledger_digest(user_name)
-        self._unknown_failures[key] = self._unknown_failures.get(key, 0) + 1
+        count = self.unknown_failures(user_name) + 1
+        _, locked_at = self._unknown_failures.get(key, (0, None))
+        if count >= self.parameters.lockout_threshold and locked_at is None:
+            locked_at = self.clock.now()
+        self._unknown_failures[key] = (count, locked_at)
 
     def _ledger_digest(self, user_name: str) -> bytes:
         # Keyed, so the ledger holds nothing a reader could turn back into what was typed.
@@ -569,7 +584,7 @@ class Portal:
             ):
                 return candidate
 
-    def send(self, kind: str, to: str, **fields: str) -> None:
+    def send(self, kind: str, to: str, **fields: str | list[str]) -> None:
         message = render_email(self.flow_set.portal, kind, to, self.clock.now(), **fields)
         self.emails_sent[kind] = self.emails_sent.get(kind, 0) + 1
         self.transport.send(message)

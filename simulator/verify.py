@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -31,7 +30,6 @@ from simulator.journeys import Journey, Knowledge, Step, action
 from simulator.mailbox import Mailbox
 from simulator.population import Population, Producer
 from simulator.portal import Screen
-from specs.loader import load_flows
 from specs.model import FlowSet, Parameters
 
 __all__ = ["JourneyResult", "VerifyReport", "check_journey", "run", "verify"]
@@ -265,8 +263,18 @@ def _table(report: VerifyReport) -> str:
 
 def run(args: argparse.Namespace) -> int:
     """The ``rpp verify`` command."""
+    from simulator.cli import UsageError, load_flows_option
+
+    if args.max_length is not None and not 1 <= args.max_length <= 8:
+        raise UsageError(
+            "--max-length takes 1 to 8 (the number of journeys grows fast: 6 takes ~40 s)"
+        )
+    if args.json and Path(args.json).is_dir():
+        raise UsageError(f"--json {args.json}: is a directory; name a file")
+    if args.json and not Path(args.json).parent.exists():
+        raise UsageError(f"--json {args.json}: no such directory {Path(args.json).parent}")
     started = time.perf_counter()
-    flow_set = load_flows([Path(args.flows)])
+    flow_set = load_flows_option(args)
     report = verify(flow_set, seed=args.seed, max_length=args.max_length)
     print(_table(report))
     for r in report.results:
@@ -282,12 +290,7 @@ def run(args: argparse.Namespace) -> int:
     for name in report.unreached:
         print(f"unreached: {name}")
     if args.json:
-        Path(args.json).parent.mkdir(parents=True, exist_ok=True)
         Path(args.json).write_text(
             json.dumps(report.as_dict(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
         )
     return 0 if report.passed else 1
-
-
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(1)

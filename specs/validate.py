@@ -39,8 +39,17 @@ def validate(flow_set: FlowSet) -> list[SpecProblem]:
     problems.extend(_check_guide_ids(flow_set))
     problems.extend(_check_clicks(flow_set))
     for model in flow_set.models:
-        problems.extend(_check_model(flow_set, model))
+        # A transition to or from an unknown state would make every state after it
+        # look unreachable: report the cause, not the echoes.
+        if not any(_names_unknown_state(flow) for flow in flow_set.flows_of(model)):
+            problems.extend(_check_model(flow_set, model))
     return problems
+
+
+def _names_unknown_state(flow: FlowSpec) -> bool:
+    return flow.initial not in flow.states or any(
+        state not in flow.states for t in flow.transitions for state in (*t.sources, t.dest)
+    )
 
 
 def _check_names(flow_set: FlowSet, flow: FlowSpec) -> Iterator[SpecProblem]:

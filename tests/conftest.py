@@ -8,9 +8,10 @@ from pathlib import Path
 import pytest
 
 from specs import DEFAULT_FLOWS_DIR, FlowSet, load_flows
+from specs.guide import default_guide_path
 from tests.steps import STEP_MODULES
 
-GUIDE_DIR = Path(__file__).resolve().parents[2] / "shared" / "guide"
+GUIDE_DIR = default_guide_path().parent
 
 # The world fixtures, every step module, and the coverage gate: registered once here.
 pytest_plugins = ["tests.steps.world", *STEP_MODULES, "tests.steps.coverage"]

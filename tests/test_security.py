@@ -107,6 +107,23 @@ def test_no_user_enumeration_by_login_screens(flow_set: FlowSet) -> None:
     assert len(target.mailbox) == 0
 
 
+def test_no_user_enumeration_by_login_screens_with_auto_unlock(flow_set: FlowSet) -> None:
+    """With the auto-unlock on, an unknown name's "lock" lapses when a real one does:
+    after the wait both see the first warning again, then the lock again."""
+    parameters = dataclasses.replace(flow_set.portal.parameters, auto_unlock_after_minutes=30)
+    target = _target(flow_set, parameters)
+    names = (UNKNOWN[0], OWNER[0])
+    for _ in range(3):
+        seen = {name: log_in(target.open_browser(), name, WRONG) for name in names}
+    assert len(set(seen.values())) == 1
+    target.advance_clock(31)
+    for attempt in range(1, 4):
+        seen = {name: log_in(target.open_browser(), name, WRONG) for name in names}
+        assert len(set(seen.values())) == 1, {k: s.describe() for k, s in seen.items()}
+        expected = "login_failed" if attempt < 3 else "account_locked"
+        assert seen[UNKNOWN[0]].messages == (_text(flow_set, expected),)
+
+
 @pytest.mark.parametrize("pending_temporary_password", [False, True])
 def test_no_user_enumeration_by_login_work(
     flow_set: FlowSet, hashes: list[int], pending_temporary_password: bool
