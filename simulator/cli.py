@@ -236,4 +236,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    # As `python -m simulator.cli`, this module is __main__: run the importable one so
+    # that commands raising simulator.cli.UsageError are caught by the same class.
+    from simulator.cli import main as entry
+
+    sys.exit(entry())

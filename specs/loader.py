@@ -8,11 +8,9 @@ file is collected before :class:`~specs.errors.SpecError` is raised.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterable, Sequence
 from itertools import islice
 from pathlib import Path
-from typing import Any
 
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
@@ -37,148 +35,15 @@ from specs.model import (
     TransitionSpec,
     Variant,
     Vocabulary,
-    Where,
 )
-from specs.yamlsource import compose_file, scalar_value
+from specs.reader import Reader, kind
+from specs.yamlsource import scalar_value
 
 __all__ = ["DEFAULT_FLOWS_DIR", "PORTAL_FILE", "collect_files", "load_flows"]
 
 DEFAULT_FLOWS_DIR = Path(__file__).resolve().parent.parent / "flows"
 PORTAL_FILE = "portal.yaml"
 TEXT_SOURCES = ("quoted", "ocr_corrected", "reconstructed", "decided")
-
-
-def _kind(node: Node) -> str:
-    if isinstance(node, MappingNode):
-        return "a mapping"
-    if isinstance(node, SequenceNode):
-        return "a list"
-    value = scalar_value(node) if isinstance(node, ScalarNode) else None
-    if value is None:
-        return "nothing (null)"
-    if isinstance(value, bool):
-        return f"a boolean ({node.value})"
-    if isinstance(value, int | float):
-        return f"a number ({node.value})"
-    return f"a string ({node.value!r})"
-
-
-class _Reader:
-    """Reads nodes of one file, recording a problem for each mismatch."""
-
-    def __init__(self, name: str) -> None:
-        self.name = name
-        self.problems: list[SpecProblem] = []
-
-    def where(self, node: Node) -> Where:
-        return Where(self.name, node.start_mark.line + 1, node.start_mark.column + 1)
-
-    def fail(self, node: Node, message: str) -> None:
-        w = self.where(node)
-        self.problems.append(SpecProblem(self.name, w.line, w.column, message))
-
-    def entries(self, node: Node, what: str) -> dict[str, tuple[Node, Node]] | None:
-        """A mapping's entries by key, with the key nodes; duplicates are problems."""
-        if not isinstance(node, MappingNode):
-            self.fail(node, f"{what}: expected a mapping, found {_kind(node)}")
-            return None
-        seen: dict[str, tuple[Node, Node]] = {}
-        for key_node, value_node in node.value:
-            key = scalar_value(key_node) if isinstance(key_node, ScalarNode) else None
-            if not isinstance(key, str) or not key:
-                self.fail(key_node, f"{what}: keys must be names, found {_kind(key_node)}")
-                continue
-            if key in seen:
-                first = seen[key][0].start_mark.line + 1
-                self.fail(
-                    key_node,
-                    f"{what}: duplicate key '{key}' (first at line {first}); a key may appear once",
-                )
-                continue
-            seen[key] = (key_node, value_node)
-        return seen
-
-    def mapping(
-        self, node: Node, what: str, required: Sequence[str], optional: Sequence[str] = ()
-    ) -> dict[str, Node] | None:
-        """A mapping with a fixed set of keys."""
-        found = self.entries(node, what)
-        if found is None:
-            return None
-        allowed = [*required, *optional]
-        for key, (key_node, _) in found.items():
-            if key not in allowed:
-                self.fail(
-                    key_node, f"{what}: unknown key '{key}'; expected one of: {', '.join(allowed)}"
-                )
-        for key in required:
-            if key not in found:
-                self.fail(node, f"{what}: missing required key '{key}'")
-        return {k: v for k, (_, v) in found.items() if k in allowed}
-
-    def scalar(self, node: Node | None, what: str, types: tuple[type, ...], expected: str) -> Any:
-        if node is None:
-            return None
-        value = scalar_value(node) if isinstance(node, ScalarNode) else None
-        ok = isinstance(node, ScalarNode) and isinstance(value, types)
-        if ok and bool not in types and isinstance(value, bool):
-            ok = False
-        if not ok:
-            self.fail(node, f"{what}: expected {expected}, found {_kind(node)}")
-            return None
-        return value
-
-    def string(self, node: Node | None, what: str) -> str | None:
-        value = self.scalar(node, what, (str,), "a string")
-        if isinstance(value, str) and not value.strip():
-            assert node is not None
-            self.fail(node, f"{what}: expected a non-empty string")
-            return None
-        return value  # type: ignore[no-any-return]
-
-    def optional_string(self, node: Node | None, what: str) -> str | None:
-        if node is None or (isinstance(node, ScalarNode) and scalar_value(node) is None):
-            return None
-        return self.string(node, what)
-
-    def integer(self, node: Node | None, what: str, minimum: int = 0) -> int | None:
-        value = self.scalar(node, what, (int,), f"a whole number >= {minimum}")
-        if isinstance(value, int) and value < minimum:
-            assert node is not None
-            self.fail(node, f"{what}: expected a whole number >= {minimum}, found {value}")
-            return None
-        return value if isinstance(value, int) else None
-
-    def boolean(self, node: Node | None, what: str, default: bool = False) -> bool:
-        if node is None:
-            return default
-        value = self.scalar(node, what, (bool,), "true or false")
-        return bool(value) if value is not None else default
-
-    def names(self, node: Node | None, what: str, allow_single: bool = False) -> tuple[str, ...]:
-        """A list of names (or, with ``allow_single``, one name)."""
-        if node is None:
-            return ()
-        if allow_single and isinstance(node, ScalarNode):
-            single = self.string(node, what)
-            return (single,) if single else ()
-        if not isinstance(node, SequenceNode):
-            expected = "a name or a list of names" if allow_single else "a list of names"
-            self.fail(node, f"{what}: expected {expected}, found {_kind(node)}")
-            return ()
-        out = [self.string(item, f"{what}[{i}]") for i, item in enumerate(node.value)]
-        return tuple(s for s in out if s)
-
-    def date(self, node: Node | None, what: str) -> dt.date | None:
-        text = self.string(node, what) if node is not None else None
-        if text is None:
-            return None
-        try:
-            return dt.date.fromisoformat(text)
-        except ValueError:
-            assert node is not None
-            self.fail(node, f'{what}: expected a date as "YYYY-MM-DD", found {text!r}')
-            return None
 
 
 # -- flow files ---------------------------------------------------------------------------
@@ -189,7 +54,7 @@ _TRANSITION_REQUIRED = ("id", "trigger", "source", "dest", "guide")
 _TRANSITION_OPTIONAL = ("conditions", "unless", "before", "after", "shows", "note")
 
 
-def _read_flow(reader: _Reader, root: Node, stem: str) -> FlowSpec | None:
+def _read_flow(reader: Reader, root: Node, stem: str) -> FlowSpec | None:
     top = reader.mapping(root, "flow", _FLOW_KEYS)
     if top is None:
         return None
@@ -224,7 +89,7 @@ def _read_flow(reader: _Reader, root: Node, stem: str) -> FlowSpec | None:
     transitions: list[TransitionSpec] = []
     items = top.get("transitions")
     if items is not None and not isinstance(items, SequenceNode):
-        reader.fail(items, f"transitions: expected a list, found {_kind(items)}")
+        reader.fail(items, f"transitions: expected a list, found {kind(items)}")
     elif items is not None:
         for index, item in enumerate(items.value):
             t = _read_transition(reader, item, index, machine or stem)
@@ -254,9 +119,7 @@ def _peek_id(node: Node) -> str | None:
     return None
 
 
-def _read_transition(
-    reader: _Reader, node: Node, index: int, machine: str
-) -> TransitionSpec | None:
+def _read_transition(reader: Reader, node: Node, index: int, machine: str) -> TransitionSpec | None:
     what = f"transitions[{index}]"
     named = _peek_id(node)
     if named:
@@ -317,7 +180,7 @@ _PARAMETER_KEYS = (
 _OPTIONAL_PARAMETER_KEYS = ("temporary_password_case_sensitive",)
 
 
-def _read_parameters(reader: _Reader, node: Node) -> Parameters | None:
+def _read_parameters(reader: Reader, node: Node) -> Parameters | None:
     p = reader.mapping(node, "parameters", _PARAMETER_KEYS, _OPTIONAL_PARAMETER_KEYS)
     if p is None:
         return None
@@ -377,7 +240,7 @@ def _read_parameters(reader: _Reader, node: Node) -> Parameters | None:
     return Parameters(threshold, auto_value, valid, length, policy, states, sender, case_sensitive)
 
 
-def _read_text(reader: _Reader, key: str, node: Node, key_node: Node) -> Text | None:
+def _read_text(reader: Reader, key: str, node: Node, key_node: Node) -> Text | None:
     what = f"text '{key}'"
     f = reader.mapping(node, what, ("guide", "source"), ("text", "lines", "note"))
     if f is None:
@@ -404,7 +267,7 @@ def _read_text(reader: _Reader, key: str, node: Node, key_node: Node) -> Text | 
     )
 
 
-def _read_part(reader: _Reader, node: Node, what: str, texts: dict[str, Text]) -> TextPart | None:
+def _read_part(reader: Reader, node: Node, what: str, texts: dict[str, Text]) -> TextPart | None:
     f = reader.mapping(node, what, (), ("text", "source", "note", "text_ref"))
     if f is None:
         return None
@@ -431,7 +294,7 @@ def _read_part(reader: _Reader, node: Node, what: str, texts: dict[str, Text]) -
     return TextPart(text, source, reader.optional_string(f.get("note"), f"{what}: note"), None)
 
 
-def _read_screen(reader: _Reader, name: str, node: Node, key_node: Node) -> Screen | None:
+def _read_screen(reader: Reader, name: str, node: Node, key_node: Node) -> Screen | None:
     what = f"screen '{name}'"
     f = reader.mapping(
         node,
@@ -465,7 +328,7 @@ def _read_screen(reader: _Reader, name: str, node: Node, key_node: Node) -> Scre
     )
 
 
-def _read_directory(reader: _Reader, node: Node) -> ProducerServices | None:
+def _read_directory(reader: Reader, node: Node) -> ProducerServices | None:
     f = reader.mapping(node, "producer_services", ("guide", "states", "lines", "state_farm"))
     if f is None:
         return None
@@ -537,7 +400,7 @@ def _read_directory(reader: _Reader, node: Node) -> ProducerServices | None:
     )
 
 
-def _read_portal(reader: _Reader, root: Node) -> PortalSpec | None:
+def _read_portal(reader: Reader, root: Node) -> PortalSpec | None:
     top = reader.mapping(root, "portal", _PORTAL_KEYS)
     if top is None:
         return None
@@ -546,7 +409,7 @@ def _read_portal(reader: _Reader, root: Node) -> PortalSpec | None:
     variants: list[Variant] = []
     vnode = top.get("verification_variants")
     if vnode is not None and not isinstance(vnode, SequenceNode):
-        reader.fail(vnode, f"verification_variants: expected a list, found {_kind(vnode)}")
+        reader.fail(vnode, f"verification_variants: expected a list, found {kind(vnode)}")
     elif vnode is not None:
         for i, item in enumerate(vnode.value):
             vf = reader.mapping(item, f"verification_variants[{i}]", ("name", "parameters"))
@@ -604,7 +467,7 @@ def _read_portal(reader: _Reader, root: Node) -> PortalSpec | None:
         body: list[TextPart] = []
         bnode = ef.get("body")
         if bnode is not None and not isinstance(bnode, SequenceNode):
-            reader.fail(bnode, f"{what}: body: expected a list of paragraphs, found {_kind(bnode)}")
+            reader.fail(bnode, f"{what}: body: expected a list of paragraphs, found {kind(bnode)}")
         elif bnode is not None:
             for i, item in enumerate(bnode.value):
                 part = _read_part(reader, item, f"{what}: body[{i}]", texts)
@@ -658,7 +521,7 @@ def _read_portal(reader: _Reader, root: Node) -> PortalSpec | None:
     deviations: list[Deviation] = []
     dnode = top.get("known_deviations")
     if dnode is not None and not isinstance(dnode, SequenceNode):
-        reader.fail(dnode, f"known_deviations: expected a list, found {_kind(dnode)}")
+        reader.fail(dnode, f"known_deviations: expected a list, found {kind(dnode)}")
     elif dnode is not None:
         for i, item in enumerate(dnode.value):
             what = f"known_deviations[{i}]"
@@ -752,9 +615,9 @@ def load_flows(
     flows: dict[str, FlowSpec] = {}
     for file in files:
         name = _display(file, display_root)
-        reader = _Reader(name)
+        reader = Reader(name, "flow file")
         try:
-            root = compose_file(file, name)
+            root = reader.compose(file)
         except SpecError as error:
             problems.extend(error.problems)
             if file.name == PORTAL_FILE:

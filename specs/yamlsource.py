@@ -86,8 +86,9 @@ class _Lines:
 class _BoundedLoader(yaml.SafeLoader):
     """SafeLoader's composer with no aliases, no anchors, bounded depth and size."""
 
-    def __init__(self, stream: str) -> None:
+    def __init__(self, stream: str, document: str = "flow file") -> None:
         super().__init__(stream)
+        self._document = document
         self._depth = 0
         self._nodes = 0
 
@@ -96,25 +97,26 @@ class _BoundedLoader(yaml.SafeLoader):
         if isinstance(event, yaml.AliasEvent):
             raise _Refused(
                 event.start_mark,
-                f"alias *{event.anchor} is not allowed in a flow file; write the value out",
+                f"alias *{event.anchor} is not allowed in a {self._document}; write the value out",
             )
         anchor = getattr(event, "anchor", None)
         if anchor is not None:
             raise _Refused(
                 event.start_mark,
-                f"anchor &{anchor} is not allowed in a flow file; write the value out",
+                f"anchor &{anchor} is not allowed in a {self._document}; write the value out",
             )
         self._nodes += 1
         if self._nodes > MAX_NODES:
             raise _Refused(
                 event.start_mark,
                 f"more than {MAX_NODES:,} values (strings, numbers, lists, mappings);"
-                " a flow file holds a few thousand at most, split or shorten it",
+                f" a {self._document} holds a few thousand at most, split or shorten it",
             )
         self._depth += 1
         if self._depth > MAX_DEPTH:
             raise _Refused(
-                event.start_mark, f"nesting deeper than {MAX_DEPTH} levels; flow files are shallow"
+                event.start_mark,
+                f"nesting deeper than {MAX_DEPTH} levels; {self._document}s are shallow",
             )
         try:
             return super().compose_node(parent, index)
@@ -126,8 +128,10 @@ def _fail(name: str, where: tuple[int, int], message: str) -> SpecError:
     return SpecError([SpecProblem(name, where[0], where[1], message)])
 
 
-def compose_file(path: Path, display: str | None = None) -> Node:
+def compose_file(path: Path, display: str | None = None, document: str = "flow file") -> Node:
     """Read ``path`` and compose it; raise SpecError on anything unsafe or malformed.
+
+    ``document`` names what the file is ("flow file", "scenario file") in messages.
 
     Reads at most ``MAX_BYTES + 1`` bytes, so a huge file costs no memory.
     """
@@ -142,7 +146,7 @@ def compose_file(path: Path, display: str | None = None) -> Node:
         raise _fail(
             name,
             (1, 1),
-            f"file is {size:,} bytes; a flow file may be at most {MAX_BYTES:,} bytes",
+            f"file is {size:,} bytes; a {document} may be at most {MAX_BYTES:,} bytes",
         )
     try:
         text = data.decode("utf-8")
@@ -157,11 +161,11 @@ def compose_file(path: Path, display: str | None = None) -> Node:
             _Lines(good).at(len(good)),
             f"byte 0x{data[error.start]:02x} is not UTF-8; save the file as UTF-8",
         ) from None
-    return compose_text(text, name)
+    return compose_text(text, name, document)
 
 
-def compose_text(text: str, name: str) -> Node:
-    """Compose YAML ``text`` (from the file ``name``) into a node tree.
+def compose_text(text: str, name: str, document: str = "flow file") -> Node:
+    """Compose YAML ``text`` (from the file ``name``, a ``document``) into a node tree.
 
     The only exception it raises is :class:`SpecError`.
     """
@@ -173,7 +177,7 @@ def compose_text(text: str, name: str) -> Node:
         what = (
             "NUL byte in the file; it is not text"
             if char == "\x00"
-            else f"character U+{ord(char):04X} is not allowed in a flow file"
+            else f"character U+{ord(char):04X} is not allowed in a {document}"
             " (control characters and lone surrogates are not text); remove it"
         )
         raise _fail(name, lines.at(bad.start()), what)
@@ -189,15 +193,17 @@ def compose_text(text: str, name: str) -> Node:
     if not text.strip() or all(
         not ln.strip() or ln.lstrip().startswith("#") for ln in text.splitlines()
     ):
-        raise _fail(name, (1, 1), "the file is empty; expected a mapping of flow keys")
+        raise _fail(name, (1, 1), _empty(document))
     loader: _BoundedLoader | None = None
     try:
-        loader = _BoundedLoader(text)
+        loader = _BoundedLoader(text, document)
         node = loader.get_single_node()
     except _Refused as refused:
         raise _fail(name, _mark(refused.mark), refused.message) from None
     except yaml.MarkedYAMLError as error:
-        raise _fail(name, _mark(error.problem_mark or error.context_mark), _syntax(error)) from None
+        raise _fail(
+            name, _mark(error.problem_mark or error.context_mark), _syntax(error, document)
+        ) from None
     except yaml.YAMLError as error:
         raise _fail(name, (1, 1), f"YAML syntax: {error}") from None
     except RecursionError:
@@ -206,8 +212,8 @@ def compose_text(text: str, name: str) -> Node:
         if loader is not None:
             loader.dispose()
     if node is None:
-        raise _fail(name, (1, 1), "the file is empty; expected a mapping of flow keys")
-    _check_nodes(node, text, name)
+        raise _fail(name, (1, 1), _empty(document))
+    _check_nodes(node, text, name, document)
     return node
 
 
@@ -219,11 +225,15 @@ def _mark(mark: Mark | None) -> tuple[int, int]:
     return mark.line + 1, mark.column + 1
 
 
-def _syntax(error: yaml.MarkedYAMLError) -> str:
+def _empty(document: str) -> str:
+    return f"the file is empty; expected a mapping of {document.removesuffix(' file')} keys"
+
+
+def _syntax(error: yaml.MarkedYAMLError, document: str) -> str:
     """PyYAML's complaint, with where the construct it was reading began."""
     what = error.problem or "malformed YAML"
     if what.startswith("but found another document"):
-        return "YAML syntax: a second document starts here; a flow file holds one document"
+        return f"YAML syntax: a second document starts here; a {document} holds one document"
     if "'\\t'" in what:
         what += "; indent with spaces, YAML does not allow tabs there"
     context = ""
@@ -236,7 +246,7 @@ def _syntax(error: yaml.MarkedYAMLError) -> str:
     return f"YAML syntax: {what}{context}"
 
 
-def _check_nodes(root: Node, text: str, name: str) -> None:
+def _check_nodes(root: Node, text: str, name: str, document: str) -> None:
     """Every tag core and fitting its node, every scalar readable as its type."""
     stack = [root]
     while stack:
@@ -248,13 +258,13 @@ def _check_nodes(root: Node, text: str, name: str) -> None:
                 raise _fail(
                     name,
                     where,
-                    f"{_shown(node)} reads as a YAML {kind}, which flow files do not use;"
+                    f"{_shown(node)} reads as a YAML {kind}, which {document}s do not use;"
                     " quote it to make it a string",
                 )
             raise _fail(
                 name,
                 where,
-                f"tag {node.tag} is not allowed; flow files hold plain strings, numbers,"
+                f"tag {node.tag} is not allowed; {document}s hold plain strings, numbers,"
                 " lists and mappings",
             )
         if not isinstance(node, _TAG_KIND.get(node.tag, ScalarNode)):

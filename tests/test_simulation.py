@@ -238,7 +238,33 @@ def test_a_missing_email_or_lockout_breaks_the_invariants(flow_set: FlowSet) -> 
         )
         checks = check_invariants(plan, broken)
         assert not checks[invariant]["holds"], counter
-        assert not checks["counts_add_up_across_shards"]["holds"]  # shards no longer sum up
+
+
+def test_a_corrupted_shard_breaks_the_counts_even_when_the_totals_balance(
+    flow_set: FlowSet,
+) -> None:
+    scenario = load_scenario("credential-stuffing")
+    plan = build_plan(flow_set, scenario, 0, 3000)
+    table = compile_table(flow_set)
+    population = Population(0, flow_set.portal.parameters, lines=plan.lines)
+    first, second = (run_shard(plan, table, population, a, b) for a, b in ((0, 1200), (1200, 3000)))
+    assert check_invariants(plan, merge([first, second]))["counts_add_up_across_shards"]["holds"]
+    for counter in ("visits", "login_attempts", "emails_sent_username", "attack_attempts"):
+        # one shard counts a producer the other lost: the merged totals are unchanged
+        plus = dataclasses.replace(
+            first, counters={**first.counters, counter: first.counters[counter] + 1}
+        )
+        minus = dataclasses.replace(
+            second, counters={**second.counters, counter: second.counters[counter] - 1}
+        )
+        merged = merge([plus, minus])
+        assert merged.counters == merge([first, second]).counters
+        check = check_invariants(plan, merged)["counts_add_up_across_shards"]
+        assert not check["holds"], counter
+        assert "shard 0..1199:" in check["detail"] and "shard 1200..2999:" in check["detail"]
+        # one corrupted shard alone breaks it too
+        alone = check_invariants(plan, merge([plus, second]))["counts_add_up_across_shards"]
+        assert not alone["holds"] and "shard 0..1199:" in alone["detail"], counter
 
 
 # -- mail faults (issue 6) --------------------------------------------------------------------
@@ -397,6 +423,29 @@ def test_bad_options_are_usage_errors(
     assert _rpp(*args) == 2
     err = capsys.readouterr().err
     assert message in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize("user", ["", "   "], ids=["empty", "blank"])
+def test_explaining_no_user_name_is_a_usage_error(
+    user: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert _rpp("--producers", "100", "--explain", user) == 2
+    captured = capsys.readouterr()
+    assert "--explain needs a user name" in captured.err
+    assert "simulated" not in captured.out  # refused, not a full run
+
+
+def test_an_out_that_is_a_file_is_refused_before_simulating(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    a_file = tmp_path / "summary.txt"
+    a_file.write_text("not a directory", encoding="utf-8")
+    for out in (a_file, a_file / "report"):
+        assert _rpp("--producers", "100", "--out", str(out)) == 2
+        captured = capsys.readouterr()
+        assert f"--out {out}: not a directory" in captured.err
+        assert "simulated" not in captured.out and "Traceback" not in captured.err
+    assert a_file.read_text(encoding="utf-8") == "not a directory"
 
 
 def test_the_progress_bar_shows_only_on_a_terminal() -> None:

@@ -115,9 +115,59 @@ CASES = [
         "  give_up: 0.15",
         "  give_up: -1",
         "give_up: -1",
-        "behaviour.after_lockout.give_up: expected a number >= 0, found -1",
+        "behaviour.after_lockout.give_up: expected a number from 0 to 1000000, found -1",
     ),
     ("period:", "period:\n\tstart: x", "start: x", "YAML syntax"),
+    # Every number has an upper limit and must be finite: a huge one would overflow
+    # the arithmetic of a run instead of being refused with its position.
+    (
+        "  come_back_after_hours: [1, 6]",
+        "  come_back_after_hours: [1, 1.0e+300]",
+        "come_back_after_hours",
+        "behaviour.come_back_after_hours[1]: expected a number from 0 to 744, found 1.0e+300",
+    ),
+    (
+        "  delivery_minutes: {minimum: 0.1, mean: 1.0}",
+        "  delivery_minutes: {minimum: 0.1, mean: 1.0e+300}",
+        "delivery_minutes",
+        "email.delivery_minutes.mean: expected a number from 0 to 44640, found 1.0e+300",
+    ),
+    (
+        "  delivery_minutes: {minimum: 0.1, mean: 1.0}",
+        "  delivery_minutes: {minimum: .nan, mean: 1.0}",
+        "delivery_minutes",
+        "email.delivery_minutes.minimum: expected a number from 0 to 44640, found .nan",
+    ),
+    (
+        "  form_seconds: [20, 90]",
+        "  form_seconds: [.inf, .inf]",
+        "form_seconds",
+        "behaviour.form_seconds[0]: expected a number from 0 to 2678400, found .inf",
+    ),
+    (
+        "  call_minutes: [4, 15]",
+        "  call_minutes: [4, 1.0e+9]",
+        "call_minutes",
+        "behaviour.call_minutes[1]: expected a number from 0 to 44640, found 1.0e+9",
+    ),
+    (
+        "  mistype_rate: 0.08 ",
+        "  mistype_rate: .nan ",
+        "mistype_rate",
+        "behaviour.mistype_rate: expected a number from 0 to 1, found .nan",
+    ),
+    (
+        "    reset: 0.55",
+        "    reset: .inf",
+        "reset: .inf",
+        "behaviour.after_lockout.reset: expected a number from 0 to 1000000, found .inf",
+    ),
+    (
+        "by_hour: [1, 0.5,",
+        "by_hour: [1.0e+308, 0.5,",
+        "by_hour:",
+        "arrivals.by_hour[0]: expected a number from 0 to 1000000, found 1.0e+308",
+    ),
 ]
 
 
@@ -178,3 +228,50 @@ def test_files_that_are_not_scenarios_are_refused_without_a_traceback(
     err = capsys.readouterr().err
     assert code == 1
     assert "odd.yaml:1:" in err and "Traceback" not in err
+    assert "flow" not in err  # a scenario file is not told about flow files
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("# nothing here\n", "the file is empty; expected a mapping of scenario keys"),
+        ("a: &x 1\nb: *x\n", "anchor &x is not allowed in a scenario file"),
+        ("when: 2026-11-03\n", "reads as a YAML timestamp, which scenario files do not use"),
+        ("a: 1\n---\nb: 2\n", "a scenario file holds one document"),
+        ("- 1\n", "scenario: expected a mapping, found a list"),
+    ],
+)
+def test_file_level_problems_speak_of_a_scenario_file(
+    tmp_path: Path, content: str, message: str
+) -> None:
+    path = tmp_path / "odd.yaml"
+    path.write_text(content, encoding="utf-8")
+    with pytest.raises(SpecError) as raised:
+        load_scenario(str(path))
+    assert [p.message for p in raised.value.problems if message in p.message], [
+        str(p) for p in raised.value.problems
+    ]
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        ("  come_back_after_hours: [1, 6]", "  come_back_after_hours: [1, 1.0e+300]"),
+        (
+            "  delivery_minutes: {minimum: 0.1, mean: 1.0}",
+            "  delivery_minutes: {minimum: 0.1, mean: 1.0e+300}",
+        ),
+        ("  form_seconds: [20, 90]", "  form_seconds: [.inf, .inf]"),
+    ],
+    ids=["come-back", "delivery-mean", "form-inf"],
+)
+def test_rpp_simulate_refuses_numbers_too_large_to_simulate(
+    tmp_path: Path, old: str, new: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "huge.yaml"
+    path.write_text(GOOD.replace(old, new, 1), encoding="utf-8")
+    code = main(["simulate", "--scenario", str(path), "--producers", "10", "--out", str(tmp_path)])
+    err = capsys.readouterr().err
+    assert code == 1, err
+    assert "huge.yaml:" in err and "expected a number from 0 to" in err
+    assert "Traceback" not in err and "OverflowError" not in err

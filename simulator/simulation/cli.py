@@ -16,15 +16,16 @@ from pathlib import Path
 
 from simulator.population import AGENT_UNIQUE_ID_SPACE
 from simulator.simulation.scenario import Scenario, UnknownScenario, load_scenario
-from specs.errors import SpecError
 from specs.loader import load_flows
 
 __all__ = ["run"]
 
 
-def _usage(message: str) -> int:
-    print(f"rpp simulate: {message}", file=sys.stderr)
-    return 2
+def _usage(message: str) -> Exception:
+    """The CLI's usage error (exit 2), imported here: simulator.cli imports this module."""
+    from simulator.cli import UsageError
+
+    return UsageError(message)
 
 
 def _with_faults(scenario: Scenario, loss: float | None, delay: float | None) -> Scenario:
@@ -36,51 +37,55 @@ def _with_faults(scenario: Scenario, loss: float | None, delay: float | None) ->
     return dataclasses.replace(scenario, email=email)
 
 
-def _check_options(args: argparse.Namespace) -> str | None:
+def _check_options(args: argparse.Namespace) -> None:
+    """Raise the usage error of the first bad option, before anything is simulated."""
     if not 1 <= args.producers <= AGENT_UNIQUE_ID_SPACE:
-        return f"--producers must be from 1 to {AGENT_UNIQUE_ID_SPACE:,}, got {args.producers}"
+        raise _usage(
+            f"--producers must be from 1 to {AGENT_UNIQUE_ID_SPACE:,}, got {args.producers}"
+        )
     if args.workers < 1:
-        return f"--workers must be at least 1, got {args.workers}"
+        raise _usage(f"--workers must be at least 1, got {args.workers}")
     if args.seed < 0:
-        return f"--seed must be 0 or more, got {args.seed}"
+        raise _usage(f"--seed must be 0 or more, got {args.seed}")
     if not Path(args.flows).is_dir():
-        return f"--flows {args.flows}: no such directory"
+        raise _usage(f"--flows {args.flows}: no such directory")
     if args.scheduler is not None and "://" not in args.scheduler:
-        return f"--scheduler must be an address like tcp://HOST:PORT, got {args.scheduler!r}"
-    loss = getattr(args, "mail_loss", None)
-    if loss is not None and not 0 <= loss <= 1:
-        return f"--mail-loss must be a rate from 0 to 1, got {loss}"
-    delay = getattr(args, "mail_delay", None)
-    if delay is not None and not 0 <= delay <= 7 * 24 * 60:
-        return f"--mail-delay must be 0 to 10080 minutes, got {delay}"
-    return None
+        raise _usage(f"--scheduler must be an address like tcp://HOST:PORT, got {args.scheduler!r}")
+    if args.mail_loss is not None and not 0 <= args.mail_loss <= 1:
+        raise _usage(f"--mail-loss must be a rate from 0 to 1, got {args.mail_loss}")
+    if args.mail_delay is not None and not 0 <= args.mail_delay <= 7 * 24 * 60:
+        raise _usage(f"--mail-delay must be 0 to 10080 minutes, got {args.mail_delay}")
+    if args.explain is not None and not args.explain.strip():
+        raise _usage("--explain needs a user name, got an empty one")
+    if args.explain is None:
+        _check_out(Path(args.out))
 
 
-def _print_spec_error(error: SpecError) -> int:
-    for problem in error.problems:
-        print(problem, file=sys.stderr)
-    count = len(error.problems)
-    print(f"invalid: {count} problem{'s' if count != 1 else ''}", file=sys.stderr)
-    return 1
+def _check_out(out: Path) -> None:
+    """``--out`` must be a directory or a path one can be made at (checked before a run)."""
+    for path in (out, *out.parents):
+        if path.exists():
+            if not path.is_dir():
+                shown = "" if path == out else f" ({path} is a file)"
+                raise _usage(f"--out {out}: not a directory{shown}")
+            return
 
 
 def run(args: argparse.Namespace) -> int:
-    """The ``rpp simulate`` command (see the module docstring for exit codes)."""
-    problem = _check_options(args)
-    if problem:
-        return _usage(problem)
+    """The ``rpp simulate`` command (see the module docstring for exit codes).
+
+    Raises the CLI's UsageError for bad options and SpecError for invalid flows or
+    scenario files; ``rpp``'s main reports both.
+    """
+    _check_options(args)
+    flow_set = load_flows([Path(args.flows)])
     try:
-        flow_set = load_flows([Path(args.flows)])
         scenario = load_scenario(args.scenario)
     except UnknownScenario as error:
-        return _usage(str(error))
-    except SpecError as error:
-        return _print_spec_error(error)
-    scenario = _with_faults(
-        scenario, getattr(args, "mail_loss", None), getattr(args, "mail_delay", None)
-    )
+        raise _usage(str(error)) from None
+    scenario = _with_faults(scenario, args.mail_loss, args.mail_delay)
 
-    if args.explain:
+    if args.explain is not None:
         from simulator.simulation.explain import ProducerNotFound, explain
         from simulator.simulation.plan import build_plan
 
@@ -88,7 +93,7 @@ def run(args: argparse.Namespace) -> int:
         try:
             agreed = explain(flow_set, plan, args.explain)
         except ProducerNotFound as error:
-            return _usage(str(error))
+            raise _usage(str(error)) from None
         return 0 if agreed else 1
 
     from simulator.simulation.run import simulate, write_report

@@ -26,24 +26,17 @@ from email.message import EmailMessage
 import numpy as np
 
 from simulator.clock import SimulatedClock
+from simulator.driver import (
+    choose_state,
+    log_in,
+    submit_forgot_user_name,
+    submit_reset_password,
+    update_password,
+)
 from simulator.emails import email_kind, temporary_password_in
 from simulator.mailbox import Mailbox
 from simulator.population import Population, Producer
-from simulator.portal import (
-    AGENT_UNIQUE_ID,
-    CONFIRM_NEW_PASSWORD,
-    CURRENT_PASSWORD,
-    EMAIL,
-    NEW_PASSWORD,
-    PASSWORD,
-    STATE,
-    USER_NAME,
-    Account,
-    PasswordHash,
-    Portal,
-    Screen,
-    Session,
-)
+from simulator.portal import Account, PasswordHash, Portal, Screen, Session
 from simulator.simulation import results as r
 from simulator.simulation.draws import choose, draw, uniform
 from simulator.simulation.plan import Plan
@@ -57,6 +50,31 @@ Narrate = Callable[[int, str], None]
 _RANK = {r.DELIVER: 0, r.ATTACK: 2}  # every other kind: 1
 _REACT_RESET, _REACT_RECOVER, _REACT_CALL, _REACT_GIVE_UP = range(4)
 _HASH_ITERATIONS = 1  # only salted hashes are kept either way; the cost is not simulated
+
+
+class _Browser:
+    """A :class:`simulator.driver.Driver` on a session the reference already holds.
+
+    The producer's forms are typed by the driver's helpers (``log_in``,
+    ``submit_reset_password``, ...), the same steps every other harness takes.
+    """
+
+    def __init__(self, portal: Portal, session: Session) -> None:
+        self.portal = portal
+        self.session = session
+
+    def screen(self) -> Screen:
+        return self.portal.screen(self.session)
+
+    def fill(self, field: str, value: str) -> None:
+        self.portal.fill(self.session, field, value)
+
+    def click(self, label: str) -> Screen:
+        return self.portal.click(self.session, label)
+
+    def close_browser(self) -> Screen:
+        self.session = self.portal.open_session()
+        return self.screen()
 
 
 class ReferenceMismatch(RuntimeError):
@@ -325,12 +343,8 @@ class _Reference:
         self.at(t)
         session = self.session_on_login_page(agent)
 
-        def submit() -> Screen:
-            self.portal.fill(session, USER_NAME, agent.producer.user_name)
-            self.portal.fill(session, PASSWORD, typed)
-            return self.portal.click(session, "Login")
-
-        screen, fired = self.fire(submit)
+        browser = _Browser(self.portal, session)
+        screen, fired = self.fire(lambda: log_in(browser, agent.producer.user_name, typed))
         agent.use_temporary = False
         locks, counted = self.account_effects(t, fired, agent.account)
         shown = self.message_shown(screen)
@@ -419,35 +433,35 @@ class _Reference:
         session = self.session_on_login_page(agent)
         producer = agent.producer
 
+        browser = _Browser(self.portal, session)
+
         def submit() -> Screen:
-            self.portal.click(session, "Forgot User Name?")
-            self.portal.fill(session, AGENT_UNIQUE_ID, producer.agent_unique_id)
-            self.portal.fill(session, EMAIL, producer.email)
-            return self.portal.click(session, "Submit")
+            browser.click("Forgot User Name?")
+            return submit_forgot_user_name(browser, producer.agent_unique_id, producer.email)
 
         screen, fired = self.fire(submit)
         self.counts["username_recoveries"] += 1
         self.tell(t, f"submits Forgot User Name?: {self._describe(screen, fired)}")
         self._send(t, agent, "username", d)
-        self.portal.click(session, "OK")
+        browser.click("OK")
 
     def request_reset(self, t: int, agent: _Agent, aux: int, d: list[int]) -> None:
         self.at(t)
         session = self.session_on_login_page(agent)
         producer = agent.producer
 
+        browser = _Browser(self.portal, session)
+
         def submit() -> Screen:
-            self.portal.click(session, "Reset Password?")
-            self.portal.fill(session, USER_NAME, producer.user_name)
-            self.portal.fill(session, EMAIL, producer.email)
-            return self.portal.click(session, "Submit")
+            browser.click("Reset Password?")
+            return submit_reset_password(browser, producer.user_name, producer.email)
 
         screen, fired = self.fire(submit)
         self.counts["resets_requested"] += 1
         agent.use_temporary = False
         self.tell(t, f"submits Reset Password?: {self._describe(screen, fired)}")
         self._send(t, agent, "password_reset", d)
-        self.portal.click(session, "OK")
+        browser.click("OK")
 
     def _has(self, agent: _Agent, folders: tuple[str, ...]) -> str | None:
         if agent.mail is None or agent.mail_lost:
@@ -535,14 +549,12 @@ class _Reference:
         agent.changes += 1
         new = f"N{agent.changes:02d}{agent.index % 100_000:05d}x"
 
+        browser = _Browser(self.portal, session)
+
         def change() -> Screen:
-            self.portal.fill(session, STATE, agent.producer.state)
-            self.portal.click(session, STATE)
-            self.portal.click(session, "Edit Profile")
-            self.portal.fill(session, CURRENT_PASSWORD, agent.temporary or "")
-            self.portal.fill(session, NEW_PASSWORD, new)
-            self.portal.fill(session, CONFIRM_NEW_PASSWORD, new)
-            return self.portal.click(session, "Update Password")
+            choose_state(browser, agent.producer.state)
+            browser.click("Edit Profile")
+            return update_password(browser, agent.temporary or "", new, new)
 
         screen, fired = self.fire(change)
         self.tell(t, f"changes the password: {self._describe(screen, fired)}")
@@ -562,12 +574,9 @@ class _Reference:
         if session.state != self.login_screen:
             session = self.attacker = self.portal.open_session()
 
-        def submit() -> Screen:
-            self.portal.fill(session, USER_NAME, agent.producer.user_name)
-            self.portal.fill(session, PASSWORD, f"Guess{attempt:03d}")
-            return self.portal.click(session, "Login")
-
-        screen, fired = self.fire(submit)
+        browser = _Browser(self.portal, session)
+        guess = f"Guess{attempt:03d}"
+        screen, fired = self.fire(lambda: log_in(browser, agent.producer.user_name, guess))
         locks, _ = self.account_effects(t, fired, agent.account)
         self.counts["attack_attempts"] += 1
         self.record("attack_attempts", t)

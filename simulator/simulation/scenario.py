@@ -16,12 +16,12 @@ import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
-from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from yaml.nodes import Node, SequenceNode
 
 from specs.errors import SpecError, SpecProblem
-from specs.yamlsource import compose_file, scalar_value
+from specs.reader import Reader, kind
 
 __all__ = [
     "FLOW_PARAMETERS",
@@ -52,6 +52,11 @@ FLOW_PARAMETERS = (
 """Keys that belong to flows/portal.yaml; a scenario naming one is told where they live."""
 
 MAX_HOURS = 24 * 31
+"""The longest period a scenario may simulate (31 days), and the limit of every duration."""
+MAX_MINUTES = MAX_HOURS * 60
+MAX_SECONDS = MAX_HOURS * 3600
+MAX_WEIGHT = 1_000_000
+"""The largest relative weight (an hour of arrivals, a choice after a lock-out)."""
 
 
 class UnknownScenario(LookupError):
@@ -156,147 +161,31 @@ def resolve_scenario(name_or_path: str) -> Path:
     )
 
 
-def _kind(node: Node) -> str:
-    if isinstance(node, MappingNode):
-        return "a mapping"
-    if isinstance(node, SequenceNode):
-        return "a list"
-    value = scalar_value(node) if isinstance(node, ScalarNode) else None
-    if value is None:
-        return "nothing (null)"
-    if isinstance(value, bool):
-        return f"a boolean ({node.value})"
-    if isinstance(value, int | float):
-        return f"a number ({node.value})"
-    return f"a string ({node.value!r})"
-
-
-T = TypeVar("T")
-
-
-class _Reader:
-    """Reads the nodes of one scenario file, recording a problem for each mismatch."""
+class _ScenarioReader(Reader):
+    """The shared reader, pointing a flow parameter to where it belongs."""
 
     def __init__(self, name: str) -> None:
-        self.name = name
-        self.problems: list[SpecProblem] = []
+        super().__init__(name, "scenario file")
 
-    def fail(self, node: Node, message: str) -> None:
-        mark = node.start_mark
-        self.problems.append(SpecProblem(self.name, mark.line + 1, mark.column + 1, message))
+    def unknown_key(self, key: str, allowed: Sequence[str]) -> str:
+        if key in FLOW_PARAMETERS:
+            return f"'{key}' is a flow parameter: set it in flows/portal.yaml, not in a scenario"
+        return super().unknown_key(key, allowed)
 
-    def mapping(
-        self, node: Node, what: str, required: Sequence[str], optional: Sequence[str] = ()
-    ) -> dict[str, Node] | None:
-        if not isinstance(node, MappingNode):
-            self.fail(node, f"{what}: expected a mapping, found {_kind(node)}")
-            return None
-        allowed = [*required, *optional]
-        found: dict[str, Node] = {}
-        first_line: dict[str, int] = {}
-        for key_node, value_node in node.value:
-            key = scalar_value(key_node) if isinstance(key_node, ScalarNode) else None
-            if not isinstance(key, str) or not key:
-                self.fail(key_node, f"{what}: keys must be names, found {_kind(key_node)}")
-                continue
-            if key in found:
-                self.fail(
-                    key_node,
-                    f"{what}: duplicate key '{key}' (first at line {first_line[key]});"
-                    " a key may appear once",
-                )
-                continue
-            if key not in allowed:
-                hint = (
-                    f"; '{key}' is a flow parameter: set it in flows/portal.yaml, not in a scenario"
-                    if key in FLOW_PARAMETERS
-                    else f"; expected one of: {', '.join(allowed)}"
-                )
-                self.fail(key_node, f"{what}: unknown key '{key}'{hint}")
-                continue
-            found[key] = value_node
-            first_line[key] = key_node.start_mark.line + 1
-        for key in required:
-            if key not in found:
-                self.fail(node, f"{what}: missing required key '{key}'")
-        return found
-
-    def number(
-        self,
-        node: Node | None,
-        what: str,
-        low: float,
-        high: float | None = None,
-        integer: bool = False,
-        default: float | None = None,
-    ) -> float | None:
-        if node is None:
-            return default
-        value = scalar_value(node) if isinstance(node, ScalarNode) else None
-        expected = "a whole number" if integer else "a number"
-        bounds = f">= {low:g}" if high is None else f"from {low:g} to {high:g}"
-        ok_type = int if integer else (int, float)
-        if isinstance(value, bool) or not isinstance(value, ok_type):
-            self.fail(node, f"{what}: expected {expected} {bounds}, found {_kind(node)}")
-            return None
-        if value != value or value < low or (high is not None and value > high):  # NaN too
-            self.fail(node, f"{what}: expected {expected} {bounds}, found {node.value}")
-            return None
-        return float(value)
-
-    def rate(self, node: Node | None, what: str, default: float | None = None) -> float | None:
-        return self.number(node, what, 0.0, 1.0, default=default)
-
-    def string(self, node: Node | None, what: str, default: str | None = None) -> str | None:
-        if node is None:
-            return default
-        value = scalar_value(node) if isinstance(node, ScalarNode) else None
-        if not isinstance(value, str) or not value.strip():
-            self.fail(node, f"{what}: expected a non-empty string, found {_kind(node)}")
-            return None
-        return value
+    def text(self, node: Node | None, what: str, default: str) -> str | None:
+        return default if node is None else self.string(node, what)
 
     def range(
-        self, node: Node | None, what: str, default: tuple[float, float], high: float | None = None
+        self, node: Node | None, what: str, default: tuple[float, float], high: float
     ) -> Range | None:
+        """``[low, high]`` from 0 to ``high`` (``default`` when the key is absent)."""
         if node is None:
             return Range(*default)
-        if not isinstance(node, SequenceNode) or len(node.value) != 2:
-            self.fail(
-                node,
-                f"{what}: expected [low, high], two numbers, found {_kind(node)}"
-                + (f" of {len(node.value)}" if isinstance(node, SequenceNode) else ""),
-            )
-            return None
-        low = self.number(node.value[0], f"{what}[0]", 0.0, high)
-        top = self.number(node.value[1], f"{what}[1]", 0.0, high)
-        if low is None or top is None:
-            return None
-        if low > top:
-            self.fail(node, f"{what}: low {low:g} exceeds high {top:g}; write [low, high]")
-            return None
-        return Range(low, top)
-
-    def section(
-        self,
-        node: Node | None,
-        what: str,
-        fields: dict[str, Callable[[Node | None, str], Any]],
-        required: Sequence[str],
-    ) -> dict[str, Any] | None:
-        """A mapping whose every key is read by its reader in ``fields``."""
-        if node is None:
-            return None
-        found = self.mapping(node, what, required, [k for k in fields if k not in required])
-        if found is None:
-            return None
-        values = {key: read(found.get(key), f"{what}.{key}") for key, read in fields.items()}
-        if any(values[k] is None for k in fields if k in found or k in required):
-            return None
-        return values
+        pair = self.pair(node, what, high)
+        return None if pair is None else Range(*pair)
 
 
-def _read_start(reader: _Reader, node: Node | None) -> dt.datetime | None:
+def _read_start(reader: _ScenarioReader, node: Node | None) -> dt.datetime | None:
     text = reader.string(node, "period.start")
     if text is None:
         return None
@@ -309,14 +198,16 @@ def _read_start(reader: _Reader, node: Node | None) -> dt.datetime | None:
     return when if when.tzinfo else when.replace(tzinfo=dt.UTC)
 
 
-def _weights(reader: _Reader, node: Node | None, what: str) -> AfterLockout | None:
+def _weights(reader: _ScenarioReader, node: Node | None, what: str) -> AfterLockout | None:
     if node is None:
         return None
     keys = ("reset", "recover_user_name_first", "call_producer_services", "give_up")
     found = reader.mapping(node, what, (), keys)
     if found is None:
         return None
-    values = {k: reader.number(found.get(k), f"{what}.{k}", 0.0, default=0.0) for k in keys}
+    values = {
+        k: reader.number(found.get(k), f"{what}.{k}", 0.0, MAX_WEIGHT, default=0.0) for k in keys
+    }
     if any(v is None for v in values.values()):
         return None
     if sum(v or 0.0 for v in values.values()) <= 0:
@@ -325,18 +216,19 @@ def _weights(reader: _Reader, node: Node | None, what: str) -> AfterLockout | No
     return AfterLockout(**{k: float(v or 0.0) for k, v in values.items()})
 
 
-def _by_hour(reader: _Reader, node: Node | None) -> tuple[float, ...] | None:
+def _by_hour(reader: _ScenarioReader, node: Node | None) -> tuple[float, ...] | None:
     if node is None:
         return None
     if not isinstance(node, SequenceNode) or len(node.value) != 24:
         count = f" of {len(node.value)}" if isinstance(node, SequenceNode) else ""
         reader.fail(
             node,
-            f"arrivals.by_hour: expected a list of 24 weights (hours 0..23), found {_kind(node)}{count}",
+            f"arrivals.by_hour: expected a list of 24 weights (hours 0..23), found {kind(node)}{count}",
         )
         return None
     weights = [
-        reader.number(item, f"arrivals.by_hour[{i}]", 0.0) for i, item in enumerate(node.value)
+        reader.number(item, f"arrivals.by_hour[{i}]", 0.0, MAX_WEIGHT)
+        for i, item in enumerate(node.value)
     ]
     if any(w is None for w in weights):
         return None
@@ -346,7 +238,7 @@ def _by_hour(reader: _Reader, node: Node | None) -> tuple[float, ...] | None:
     return tuple(float(w or 0.0) for w in weights)
 
 
-def _read(reader: _Reader, root: Node, stem: str) -> Scenario | None:
+def _read(reader: _ScenarioReader, root: Node, stem: str) -> Scenario | None:
     top = reader.mapping(
         root,
         "scenario",
@@ -355,8 +247,8 @@ def _read(reader: _Reader, root: Node, stem: str) -> Scenario | None:
     )
     if top is None:
         return None
-    name = reader.string(top.get("name"), "name", default=stem)
-    description = reader.string(top.get("description"), "description", default="")
+    name = reader.text(top.get("name"), "name", stem)
+    description = reader.text(top.get("description"), "description", "")
 
     start = hours = None
     period = (
@@ -379,8 +271,10 @@ def _read(reader: _Reader, root: Node, stem: str) -> Scenario | None:
     def rate(default: float | None = None) -> Callable[[Node | None, str], float | None]:
         return lambda node, what: reader.rate(node, what, default)
 
-    def span(default: tuple[float, float]) -> Callable[[Node | None, str], Range | None]:
-        return lambda node, what: reader.range(node, what, default)
+    def span(
+        default: tuple[float, float], high: float
+    ) -> Callable[[Node | None, str], Range | None]:
+        return lambda node, what: reader.range(node, what, default, high)
 
     def count(default: int) -> Callable[[Node | None, str], float | None]:
         return lambda node, what: reader.number(node, what, 0, 1000, integer=True, default=default)
@@ -391,14 +285,14 @@ def _read(reader: _Reader, root: Node, stem: str) -> Scenario | None:
         "forgot_user_name_rate": rate(),
         "after_lockout": lambda node, what: _weights(reader, node, what),
         "give_up_at_most": count(1),
-        "come_back_after_hours": span((1.0, 8.0)),
-        "retry_seconds": span((5.0, 30.0)),
-        "form_seconds": span((20.0, 90.0)),
-        "read_email_seconds": span((15.0, 60.0)),
-        "inbox_check_after_minutes": span((1.0, 4.0)),
-        "spam_check_after_minutes": span((5.0, 20.0)),
-        "call_minutes": span((4.0, 15.0)),
-        "change_password_seconds": span((60.0, 240.0)),
+        "come_back_after_hours": span((1.0, 8.0), MAX_HOURS),
+        "retry_seconds": span((5.0, 30.0), MAX_SECONDS),
+        "form_seconds": span((20.0, 90.0), MAX_SECONDS),
+        "read_email_seconds": span((15.0, 60.0), MAX_SECONDS),
+        "inbox_check_after_minutes": span((1.0, 4.0), MAX_MINUTES),
+        "spam_check_after_minutes": span((5.0, 20.0), MAX_MINUTES),
+        "call_minutes": span((4.0, 15.0), MAX_MINUTES),
+        "change_password_seconds": span((60.0, 240.0), MAX_SECONDS),
         "max_calls": count(2),
     }
     behaviour_values = reader.section(
@@ -433,8 +327,12 @@ def _read(reader: _Reader, root: Node, stem: str) -> Scenario | None:
         )
         minimum = mean = None
         if delivery is not None:
-            minimum = reader.number(delivery.get("minimum"), "email.delivery_minutes.minimum", 0.0)
-            mean = reader.number(delivery.get("mean"), "email.delivery_minutes.mean", 0.0)
+            minimum = reader.number(
+                delivery.get("minimum"), "email.delivery_minutes.minimum", 0.0, MAX_MINUTES
+            )
+            mean = reader.number(
+                delivery.get("mean"), "email.delivery_minutes.mean", 0.0, MAX_MINUTES
+            )
             if minimum is not None and mean is not None and mean < minimum:
                 reader.fail(
                     delivery["mean"],
@@ -529,8 +427,8 @@ def load_scenario(name_or_path: str | Path, display: str | None = None) -> Scena
     """
     path = name_or_path if isinstance(name_or_path, Path) else resolve_scenario(name_or_path)
     shown = display or _display(path)
-    root = compose_file(path, shown)
-    reader = _Reader(shown)
+    reader = _ScenarioReader(shown)
+    root = reader.compose(path)
     scenario = _read(reader, root, path.stem)
     if reader.problems or scenario is None:
         raise SpecError(reader.problems or [SpecProblem(shown, 1, 1, "not a valid scenario")])

@@ -123,7 +123,7 @@ class CompiledTable:
 
     states: tuple[AccountState, ...]
     initial: int
-    next_state: np.ndarray  # int8, flat
+    next_state: np.ndarray  # int16, flat
     outcome: np.ndarray  # int16, flat, index into outcomes
     outcomes: tuple[Outcome, ...]
     kind: np.ndarray  # int8 per outcome
