@@ -88,9 +88,10 @@ TargetFactory = Callable[[], Target]
 class InProcessDriver:
     """A browser on an in-process :class:`Portal`."""
 
-    def __init__(self, portal: Portal) -> None:
+    def __init__(self, portal: Portal, session: Session | None = None) -> None:
+        """A new browser on the login page, or one showing an existing ``session``."""
         self.portal = portal
-        self.session: Session = portal.open_session()
+        self.session: Session = session if session is not None else portal.open_session()
 
     def screen(self) -> Screen:
         return self.portal.screen(self.session)

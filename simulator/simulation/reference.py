@@ -27,6 +27,7 @@ import numpy as np
 
 from simulator.clock import SimulatedClock
 from simulator.driver import (
+    InProcessDriver,
     choose_state,
     log_in,
     submit_forgot_user_name,
@@ -50,31 +51,6 @@ Narrate = Callable[[int, str], None]
 _RANK = {r.DELIVER: 0, r.ATTACK: 2}  # every other kind: 1
 _REACT_RESET, _REACT_RECOVER, _REACT_CALL, _REACT_GIVE_UP = range(4)
 _HASH_ITERATIONS = 1  # only salted hashes are kept either way; the cost is not simulated
-
-
-class _Browser:
-    """A :class:`simulator.driver.Driver` on a session the reference already holds.
-
-    The producer's forms are typed by the driver's helpers (``log_in``,
-    ``submit_reset_password``, ...), the same steps every other harness takes.
-    """
-
-    def __init__(self, portal: Portal, session: Session) -> None:
-        self.portal = portal
-        self.session = session
-
-    def screen(self) -> Screen:
-        return self.portal.screen(self.session)
-
-    def fill(self, field: str, value: str) -> None:
-        self.portal.fill(self.session, field, value)
-
-    def click(self, label: str) -> Screen:
-        return self.portal.click(self.session, label)
-
-    def close_browser(self) -> Screen:
-        self.session = self.portal.open_session()
-        return self.screen()
 
 
 class ReferenceMismatch(RuntimeError):
@@ -343,7 +319,7 @@ class _Reference:
         self.at(t)
         session = self.session_on_login_page(agent)
 
-        browser = _Browser(self.portal, session)
+        browser = InProcessDriver(self.portal, session)
         screen, fired = self.fire(lambda: log_in(browser, agent.producer.user_name, typed))
         agent.use_temporary = False
         locks, counted = self.account_effects(t, fired, agent.account)
@@ -433,7 +409,7 @@ class _Reference:
         session = self.session_on_login_page(agent)
         producer = agent.producer
 
-        browser = _Browser(self.portal, session)
+        browser = InProcessDriver(self.portal, session)
 
         def submit() -> Screen:
             browser.click("Forgot User Name?")
@@ -450,7 +426,7 @@ class _Reference:
         session = self.session_on_login_page(agent)
         producer = agent.producer
 
-        browser = _Browser(self.portal, session)
+        browser = InProcessDriver(self.portal, session)
 
         def submit() -> Screen:
             browser.click("Reset Password?")
@@ -549,7 +525,7 @@ class _Reference:
         agent.changes += 1
         new = f"N{agent.changes:02d}{agent.index % 100_000:05d}x"
 
-        browser = _Browser(self.portal, session)
+        browser = InProcessDriver(self.portal, session)
 
         def change() -> Screen:
             choose_state(browser, agent.producer.state)
@@ -574,7 +550,7 @@ class _Reference:
         if session.state != self.login_screen:
             session = self.attacker = self.portal.open_session()
 
-        browser = _Browser(self.portal, session)
+        browser = InProcessDriver(self.portal, session)
         guess = f"Guess{attempt:03d}"
         screen, fired = self.fire(lambda: log_in(browser, agent.producer.user_name, guess))
         locks, _ = self.account_effects(t, fired, agent.account)
