@@ -6,9 +6,11 @@ import os
 import re
 from pathlib import Path
 
-__all__ = ["GUIDE_ID", "default_guide_path", "read_guide_ids"]
+__all__ = ["GUIDE_ID", "ID_PATTERN", "default_guide_path", "read_guide_ids"]
 
-GUIDE_ID = re.compile(r"^- ((?:LOGIN|LOCK|USER|RESET|SERVICES)-\d+): (.*)$")
+ID_PATTERN = r"(?:LOGIN|LOCK|USER|RESET|SERVICES)-\d+"
+"""A guide behaviour ID, as GUIDE.md writes them (``LOCK-2``)."""
+GUIDE_ID = re.compile(rf"^- ({ID_PATTERN}): (.*)$")
 
 
 def default_guide_path() -> Path:

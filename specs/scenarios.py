@@ -6,10 +6,12 @@ import re
 from pathlib import Path
 from typing import Any
 
+from specs.guide import ID_PATTERN
+
 __all__ = ["DEFAULT_FEATURES_DIR", "scenarios_by_guide_id"]
 
 DEFAULT_FEATURES_DIR = Path(__file__).resolve().parent.parent / "features"
-_GUIDE_TAG = re.compile(r"@((?:LOGIN|LOCK|USER|RESET|SERVICES)-\d+)$")
+_GUIDE_TAG = re.compile(rf"@({ID_PATTERN})$")
 
 
 def _tags(node: dict[str, Any]) -> list[str]:
