@@ -4,7 +4,8 @@ Feature: Account lock-outs
   a warning; the third consecutive failure temporarily locks the account. A locked
   account cannot log in, even with the right password, until it is unlocked; the way
   out is "Forgot User Name?" and/or "Reset Password?", and a completed password reset
-  unlocks the account.
+  unlocks the account: the reset is complete when "Update Password" succeeds, and
+  until then a locked account accepts its valid temporary password and nothing else.
 
   Background:
     Given a registered producer:
@@ -63,7 +64,7 @@ Feature: Account lock-outs
     When the producer logs in with the User Name "jessicacamp" and the Password "Camp2019"
     Then the producer sees the "Welcome" page
 
-  @LOCK-1 @LOGIN-2
+  @LOCK-1 @LOGIN-2 @decision-empty-login-counts
   Scenario Outline: A missing User Name or Password is a failed attempt like any wrong one
     When the producer logs in with the User Name <User Name> and the Password <Password>
     Then the producer sees the "Please Sign-In" page
@@ -110,8 +111,8 @@ Feature: Account lock-outs
     Then the producer sees the "Please Sign-In" page
     And the page shows the message "We're sorry, your account is now temporarily locked as a security precaution due to three unsuccessful login attempts. Please click Forgot Username and/or Reset Password for help."
 
-  @LOCK-4 @RESET-7 @decision-reset-completes-on-temporary-login
-  Scenario: Signing in with the emailed temporary password completes the reset and unlocks the account
+  @LOCK-4 @RESET-7 @RESET-12 @decision-reset-completes-on-update-password @decision-temporary-password-rules
+  Scenario: A locked account accepts the temporary password but stays locked until Update Password completes the reset
     Given the producer has locked their account
     When the producer clicks "Reset Password?"
     And the producer submits Reset Password? with the User Name their user name and the Agent Unique ID their Agent Unique ID
@@ -123,6 +124,66 @@ Feature: Account lock-outs
     Then the producer sees the "Welcome" page
     When the producer closes the browser and clears its history and cache
     And the producer logs in with "Camp2019"
+    Then the producer sees the "Please Sign-In" page
+    And the page shows the message "We're sorry, your account is now temporarily locked as a security precaution due to three unsuccessful login attempts. Please click Forgot Username and/or Reset Password for help."
+    When the producer logs in with "Camp2018"
+    Then the page shows the message "We're sorry, your account is now temporarily locked as a security precaution due to three unsuccessful login attempts. Please click Forgot Username and/or Reset Password for help."
+    When the producer logs in with the temporary password
+    Then the producer sees the "Welcome" page
+    When the producer selects the state "IL"
+    And the producer chooses "Edit Profile" from the "Account" menu
+    And the producer changes the password from the temporary password to "Texas2026"
+    Then the producer sees the "Password Update" page
+    When the producer closes the browser and clears its history and cache
+    And the producer logs in with "Texas2026"
+    Then the producer sees the "Welcome" page
+
+  @LOCK-4 @RESET-6 @decision-reset-completes-on-update-password @decision-temporary-password-rules
+  Scenario: A second reset while locked voids the first temporary password; the account stays locked to it
+    Given the producer has locked their account
+    And the producer has requested a password reset
+    And the producer has requested another password reset
+    When the producer logs in with the first temporary password
+    Then the page shows the message "We're sorry, your account is now temporarily locked as a security precaution due to three unsuccessful login attempts. Please click Forgot Username and/or Reset Password for help."
+    When the producer logs in with the temporary password
+    Then the producer sees the "Welcome" page
+
+  @LOCK-4 @RESET-6 @decision-reset-completes-on-update-password @decision-temporary-password-lifetime
+  Scenario: A locked account whose temporary password expired needs a new reset
+    Given the producer has locked their account
+    And the producer has requested a password reset
+    When 24 hours pass
+    And the producer logs in with the temporary password
+    Then the page shows the message "We're sorry, your account is now temporarily locked as a security precaution due to three unsuccessful login attempts. Please click Forgot Username and/or Reset Password for help."
+    Given the producer has requested another password reset
+    When the producer logs in with the temporary password
+    Then the producer sees the "Welcome" page
+
+  @LOCK-1 @LOCK-2 @RESET-7 @decision-temporary-sign-in-resets-failures
+  Scenario: Signing in with the temporary password breaks the run of failures
+    Given the producer has requested a password reset
+    When the producer logs in with "Camp2018"
+    And the producer logs in with "Camp2017"
+    Then the page shows the message "We're sorry, this Username/Password combination does not match your account information – please try again. After three attempts, your account will be temporarily locked for your protection. Please click Forgot Username and/or Reset Password for help."
+    When the producer logs in with the temporary password
+    Then the producer sees the "Welcome" page
+    When the producer closes the browser and clears its history and cache
+    And the producer logs in with "Camp2016"
+    Then the page shows the message "We're sorry, this Username/Password combination does not match your account information – please try again. After three attempts, your account will be temporarily locked for your protection. Please click Forgot Username and/or Reset Password for help."
+    When the producer logs in with "Camp2015"
+    Then the page shows the message "We're sorry, this Username/Password combination does not match your account information – please try again. After three attempts, your account will be temporarily locked for your protection. Please click Forgot Username and/or Reset Password for help."
+    When the producer logs in with "Camp2014"
+    Then the page shows the message "We're sorry, your account is now temporarily locked as a security precaution due to three unsuccessful login attempts. Please click Forgot Username and/or Reset Password for help."
+
+  @LOCK-1 @LOCK-2 @decision-failures-counted-per-user-name @decision-unknown-user-name
+  Scenario: Failures count per User Name: a wrong User Name, then two wrong passwords for the real one, locks nothing
+    When the producer logs in with the User Name "jessicacmp" and the Password "Camp2019"
+    Then the page shows the message "We're sorry, this Username/Password combination does not match your account information – please try again. After three attempts, your account will be temporarily locked for your protection. Please click Forgot Username and/or Reset Password for help."
+    When the producer logs in with "Camp2018"
+    Then the page shows the message "We're sorry, this Username/Password combination does not match your account information – please try again. After three attempts, your account will be temporarily locked for your protection. Please click Forgot Username and/or Reset Password for help."
+    When the producer logs in with "Camp2017"
+    Then the page shows the message "We're sorry, this Username/Password combination does not match your account information – please try again. After three attempts, your account will be temporarily locked for your protection. Please click Forgot Username and/or Reset Password for help."
+    When the producer logs in with "Camp2019"
     Then the producer sees the "Welcome" page
 
   @LOCK-1 @LOCK-2 @decision-wrong-temporary-password-counts
@@ -136,7 +197,7 @@ Feature: Account lock-outs
     When the producer logs in with the temporary password
     Then the producer sees the "Welcome" page
 
-  @LOCK-2 @LOCK-3 @LOCK-4 @LOCK-5 @USER-1 @USER-4 @USER-5 @USER-6 @USER-7 @RESET-1 @RESET-4 @RESET-5 @RESET-6 @RESET-7 @RESET-8 @RESET-9 @RESET-11 @RESET-12 @decision-reset-completes-on-temporary-login @decision-temporary-password-rules
+  @LOCK-2 @LOCK-3 @LOCK-4 @LOCK-5 @USER-1 @USER-4 @USER-5 @USER-6 @USER-7 @RESET-1 @RESET-4 @RESET-5 @RESET-6 @RESET-7 @RESET-8 @RESET-9 @RESET-11 @RESET-12 @decision-reset-completes-on-update-password @decision-temporary-password-rules
   Scenario: Locked out, the producer recovers the user name, resets the password and signs in with a new one
     When the producer logs in with "Camp2018"
     And the producer logs in with "Camp2017"

@@ -18,11 +18,12 @@ Feature: Login
     And the page has the links "Forgot User Name?" and "Reset Password?"
     And the page shows no message
 
-  @LOGIN-2 @LOGIN-3
+  @LOGIN-2 @LOGIN-3 @decision-login-opens-welcome
   Scenario: The User Name and Password created at registration open the Welcome page
     When the producer logs in with the User Name "jessicacamp" and the Password "Camp2019"
     Then the producer sees the "Welcome" page
     And the page shows no message
+    And the page has the menus "Menu" and "Account"
     And the page says:
       """
       Welcome to the Retail Producer Portal.
@@ -35,7 +36,7 @@ Feature: Login
       Access training materials
       """
 
-  @LOGIN-4
+  @LOGIN-4 @decision-edit-profile-after-state
   Scenario: Once signed in, the producer selects a state and finds Edit Profile in the Account menu
     Given the producer has signed in with their password
     Then the page has the menus "Menu" and "Account"
@@ -43,12 +44,14 @@ Feature: Login
     And the page has no links
     When the producer selects the state "TX"
     Then the producer sees the "Welcome" page
+    And the page has the menus "Menu" and "Account"
+    And the page has the field "State"
     And the page has the link "Edit Profile"
     When the producer selects the state "OK"
     And the producer chooses "Edit Profile" from the "Account" menu
     Then the producer sees the "Change Password" page
 
-  @LOGIN-4
+  @LOGIN-4 @decision-states-offered
   Scenario Outline: Each of the guide's states can be selected
     Given the producer has signed in with their password
     When the producer selects the state "<state>"
@@ -62,7 +65,7 @@ Feature: Login
       | OK    |
       | TX    |
 
-  @LOGIN-4
+  @LOGIN-4 @decision-states-offered
   Scenario: A state the portal does not serve cannot be selected
     Given the producer has signed in with their password
     When the producer selects the state "CA"

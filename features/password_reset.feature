@@ -31,9 +31,8 @@ Feature: Reset your password
       | Medicare Supplement (New Business) | (877) 587-6638 on or after May 1, 2019 | (877) 587-6679 on or after May 1, 2019 | (877) 587-6645 on or after May 1, 2019 | (877) 587-6641 on or after Jan 1, 2020 | (855) 258-8475 |
       | Medicare Advantage (MAPD)          | ?                                      | ?                                      | (877) 774-8592                         | ?                                      | ?              |
       | Prescription Drug (PDP)            | ?                                      | ?                                      | ?                                      | ?                                      | ?              |
-      | State Farm Agents Only             | 1-844-250-8201                         | 1-844-250-8201                         | 1-844-250-8201                         | 1-844-250-8201                         | 1-844-250-8201 |
 
-  @RESET-2 @RESET-3 @RESET-4 @RESET-5 @RESET-6 @SERVICES-3 @LOCK-5 @decision-email-sender
+  @RESET-2 @RESET-3 @RESET-4 @RESET-5 @RESET-6 @SERVICES-3 @LOCK-5 @decision-email-sender @decision-temporary-password-line @decision-reset-confirmation-title @decision-ok-returns-to-sign-in
   Scenario Outline: A temporary password arrives by email at the address on file, whichever identifier is given
     Given the producer is on the "Reset Password?" page
     When the producer submits Reset Password? with the User Name "jessicacamp", the E-mail Address <E-mail Address> and the Agent Unique ID <Agent Unique ID>
@@ -76,7 +75,7 @@ Feature: Reset your password
     Then the producer sees the "Request Submitted" page
     And the producer receives an email with the subject "Retail Producer Portal Password Reset"
 
-  @RESET-3 @RESET-5 @decision-forms-do-not-reveal-matches @decision-both-identifiers-given
+  @RESET-3 @RESET-5 @decision-forms-do-not-reveal-matches @decision-both-identifiers-given @decision-confirmation-wording
   Scenario Outline: Reset Password? data that match no account get the same confirmation, and no email goes anywhere
     Given another registered producer
     And the producer is on the "Reset Password?" page
@@ -210,7 +209,7 @@ Feature: Reset your password
       | ABCDEFG      | upper case letters only    |
       | MiXeD123     | mixed case and digits      |
 
-  @RESET-10
+  @RESET-10 @decision-letters-are-ascii
   Scenario Outline: A New Password outside the policy is refused and the old password stays
     Given the producer has signed in with their password
     And the producer has opened Edit Profile
@@ -248,18 +247,120 @@ Feature: Reset your password
       | "Camp2019"       | nothing      | "Santa2026"          | Current Password, New Password and Confirm New Password are required. |
       | "Camp2019"       | "Santa2026"  | nothing              | Current Password, New Password and Confirm New Password are required. |
 
-  @RESET-9 @decision-wrong-current-password-not-counted
-  Scenario: A wrong Current Password does not count toward the lock-out
+  @RESET-9 @RESET-10 @decision-change-password-message-order
+  Scenario Outline: With two mistakes at once, Change Password shows the message of the first in the form's order
+    Given the producer has signed in with their password
+    And the producer has opened Edit Profile
+    When the producer changes the password with Current Password <Current Password>, New Password <New Password> and Confirm New Password <Confirm New Password>
+    Then the producer sees the "Change Password" page
+    And the page shows the message "<message>"
+
+    Examples:
+      | Current Password | New Password | Confirm New Password | message                                                                                                   | mistakes                      |
+      | nothing          | "abc"        | "abd"                | Current Password, New Password and Confirm New Password are required.                                     | missing, policy, confirmation |
+      | "Camp2018"       | "abc"        | "abc"                | The Current Password is not correct.                                                                      | current, policy               |
+      | "Camp2018"       | "Santa2026"  | "Santa2027"          | The Current Password is not correct.                                                                      | current, confirmation         |
+      | "Camp2019"       | "abc!"       | "abd!"               | The New Password must be six to nine characters, letters and/or numbers only; no special characters are allowed. | policy, confirmation          |
+      | "Camp2019"       | "Camp2019"   | "Camp2018"           | The New Password and Confirm New Password do not match.                                                   | confirmation, unchanged       |
+
+  @RESET-9 @LOCK-2 @decision-wrong-current-password-counts
+  Scenario: Wrong Current Passwords count toward the lock-out: the third locks the account and signs the session out
     Given the producer has signed in with their password
     And the producer has opened Edit Profile
     When the producer changes the password from "Camp2018" to "Santa2026"
     And the producer changes the password from "Camp2017" to "Santa2026"
-    And the producer changes the password from "Camp2016" to "Santa2026"
-    Then the page shows the message "The Current Password is not correct."
-    When the producer closes the browser and clears its history and cache
-    And the producer logs in with "Camp2018"
-    Then the page shows the message "We're sorry, this Username/Password combination does not match your account information – please try again. After three attempts, your account will be temporarily locked for your protection. Please click Forgot Username and/or Reset Password for help."
+    Then the producer sees the "Change Password" page
+    And the page shows the message "The Current Password is not correct."
+    When the producer changes the password from "Camp2016" to "Santa2026"
+    Then the producer sees the "Please Sign-In" page
+    And the page shows the message "We're sorry, your account is now temporarily locked as a security precaution due to three unsuccessful login attempts. Please click Forgot Username and/or Reset Password for help."
     When the producer logs in with "Camp2019"
+    Then the page shows the message "We're sorry, your account is now temporarily locked as a security precaution due to three unsuccessful login attempts. Please click Forgot Username and/or Reset Password for help."
+
+  @RESET-9 @LOCK-2 @decision-wrong-current-password-counts
+  Scenario: Wrong Current Passwords and wrong Passwords are one run of failures
+    Given the producer has signed in with their password
+    And the producer has opened Edit Profile
+    When the producer changes the password from "Camp2018" to "Santa2026"
+    And the producer changes the password from "Camp2017" to "Santa2026"
+    And the producer closes the browser and clears its history and cache
+    And the producer logs in with "Camp2016"
+    Then the page shows the message "We're sorry, your account is now temporarily locked as a security precaution due to three unsuccessful login attempts. Please click Forgot Username and/or Reset Password for help."
+
+  @RESET-12 @decision-password-change-ends-other-sessions @decision-change-password-keeps-session
+  Scenario: Changing the password signs the account out of every other browser
+    Given the producer has signed in with their password
+    When the producer opens another browser
+    And the producer logs in with "Camp2019"
+    And the producer selects the state "NM"
+    And the producer chooses "Edit Profile" from the "Account" menu
+    And the producer changes the password from "Camp2019" to "Santa2026"
+    Then the producer sees the "Password Update" page
+    When the producer returns to the first browser
+    And the producer selects the state "NM"
+    Then the producer sees the "Please Sign-In" page
+    And the page shows no message
+    When the producer opens another browser
+    And the producer logs in with "Santa2026"
+    Then the producer sees the "Welcome" page
+
+  @RESET-12 @decision-password-change-ends-other-sessions
+  Scenario: A session ended by another browser's change is signed out whichever page it was on
+    Given the producer has signed in with their password
+    When the producer selects the state "NM"
+    And the producer opens another browser
+    And the producer logs in with "Camp2019"
+    And the producer selects the state "NM"
+    And the producer chooses "Edit Profile" from the "Account" menu
+    And the producer changes the password from "Camp2019" to "Santa2026"
+    And the producer returns to the first browser
+    And the producer chooses "Edit Profile" from the "Account" menu
+    Then the producer sees the "Please Sign-In" page
+
+  @RESET-12 @decision-password-change-ends-other-sessions
+  Scenario: Update Password in a session another browser has ended signs it out and changes nothing
+    Given the producer has signed in with their password
+    And the producer has opened Edit Profile
+    When the producer opens another browser
+    And the producer logs in with "Camp2019"
+    And the producer selects the state "NM"
+    And the producer chooses "Edit Profile" from the "Account" menu
+    And the producer changes the password from "Camp2019" to "Santa2026"
+    And the producer returns to the first browser
+    And the producer changes the password from "Camp2019" to "Rio2027"
+    Then the producer sees the "Please Sign-In" page
+    When the producer logs in with "Santa2026"
+    Then the producer sees the "Welcome" page
+
+  @RESET-11 @RESET-12 @decision-password-change-ends-other-sessions
+  Scenario: Back to Profile Page after another browser changed the password again signs out
+    Given the producer has signed in with their password
+    And the producer has opened Edit Profile
+    When the producer changes the password from "Camp2019" to "Santa2026"
+    And the producer opens another browser
+    And the producer logs in with "Santa2026"
+    And the producer selects the state "NM"
+    And the producer chooses "Edit Profile" from the "Account" menu
+    And the producer changes the password from "Santa2026" to "Rio2027"
+    And the producer returns to the first browser
+    And the producer clicks "Back to Profile Page"
+    Then the producer sees the "Please Sign-In" page
+
+  @RESET-9 @LOCK-3 @LOCK-4 @decision-wrong-current-password-counts @decision-reset-completes-on-update-password
+  Scenario: Signed in to a locked account with the temporary password, wrong Current Passwords still end the session
+    Given the producer has locked their account
+    And the producer has requested a password reset
+    And the producer has signed in with the temporary password
+    And the producer has opened Edit Profile
+    When the producer changes the password from "Camp2018" to "Santa2026"
+    And the producer changes the password from "Camp2017" to "Santa2026"
+    Then the page shows the message "The Current Password is not correct."
+    When the producer changes the password from "Camp2016" to "Santa2026"
+    Then the producer sees the "Please Sign-In" page
+    And the page shows the message "We're sorry, your account is now temporarily locked as a security precaution due to three unsuccessful login attempts. Please click Forgot Username and/or Reset Password for help."
+    When the producer logs in with "Camp2019"
+    Then the page shows the message "We're sorry, your account is now temporarily locked as a security precaution due to three unsuccessful login attempts. Please click Forgot Username and/or Reset Password for help."
+    When the producer logs in with the temporary password
     Then the producer sees the "Welcome" page
 
   @RESET-11 @decision-change-password-keeps-session

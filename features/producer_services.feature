@@ -1,13 +1,14 @@
 @producer_services
 Feature: Producer Services
-  The forms show whom to call: a number per state and line of business, some of them
-  only before or from a date; State Farm agents have a number of their own. Numbers
-  the guide does not show legibly stay unknown and are never invented. Both emails end
-  with the Producer Services paragraph.
+  The forms show whom to call: a number per state and line of business. Medicare
+  Supplement has two rows, Legacy (business before a cut-over date) and New Business
+  (from it), both always shown with their dates. State Farm agents have a number of
+  their own, given in the emails. Numbers the guide does not show legibly stay unknown
+  and are never invented. Both emails end with the Producer Services paragraph.
 
   @SERVICES-1
-  Scenario Outline: The number for a state and a line of business
-    When a producer in "<state>" looks up Producer Services for "<line>" on May 1, 2019
+  Scenario Outline: The number for a state and a row of the directory
+    When a producer in "<state>" looks up Producer Services for "<line>"
     Then the number to call is "<number>"
 
     Examples:
@@ -20,27 +21,27 @@ Feature: Producer Services
       | OK    | Medicare Advantage (MAPD) | (877) 774-8592 |
 
   @SERVICES-1
-  Scenario Outline: Medicare Supplement: the Legacy number before the cut-over, the New Business number from it
-    When a producer in "<state>" looks up Producer Services for "Medicare Supplement" on <date>
+  Scenario Outline: Medicare Supplement: the Legacy row serves business before the cut-over, the New Business row business from it, each with its date
+    When a producer in "<state>" looks up Producer Services for "<line>"
     Then the number to call is "<number>"
+    And the directory shows it as "<shown>"
 
     Examples:
-      | state | date              | number         |
-      | IL    | April 30, 2019    | (800) 538-0382 |
-      | IL    | May 1, 2019       | (877) 587-6638 |
-      | NM    | April 30, 2019    | (888) 222-0572 |
-      | NM    | May 1, 2019       | (877) 587-6679 |
-      | OK    | April 30, 2019    | (800) 522-9266 |
-      | OK    | May 1, 2019       | (877) 587-6645 |
-      | TX    | May 1, 2019       | (800) 366-4236 |
-      | TX    | December 31, 2019 | (800) 366-4236 |
-      | TX    | Jan 1, 2020       | (877) 587-6641 |
-      | MT    | April 30, 2019    | (855) 258-8475 |
-      | MT    | Jan 1, 2020       | (855) 258-8475 |
+      | state | line                               | number         | shown                                  |
+      | IL    | Medicare Supplement (Legacy)       | (800) 538-0382 | (800) 538-0382 prior to May 1, 2019    |
+      | IL    | Medicare Supplement (New Business) | (877) 587-6638 | (877) 587-6638 on or after May 1, 2019 |
+      | NM    | Medicare Supplement (Legacy)       | (888) 222-0572 | (888) 222-0572 prior to May 1, 2019    |
+      | NM    | Medicare Supplement (New Business) | (877) 587-6679 | (877) 587-6679 on or after May 1, 2019 |
+      | OK    | Medicare Supplement (Legacy)       | (800) 522-9266 | (800) 522-9266 prior to May 1, 2019    |
+      | OK    | Medicare Supplement (New Business) | (877) 587-6645 | (877) 587-6645 on or after May 1, 2019 |
+      | TX    | Medicare Supplement (Legacy)       | (800) 366-4236 | (800) 366-4236 prior to Jan 1, 2020    |
+      | TX    | Medicare Supplement (New Business) | (877) 587-6641 | (877) 587-6641 on or after Jan 1, 2020 |
+      | MT    | Medicare Supplement (Legacy)       | (855) 258-8475 | (855) 258-8475                         |
+      | MT    | Medicare Supplement (New Business) | (855) 258-8475 | (855) 258-8475                         |
 
   @SERVICES-1
   Scenario Outline: A number the guide does not show legibly is unknown, never invented
-    When a producer in "<state>" looks up Producer Services for "<line>" on May 1, 2019
+    When a producer in "<state>" looks up Producer Services for "<line>"
     Then the number to call is unknown
 
     Examples:
@@ -54,15 +55,15 @@ Feature: Producer Services
       | MT    | Prescription Drug (PDP)   |
 
   @SERVICES-2
-  Scenario Outline: State Farm agents call their own number, whatever their state and line
-    When a State Farm agent in "<state>" looks up Producer Services for "<line>" on <date>
+  Scenario Outline: State Farm agents call the emails' number, whatever their state and line
+    When a State Farm agent in "<state>" looks up Producer Services for "<line>"
     Then the number to call is "1-844-250-8201"
 
     Examples:
-      | state | line                      | date           |
-      | IL    | Major Medical             | May 1, 2019    |
-      | TX    | Medicare Supplement       | April 30, 2019 |
-      | MT    | Prescription Drug (PDP)   | Jan 1, 2020    |
+      | state | line                               |
+      | IL    | Major Medical                      |
+      | TX    | Medicare Supplement (Legacy)       |
+      | MT    | Prescription Drug (PDP)            |
 
   @SERVICES-3 @SERVICES-2
   Scenario: Both emails end with the Producer Services paragraph

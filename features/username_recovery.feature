@@ -26,9 +26,9 @@ Feature: Recover your user name
       | Medicare Supplement (New Business) | (877) 587-6638 on or after May 1, 2019 | (877) 587-6679 on or after May 1, 2019 | (877) 587-6645 on or after May 1, 2019 | (877) 587-6641 on or after Jan 1, 2020 | (855) 258-8475 |
       | Medicare Advantage (MAPD)          | ?                                      | ?                                      | (877) 774-8592                         | ?                                      | ?              |
       | Prescription Drug (PDP)            | ?                                      | ?                                      | ?                                      | ?                                      | ?              |
-      | State Farm Agents Only             | 1-844-250-8201                         | 1-844-250-8201                         | 1-844-250-8201                         | 1-844-250-8201                         | 1-844-250-8201 |
+      | State Farm Agents Only             | ?                                      | ?                                      | ?                                      | ?                                      | ?              |
 
-  @USER-4 @USER-5 @USER-6 @USER-7 @SERVICES-3 @LOCK-5 @decision-username-email-subject @decision-email-sender
+  @USER-4 @USER-5 @USER-6 @USER-7 @SERVICES-3 @LOCK-5 @decision-username-email-subject @decision-email-sender @decision-ok-returns-to-sign-in
   Scenario: The user name arrives by email at the address on file
     Given the producer is on the "Forgot User Name?" page
     When the producer submits Forgot User Name? with the Agent Unique ID "000600492" and the E-mail Address "jessica.camp@example.com"
@@ -40,7 +40,7 @@ Feature: Recover your user name
     And the email is in the inbox folder
     And the email reads:
       """
-      Hello! We recently received a request to provide your User Name for Retail Producer Portal – if you did not request, please call us at the number below.
+      Hello! We recently received a request to provide your User Name for Retail Producer Portal – if you did not request please call us at the number below.
       Important: please close your web browser and clear your history and cache before you re-attempt to log in!
       User Name(s) linked to your email address: jessicacamp. You can return to RPP now and enter your User Name and password on the Login page.
       If you have any questions regarding this notification, please contact Producer Services toll free at any of the following numbers: IL: (888) 313-5526 MT: (855) 454-7109
@@ -89,7 +89,7 @@ Feature: Recover your user name
     And an email arrives at "jessica.camp@example.com" with the subject "Retail Producer Portal User Name"
     And the email lists the user names "jessicacamp"
 
-  @USER-5 @decision-forms-do-not-reveal-matches
+  @USER-5 @decision-forms-do-not-reveal-matches @decision-confirmation-wording
   Scenario Outline: Forgot User Name? data that match no account get the same confirmation, and no email goes anywhere
     Given another registered producer
     And the producer is on the "Forgot User Name?" page

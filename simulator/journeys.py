@@ -205,6 +205,21 @@ def _change(
     return run
 
 
+def _change_in_another_browser(
+    driver: Driver, target: Target, k: Knowledge, p: Parameters
+) -> Screen:
+    """Sign in in a second browser, change the password there, and come back to this
+    one (which the change signs out: decision password-change-ends-other-sessions)."""
+    password = _signed_in_password(k)
+    other = target.open_browser()
+    if _signed_in(log_in(other, k.producer.user_name, password)):
+        choose_state(other, k.producer.state)
+        other.click("Edit Profile")
+        _change(lambda k: password, lambda k: k.fresh_password())(other, target, k, p)
+        k.signed_in_with = None
+    return driver.screen()
+
+
 def _close_browser(driver: Driver, target: Target, k: Knowledge, p: Parameters) -> Screen:
     k.signed_in_with = None
     return driver.close_browser()
@@ -431,6 +446,12 @@ ALPHABET: tuple[Action, ...] = (
         "choose the current password as the New Password",
         ("edit_profile",),
         _change(_signed_in_password, _signed_in_password),
+    ),
+    Action(
+        "change_password_in_another_browser",
+        "sign in in a second browser and change the password there",
+        SIGNED_IN,
+        _change_in_another_browser,
     ),
     Action(
         "back_to_profile_page",

@@ -53,11 +53,13 @@ AGENT_UNIQUE_ID_SPACE = 10**9
 
 LINES: tuple[str, ...] = (
     "major_medical",
-    "medicare_supplement",
+    "medicare_supplement_legacy",
+    "medicare_supplement_new_business",
     "medicare_advantage",
     "prescription_drug",
 )
-"""The lines of business: the directory rows with Medicare Supplement's two collapsed."""
+"""The lines of business: the directory's rows. Medicare Supplement business is Legacy
+(policies before the cut-over) or New Business (after it): each has its own number."""
 
 SHARING_CELL = 5
 """Shared addresses group consecutive indices at the start of a cell of this many."""
@@ -73,7 +75,9 @@ _STATE_FARM_PER_128 = 13  # about 10% of producers are State Farm agents (SERVIC
 # 1024 slots so one lookup picks a non-empty set.
 _LINE_SHARE: Mapping[str, float] = {
     "major_medical": 0.6,
-    "medicare_supplement": 0.45,
+    # A load assumption, not the guide's: most Medicare Supplement business is newer.
+    "medicare_supplement_legacy": 0.15,
+    "medicare_supplement_new_business": 0.35,
     "medicare_advantage": 0.3,
     "prescription_drug": 0.2,
 }
@@ -146,16 +150,9 @@ def derive_seed(seed: int, *parts: int) -> int:
 
 
 def business_lines(producer_services: ProducerServices) -> tuple[str, ...]:
-    """The directory's row keys with Medicare Supplement's Legacy/New Business rows
-    collapsed into ``medicare_supplement`` (what `ProducerServices.number` takes)."""
-    lines: dict[str, None] = {}
-    for key in producer_services.lines:
-        for suffix in ("_legacy", "_new_business"):
-            if key.endswith(suffix):
-                key = key.removesuffix(suffix)
-                break
-        lines[key] = None
-    return tuple(lines)
+    """The directory's row keys: a producer's business is one of them (Medicare
+    Supplement Legacy and New Business are different business, SERVICES-1)."""
+    return tuple(producer_services.lines)
 
 
 def _mix(value: int) -> int:

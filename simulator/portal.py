@@ -190,26 +190,17 @@ class Screen:
         return "\n".join(lines)
 
 
-def _directory_rows(flow_set: FlowSet) -> tuple[DirectoryRow, ...]:
-    """The Producer Services table the forms show (USER-8, SERVICES-1/2)."""
+def _directory_rows(flow_set: FlowSet, screen: str) -> tuple[DirectoryRow, ...]:
+    """The Producer Services table a form shows (USER-8, SERVICES-1/2): every line with
+    its cells' dates, and the State Farm row, whose cells are illegible, on the screens
+    that have it."""
     services = flow_set.portal.producer_services
     rows = [
-        DirectoryRow(
-            line.label,
-            tuple(
-                None
-                if line.cells[s].number is None
-                else " ".join(filter(None, (line.cells[s].number, line.cells[s].shown)))
-                for s in services.states
-            ),
-        )
+        DirectoryRow(line.label, tuple(line.cells[s].text for s in services.states))
         for line in services.lines.values()
     ]
-    rows.append(
-        DirectoryRow(
-            services.state_farm_label, (services.state_farm_number,) * len(services.states)
-        )
-    )
+    if screen in services.state_farm_row_on:
+        rows.append(DirectoryRow(services.state_farm_label, (None,) * len(services.states)))
     return tuple(rows)
 
 
@@ -236,6 +227,7 @@ class Account:
         self.temporary: PasswordHash | None = None
         self.temporary_issued_at: dt.datetime | None = None
         self.failed_attempts = 0
+        self.password_changes = 0  # sessions signed in before a change are ended
         self.locked_at: dt.datetime | None = None
         self.locked_for: list[dt.timedelta] = []
         self.state = ""
@@ -312,6 +304,7 @@ class Session:
         self.form: dict[str, str] = {}
         self.messages: tuple[str, ...] = ()
         self.account: Account | None = None  # signed in as
+        self.signed_in_at_change = 0  # the account's password_changes when signed in
         self.chosen_state: str | None = None
         self.state = ""
         self.machines = FlowMachines(portal.flow_set, "session", self, portal.fired)
@@ -321,6 +314,10 @@ class Session:
 
     def _typed_account(self) -> Account | None:
         return self.portal.account_named(self._typed(USER_NAME))
+
+    def _subject(self) -> Account | None:
+        """The account a password check is about: the signed-in one, else the typed one."""
+        return self.account if self.account is not None else self._typed_account()
 
     def _ledger_key(self) -> str:
         """The typed user name; the portal keeps only a keyed digest of it."""
@@ -350,10 +347,14 @@ class Session:
         return account.password.matches(typed) and not account.locked
 
     def failure_reaches_lockout_threshold(self) -> bool:
-        account = self._typed_account()
+        account = self._subject()
         if account is not None:
             return account.failure_reaches_lockout_threshold()
         return self.portal.unknown_failures(self._ledger_key()) + 1 >= self._threshold()
+
+    def session_ended(self) -> bool:
+        account = self.account
+        return account is not None and account.password_changes != self.signed_in_at_change
 
     def state_offered(self) -> bool:
         return self._typed(STATE).strip().upper() in self.portal.parameters.states
@@ -401,19 +402,18 @@ class Session:
         assert account is not None
         account.machines.fire("succeed_login")
         self.account = account
+        self.signed_in_at_change = account.password_changes
 
     def record_login_failure(self) -> None:
-        account = self._typed_account()
+        account = self._subject()
         if account is None:
             self.portal.count_unknown_failure(self._ledger_key())
         else:
             account.machines.fire("fail_login")
 
-    def record_temporary_password_login(self) -> None:
-        account = self._typed_account()
-        assert account is not None
-        account.machines.fire("complete_password_reset")
-        self.account = account
+    def sign_out(self) -> None:
+        self.account = None
+        self.chosen_state = None
 
     def remember_state(self) -> None:
         self.chosen_state = self._typed(STATE).strip().upper()
@@ -450,6 +450,13 @@ class Session:
         account.password = PasswordHash.of(self._typed(NEW_PASSWORD), self.portal.hash_iterations)
         account.temporary = None
         account.temporary_issued_at = None
+        account.password_changes += 1
+        self.signed_in_at_change = account.password_changes
+
+    def complete_password_reset(self) -> None:
+        account = self.account
+        assert account is not None
+        account.machines.fire("complete_password_reset")
 
 
 class Portal:
@@ -632,7 +639,7 @@ class Portal:
     def screen(self, session: Session) -> Screen:
         spec = self.flow_set.portal.screens[session.state]
         texts = self.flow_set.portal.texts
-        rows = _directory_rows(self.flow_set) if spec.directory else ()
+        rows = _directory_rows(self.flow_set, session.state) if spec.directory else ()
         return Screen(
             name=session.state,
             title=spec.title,

@@ -354,13 +354,11 @@ def _read_directory(reader: Reader, node: Node) -> ProducerServices | None:
             if state not in known_states:
                 reader.fail(state_key, f"{cw}: '{state}' is not one of producer_services.states")
             if isinstance(cell_node, MappingNode):
-                cf = reader.mapping(cell_node, cw, ("number", "shown"), ("before", "from"))
+                cf = reader.mapping(cell_node, cw, ("number", "shown"))
                 if cf is None:
                     continue
                 cells[state] = Cell(
                     number=reader.string(cf.get("number"), f"{cw}.number"),
-                    before=reader.date(cf.get("before"), f"{cw}.before"),
-                    from_=reader.date(cf.get("from"), f"{cw}.from"),
                     shown=reader.string(cf.get("shown"), f"{cw}.shown"),
                 )
             else:
@@ -374,12 +372,12 @@ def _read_directory(reader: Reader, node: Node) -> ProducerServices | None:
         label = reader.string(lf.get("label"), f"{what}.label")
         if label:
             lines[key] = ServiceLine(key, label, cells)
-    for needed in ("medicare_supplement_legacy", "medicare_supplement_new_business"):
-        if "lines" in f and needed not in lines:
-            reader.fail(f["lines"], f"producer_services.lines: missing the '{needed}' row")
     sf = (
         reader.mapping(
-            f["state_farm"], "producer_services.state_farm", ("guide", "label", "number")
+            f["state_farm"],
+            "producer_services.state_farm",
+            ("guide", "label", "number"),
+            ("row_on",),
         )
         if "state_farm" in f
         else None
@@ -397,6 +395,8 @@ def _read_directory(reader: Reader, node: Node) -> ProducerServices | None:
         state_farm_label=label,
         state_farm_number=number,
         state_farm_guide=reader.names(sf.get("guide"), "state_farm.guide"),
+        state_farm_row_on=reader.names(sf.get("row_on"), "state_farm.row_on"),
+        state_farm_where=reader.where(sf.get("row_on") or f["state_farm"]),
     )
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -127,19 +126,18 @@ class EmailTemplate:
 
 @dataclass(frozen=True)
 class Cell:
-    """A directory cell: a number (None when illegible) and its date cut-over."""
+    """A directory cell: a number (None when illegible) and the date shown beside it
+    ("prior to May 1, 2019"), which says which business it serves, not when to call."""
 
     number: str | None
-    before: dt.date | None = None
-    from_: dt.date | None = None
     shown: str | None = None
 
-    def applies_on(self, day: dt.date | None) -> bool:
-        if day is None:
-            return True
-        if self.before is not None and day >= self.before:
-            return False
-        return not (self.from_ is not None and day < self.from_)
+    @property
+    def text(self) -> str | None:
+        """The cell as the table shows it: the number and its date; None when illegible."""
+        if self.number is None:
+            return None
+        return " ".join(filter(None, (self.number, self.shown)))
 
 
 @dataclass(frozen=True)
@@ -157,25 +155,17 @@ class ProducerServices:
     state_farm_label: str
     state_farm_number: str
     state_farm_guide: tuple[str, ...]
+    # The screens whose table has the State Farm row (its cells illegible: unknown).
+    state_farm_row_on: tuple[str, ...] = ()
+    state_farm_where: Where | None = None
 
-    def number(self, state: str, line: str, on: dt.date | None = None) -> str | None:
-        """The number for ``state`` and ``line`` on a date, or None when unknown.
+    def number(self, state: str, line: str) -> str | None:
+        """The number of the directory row ``line`` for ``state``; None when unknown."""
+        return self.lines[line].cells[state].number
 
-        ``line`` is a directory row key, or ``medicare_supplement`` for whichever of
-        the Legacy/New Business rows applies on ``on`` (their cut-over dates).
-        """
-        if line == "medicare_supplement":
-            legacy = self.lines["medicare_supplement_legacy"].cells[state]
-            before_cut_over = on is not None and legacy.before is not None and on < legacy.before
-            line = "medicare_supplement_" + ("legacy" if before_cut_over else "new_business")
-        cell = self.lines[line].cells[state]
-        return cell.number if cell.applies_on(on) else None
-
-    def for_producer(
-        self, state: str, line: str, state_farm: bool, on: dt.date | None = None
-    ) -> str | None:
+    def for_producer(self, state: str, line: str, state_farm: bool) -> str | None:
         """The number a producer calls: State Farm agents have their own (SERVICES-2)."""
-        return self.state_farm_number if state_farm else self.number(state, line, on)
+        return self.state_farm_number if state_farm else self.number(state, line)
 
 
 @dataclass(frozen=True)

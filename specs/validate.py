@@ -38,6 +38,7 @@ def validate(flow_set: FlowSet) -> list[SpecProblem]:
         problems.extend(_check_names(flow_set, flow))
     problems.extend(_check_guide_ids(flow_set))
     problems.extend(_check_clicks(flow_set))
+    problems.extend(_check_state_farm_row(flow_set))
     for model in flow_set.models:
         # A transition to or from an unknown state would make every state after it
         # look unreachable: report the cause, not the echoes.
@@ -123,8 +124,11 @@ def citations(flow_set: FlowSet) -> Iterator[tuple[str, Where, str]]:
             yield gid, email.where, f"email {email.key}"
     services = portal.producer_services
     where = Where(portal.path, 1, 1)
-    for gid in (*services.guide, *services.state_farm_guide):
+    for gid in services.guide:
         yield gid, where, "producer_services"
+    for gid in services.state_farm_guide:
+        rows = ", ".join(services.state_farm_row_on) or "no screen"
+        yield gid, where, f"producer_services.state_farm (its row on {rows})"
     for deviation in portal.known_deviations:
         for gid in deviation.guide:
             yield gid, deviation.where, "known deviation"
@@ -165,6 +169,20 @@ def _check_clicks(flow_set: FlowSet) -> Iterator[SpecProblem]:
                     f"screen '{screen.name}': '{label}' fires '{trigger}', which no session flow takes"
                     f" from '{screen.name}' (triggers there: {_listing(sorted(taken)) or 'none'})",
                 )
+
+
+def _check_state_farm_row(flow_set: FlowSet) -> Iterator[SpecProblem]:
+    """The State Farm row is shown only in a table a screen has."""
+    portal = flow_set.portal
+    for name in portal.producer_services.state_farm_row_on:
+        screen = portal.screens.get(name)
+        if screen is None or not screen.directory:
+            with_table = [s.name for s in portal.screens.values() if s.directory]
+            yield _at(
+                portal.producer_services.state_farm_where or Where(portal.path, 1, 1),
+                f"producer_services.state_farm.row_on: '{name}' is not a screen with the"
+                f" directory (screens with it: {_listing(with_table) or 'none'})",
+            )
 
 
 def model_graph(flow_set: FlowSet, model: str) -> dict[str, list[TransitionSpec]]:

@@ -589,11 +589,21 @@ CORPUS: list[Broken] = [
         exact_column=True,
     ),
     Broken(
-        "impossible-date",
+        "state-farm-row-on-a-screen-without-the-directory",
         PORTAL,
-        edit('before: "2019-05-01"', 'before: "2019-13-01"'),
-        'expected a date as "YYYY-MM-DD"',
-        '"2019-13-01"',
+        edit("row_on: [forgot_user_name]", "row_on: [welcome]"),
+        "'welcome' is not a screen with the directory",
+        "[welcome]",
+        exact_column=True,
+    ),
+    Broken(
+        "a-date-cut-over-in-a-directory-cell",
+        PORTAL,
+        edit(
+            'shown: "prior to Jan 1, 2020"', 'before: "2020-01-01", shown: "prior to Jan 1, 2020"'
+        ),
+        "before",
+        'before: "2020-01-01"',
         exact_column=True,
     ),
     Broken(
@@ -743,7 +753,7 @@ CORPUS: list[Broken] = [
     Broken(
         "unknown-guide-id",
         LOCKOUT,
-        edit("guide: [LOCK-4]", "guide: [LOCK-44]"),
+        edit("guide: [LOCK-4, RESET-12]", "guide: [LOCK-44, RESET-12]"),
         "'LOCK-44', which GUIDE.md does not define",
         "- id: unlock_by_reset",
     ),

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 
 import pytest
@@ -102,24 +101,22 @@ def test_services_paragraph_agrees_with_the_directory(flow_set: FlowSet) -> None
 
 
 @pytest.mark.parametrize(
-    ("state", "day", "number"),
+    ("state", "legacy", "new_business"),
     [
-        ("IL", dt.date(2019, 4, 30), "(800) 538-0382"),
-        ("IL", dt.date(2019, 5, 1), "(877) 587-6638"),
-        ("NM", dt.date(2019, 4, 30), "(888) 222-0572"),
-        ("NM", dt.date(2019, 5, 1), "(877) 587-6679"),
-        ("OK", dt.date(2019, 4, 30), "(800) 522-9266"),
-        ("OK", dt.date(2019, 5, 1), "(877) 587-6645"),
-        ("TX", dt.date(2019, 12, 31), "(800) 366-4236"),
-        ("TX", dt.date(2020, 1, 1), "(877) 587-6641"),
-        ("MT", dt.date(2010, 1, 1), "(855) 258-8475"),
-        ("MT", dt.date(2030, 1, 1), "(855) 258-8475"),
+        ("IL", "(800) 538-0382 prior to May 1, 2019", "(877) 587-6638 on or after May 1, 2019"),
+        ("NM", "(888) 222-0572 prior to May 1, 2019", "(877) 587-6679 on or after May 1, 2019"),
+        ("OK", "(800) 522-9266 prior to May 1, 2019", "(877) 587-6645 on or after May 1, 2019"),
+        ("TX", "(800) 366-4236 prior to Jan 1, 2020", "(877) 587-6641 on or after Jan 1, 2020"),
+        ("MT", "(855) 258-8475", "(855) 258-8475"),
     ],
 )
-def test_medicare_supplement_cut_overs(
-    flow_set: FlowSet, state: str, day: dt.date, number: str
+def test_medicare_supplement_rows_carry_their_dates(
+    flow_set: FlowSet, state: str, legacy: str, new_business: str
 ) -> None:
-    assert flow_set.portal.producer_services.number(state, "medicare_supplement", day) == number
+    """SERVICES-1: the dates say which business a number serves; both rows always shown."""
+    lines = flow_set.portal.producer_services.lines
+    assert lines["medicare_supplement_legacy"].cells[state].text == legacy
+    assert lines["medicare_supplement_new_business"].cells[state].text == new_business
 
 
 def test_illegible_cells_stay_unknown(flow_set: FlowSet) -> None:

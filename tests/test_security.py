@@ -209,14 +209,22 @@ def test_the_lock_holds_against_the_right_password(flow_set: FlowSet) -> None:
     temporary = _reset(target)
     assert log_in(driver, OWNER[0], OWNER[3]).messages == locked_text
     assert _locked(target)
-    # The way out the flows allow: sign in with the emailed temporary password.
+    # The temporary password signs in, but the account stays locked to everything else.
     assert log_in(driver, OWNER[0], temporary).name == "welcome"
+    assert _locked(target)
+    other = target.open_browser()
+    assert log_in(other, OWNER[0], OWNER[3]).messages == locked_text
+    # The way out the flows allow: Update Password on Change Password.
+    choose_state(driver, "IL")
+    driver.click("Edit Profile")
+    assert update_password(driver, temporary, "Fresh2026", "Fresh2026").name == "password_updated"
     assert not _locked(target)
+    assert log_in(other, OWNER[0], "Fresh2026").name == "welcome"
 
 
 def test_the_lock_holds_on_the_state_graph(flow_set: FlowSet) -> None:
     """No transition leaves `locked` but the reset and the (parameterised) auto-unlock,
-    and the reset fires only from a login with the temporary password."""
+    and the reset fires only from Update Password with every check of the form passed."""
     leaving = {
         (t.trigger, t.dest, t.conditions, t.unless)
         for flow in flow_set.flows_of("account")
@@ -227,11 +235,12 @@ def test_the_lock_holds_on_the_state_graph(flow_set: FlowSet) -> None:
         ("complete_password_reset", "unlocked", (), ()),
         ("check_auto_unlock", "unlocked", ("auto_unlock_due",), ()),
     }
-    firing_reset = [
-        t for t in flow_set.transitions() if "record_temporary_password_login" in t.after
-    ]
+    firing_reset = [t for t in flow_set.transitions() if "complete_password_reset" in t.after]
     assert firing_reset and all(
-        t.conditions == ("temporary_password_accepted",) and not t.unless for t in firing_reset
+        t.trigger == "click_update_password"
+        and {"current_password_correct", "new_password_meets_policy"} <= set(t.conditions)
+        and not t.unless
+        for t in firing_reset
     ), [t.name for t in firing_reset]
     assert flow_set.portal.parameters.auto_unlock_after_minutes is None
 
@@ -377,7 +386,8 @@ def test_temporary_passwords_are_case_sensitive(flow_set: FlowSet) -> None:
     ]
     assert account.locked
     assert log_in(target.open_browser(), OWNER[0], temporary).name == "welcome"
-    assert not account.locked and account.failed_attempts == 0
+    # a success breaks the run of failures; only Update Password unlocks
+    assert account.locked and account.failed_attempts == 0
 
 
 def test_temporary_passwords_are_voided_by_a_newer_reset(flow_set: FlowSet) -> None:
@@ -402,8 +412,9 @@ def test_temporary_passwords_are_voided_by_the_change(flow_set: FlowSet) -> None
     refused = update_password(driver, temporary, "Other999", "Other999")
     assert refused.messages == (_text(flow_set, "current_password_incorrect"),)
     assert log_in(target.open_browser(), OWNER[0], temporary).name == "login_page"
-    assert log_in(target.open_browser(), OWNER[0], OWNER[3]).name == "login_page"
+    # (two failures so far: the wrong Current Password counted too)
     assert log_in(target.open_browser(), OWNER[0], "Fresh123").name == "welcome"
+    assert log_in(target.open_browser(), OWNER[0], OWNER[3]).name == "login_page"
 
 
 def test_temporary_passwords_expire_after_the_time_the_flows_set(flow_set: FlowSet) -> None:

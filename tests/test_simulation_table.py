@@ -40,6 +40,8 @@ from simulator.portal import (
 from simulator.simulation.table import (
     AUTO_UNLOCK_DUE,
     EVENTS,
+    PASSWORD_CHANGED,
+    WRONG_CURRENT_PASSWORD,
     CompiledTable,
     TableCompileError,
     compile_table,
@@ -82,17 +84,45 @@ class _Lockstep:
         account = self.portal.account_named(session.form.get(USER_NAME, ""))
         if account is None:  # an unknown user name: no account to model
             return self.click_other(click)
+        event = self.facts(account, session.form.get(PASSWORD, ""))
+        screen = self.step(account, event, click, auto_unlock=True)
+        self.compared += 1
+        return screen
+
+    def click_update_password(self, session: Session, click: Callable[[], Screen]) -> Screen:
+        """Update Password by a signed-in session: the table models a right form (the
+        reset completes) and a wrong Current Password; anything else changes no account."""
+        account = session.account
+        if account is None or session.session_ended() or not session.change_password_fields_given():
+            return self.click_other(click)
+        if not session.current_password_correct():
+            return self.step(account, WRONG_CURRENT_PASSWORD, click)
+        if (
+            session.new_password_meets_policy()
+            and session.new_password_confirmed()
+            and session.new_password_differs()
+        ):
+            return self.step(account, PASSWORD_CHANGED, click)
+        return self.click_other(click)
+
+    def step(
+        self, account: Account, event: int, click: Callable[[], Screen], auto_unlock: bool = False
+    ) -> Screen:
         state = self.table.index(account.state, account.failed_attempts)
         expected: list[str] = []
-        if account.locked and account.auto_unlock_due():
+        if auto_unlock and account.locked and account.auto_unlock_due():
             state, outcome = self.table.step(state, AUTO_UNLOCK_DUE)
             expected += outcome.fired
-        event = self.facts(account, session.form.get(PASSWORD, ""))
         state, outcome = self.table.step(state, event)
         expected += outcome.fired
         self.fired.clear()
         screen = click()
-        fired = [t.name for t in self.fired if t.machine in self.machines]
+        fired = [
+            t.name
+            for t in self.fired
+            if t.machine in self.machines
+            or (t.machine, t.trigger) == ("password_reset", "click_update_password")
+        ]
         where = f"{EVENTS[event]} on {account!r}"
         assert fired == expected, f"{where}: machines fired {fired}, table {expected}"
         assert (account.state, account.failed_attempts) == (
@@ -102,7 +132,6 @@ class _Lockstep:
         assert screen.name == outcome.screen, f"{where}: screen {screen.name}"
         shown = () if outcome.shows is None else (self.flow_set.portal.texts[outcome.shows].text,)
         assert screen.messages == shown, f"{where}: messages {screen.messages}"
-        self.compared += 1
         return screen
 
     def click_other(self, click: Callable[[], Screen]) -> Screen:
@@ -130,6 +159,10 @@ class _ProbeDriver:
     def click(self, label: str) -> Screen:
         if label == "Login":
             return self.lockstep.click_login(self.inner.session, lambda: self.inner.click(label))
+        if label == "Update Password":
+            return self.lockstep.click_update_password(
+                self.inner.session, lambda: self.inner.click(label)
+            )
         return self.lockstep.click_other(lambda: self.inner.click(label))
 
     def close_browser(self) -> Screen:
@@ -152,8 +185,13 @@ def test_table_states_follow_the_flows_threshold(flow_set: FlowSet) -> None:
             flow_set, _with(flow_set, lockout_threshold=threshold).portal.parameters
         )
         names = [str(s) for s in table.states]
-        assert names == [*(f"unlocked/{k}" for k in range(threshold)), f"locked/{threshold}"]
-        assert table.locked.tolist() == [False] * threshold + [True]
+        unlocked = [f"unlocked/{k}" for k in range(threshold)]
+        # a temporary-password sign-in leaves a locked account locked with no failures,
+        # and wrong Current Passwords count again up to the threshold
+        locked = [f"locked/{k}" for k in range(threshold + 1)]
+        assert sorted(names) == sorted(unlocked + locked)
+        assert names[: threshold + 1] == [*unlocked, f"locked/{threshold}"]
+        assert table.locked.tolist() == [name.startswith("locked") for name in names]
 
 
 def test_a_flow_the_table_cannot_express_is_refused_with_its_position(flow_set: FlowSet) -> None:
@@ -214,6 +252,7 @@ ACTIONS = (
     "log_in_temporary_wrong_case",
     "request_reset",
     "change_password",
+    "change_password_wrong_current",
     "close_browser",
     "wait_minutes",
     "wait_auto_unlock",
@@ -283,23 +322,28 @@ class _World:
                 self._log_in(self.attacker, producer.user_name, "Guess123")
                 continue
             temporary = self.portal.temporary_passwords.get(producer.email)
-            if step == "change_password":
-                if session.state != "welcome":
+            if step.startswith("change_password"):
+                if session.state not in ("welcome", "edit_profile"):
                     continue
+                wrong = step == "change_password_wrong_current"
                 new = f"Nw{len(steps)}{producer.index % 10_000:04d}"
-                self.portal.fill(session, STATE, producer.state)
-                self.click(session, STATE)
-                self.click(session, "Edit Profile")
+                if session.state == "welcome":
+                    self.portal.fill(session, STATE, producer.state)
+                    self.click(session, STATE)
+                    self.click(session, "Edit Profile")
                 for label, value in (
-                    (CURRENT_PASSWORD, temporary or password),
+                    (CURRENT_PASSWORD, "Wrong9999x" if wrong else (temporary or password)),
                     (NEW_PASSWORD, new),
                     (CONFIRM_NEW_PASSWORD, new),
                 ):
                     self.portal.fill(session, label, value)
-                screen = self.click(session, "Update Password")
+                screen = self.lockstep.click_update_password(
+                    session, functools.partial(self.portal.click, session, "Update Password")
+                )
                 if screen.name == "password_updated":
                     password = new
-                session = self.fresh_browser(None)
+                if not wrong:
+                    session = self.fresh_browser(None)
                 continue
             session = self.fresh_browser(session)
             if step == "request_reset":

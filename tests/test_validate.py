@@ -132,7 +132,7 @@ CASES: list[tuple[str, Edit, str]] = [
     ),
     (
         "unknown-guide-id",
-        _replace(LOCKOUT, "guide: [LOCK-4]", "guide: [LOCK-44]"),
+        _replace(LOCKOUT, "guide: [LOCK-4, RESET-12]", "guide: [LOCK-44, RESET-12]"),
         "'LOCK-44', which GUIDE.md does not define",
     ),
     (
@@ -215,7 +215,7 @@ def test_line_number_points_at_the_problem(
 
 def test_every_problem_is_listed(flows_copy: Path, capsys: pytest.CaptureFixture[str]) -> None:
     _replace(LOGIN, "[state_offered]", "[state_is_nice]")(flows_copy)
-    _replace(LOCKOUT, "guide: [LOCK-4]", "guide: [LOCK-44]")(flows_copy)
+    _replace(LOCKOUT, "guide: [LOCK-4, RESET-12]", "guide: [LOCK-44, RESET-12]")(flows_copy)
     assert main(["validate", str(flows_copy)]) == 1
     err = capsys.readouterr().err
     assert "state_is_nice" in err and "LOCK-44" in err and "invalid: " in err

@@ -39,6 +39,7 @@ from simulator.simulation.table import (
     EVENTS,
     FAILED,
     LOCKED_NOW,
+    PASSWORD_CHANGED,
     REFUSED_LOCKED,
     SIGNED_IN,
     SIGNED_IN_TEMPORARY,
@@ -541,6 +542,7 @@ class _Engine:
         issued = self.temporary_at[w]
         ok = (issued >= 0) & (t < issued + self.plan.temporary_password_lifetime)
         ow = w[ok]
+        self.apply(t[ok], ow, PASSWORD_CHANGED)  # Update Password completes the reset
         self.count("passwords_changed", len(ow))
         self.count("password_changes_refused", len(w) - len(ow))
         self.known[ow] = True

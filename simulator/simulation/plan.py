@@ -149,13 +149,12 @@ def build_plan(flow_set: FlowSet, scenario: Scenario, seed: int, producers: int)
         for i in range(DELIVERY_QUANTILES)
     )
     lines = business_lines(directory)
-    on = scenario.start.date()
     numbers = []
     for state in parameters.states:
         for state_farm in (False, True):
             for line in lines:
                 number = (
-                    directory.for_producer(state, line, state_farm, on)
+                    directory.for_producer(state, line, state_farm)
                     if state in directory.states
                     else None
                 )

@@ -505,9 +505,7 @@ class _Reference:
         self.calls[aux, category] += 1
         self.counts[f"calls_{r.CALL_REASONS[aux]}"] += 1
         directory = self.flow_set.portal.producer_services
-        number = directory.for_producer(
-            producer.state, line, producer.state_farm, plan.start.date()
-        )
+        number = directory.for_producer(producer.state, line, producer.state_farm)
         self.tell(
             t,
             f"calls Producer Services at {number or 'an illegible number (unknown)'}"
@@ -533,6 +531,7 @@ class _Reference:
             return update_password(browser, agent.temporary or "", new, new)
 
         screen, fired = self.fire(change)
+        self.account_effects(t, fired, agent.account)  # Update Password completes the reset
         self.tell(t, f"changes the password: {self._describe(screen, fired)}")
         if screen.name == "password_updated":
             self.counts["passwords_changed"] += 1

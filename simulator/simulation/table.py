@@ -10,8 +10,10 @@ abstract account: its lock-out state and its consecutive failure count.
 
 An event of the table is one login attempt from the Please Sign-In page, described
 by what the typed password is for the account (its current password, its valid
-temporary password, or anything else), or the auto-unlock check the portal makes
-before a locked account's login when the auto-unlock time has passed. Reachable
+temporary password, or anything else), the auto-unlock check the portal makes
+before a locked account's login when the auto-unlock time has passed, or an Update
+Password click on Change Password by a signed-in session (every field right, which
+completes the reset; or a wrong Current Password, which counts as a failure). Reachable
 account states are found breadth first from the lockout flow's initial state.
 
 A flow that uses a guard or action this compiler does not know raises
@@ -37,10 +39,12 @@ __all__ = [
     "LOCKED_NOW",
     "NOTHING",
     "OUTCOME_KINDS",
+    "PASSWORD_CHANGED",
     "REFUSED_LOCKED",
     "SIGNED_IN",
     "SIGNED_IN_TEMPORARY",
     "TEMPORARY_PASSWORD",
+    "WRONG_CURRENT_PASSWORD",
     "WRONG_PASSWORD",
     "AccountState",
     "CompiledTable",
@@ -54,11 +58,15 @@ CURRENT_PASSWORD = 0
 TEMPORARY_PASSWORD = 1
 WRONG_PASSWORD = 2
 AUTO_UNLOCK_DUE = 3
+PASSWORD_CHANGED = 4
+WRONG_CURRENT_PASSWORD = 5
 EVENTS = (
     "log_in_current_password",
     "log_in_temporary_password",
     "log_in_wrong_password",
     "auto_unlock_due",
+    "update_password",
+    "update_password_wrong_current_password",
 )
 
 # What the producer sees, in the simulation's terms.
@@ -78,6 +86,7 @@ OUTCOME_KINDS = (
 )
 
 LOGIN_TRIGGER = "submit_login"
+UPDATE_PASSWORD_TRIGGER = "click_update_password"
 AUTO_UNLOCK_TRIGGER = "check_auto_unlock"
 MAX_STATES = 10_000
 
@@ -85,8 +94,21 @@ MAX_STATES = 10_000
 _TELLS_ACCOUNT = {
     "record_login_success": "succeed_login",
     "record_login_failure": "fail_login",
-    "record_temporary_password_login": "complete_password_reset",
+    "complete_password_reset": "complete_password_reset",
 }
+# Session actions that tell the account nothing.
+_SESSION_ONLY = frozenset({"change_password", "sign_out"})
+
+
+# Change Password's other guards: the simulation's producers fill the form right.
+_CHANGE_RIGHT = frozenset(
+    {
+        "change_password_fields_given",
+        "new_password_meets_policy",
+        "new_password_confirmed",
+        "new_password_differs",
+    }
+)
 
 
 class TableCompileError(ValueError):
@@ -175,6 +197,16 @@ class _Interpreter:
         self.login_screen = next(
             s for t in self.login_flow.transitions if t.trigger == LOGIN_TRIGGER for s in t.sources
         )
+        updates = [
+            (f, s)
+            for f in sessions
+            for t in f.transitions
+            if t.trigger == UPDATE_PASSWORD_TRIGGER
+            for s in t.sources
+        ]
+        if not updates:
+            raise TableCompileError(f"no session flow has the trigger {UPDATE_PASSWORD_TRIGGER}")
+        self.update_flow, self.update_screen = updates[0]
 
     @staticmethod
     def _first(
@@ -215,6 +247,12 @@ class _Interpreter:
                 return not locked and facts.password == CURRENT_PASSWORD
             if name == "failure_reaches_lockout_threshold":
                 return account.failures + 1 >= self.threshold
+            if name == "session_ended":
+                return False  # one session per producer
+            if name == "current_password_correct":
+                return facts.password != WRONG_CURRENT_PASSWORD
+            if name in _CHANGE_RIGHT:
+                return True  # the simulation's producers fill the form right
             raise TableCompileError(
                 f"{t.where}: {t.name} uses the guard '{name}', which the compiled table does not model"
             )
@@ -252,18 +290,20 @@ class _Interpreter:
             )
         else:
             facts = _Facts(event, False)
-            t = self._first(
-                self.login_flow,
-                self.login_screen,
-                LOGIN_TRIGGER,
-                self._session_guard(account, facts),
+            flow, screen, trigger = (
+                (self.update_flow, self.update_screen, UPDATE_PASSWORD_TRIGGER)
+                if event in (PASSWORD_CHANGED, WRONG_CURRENT_PASSWORD)
+                else (self.login_flow, self.login_screen, LOGIN_TRIGGER)
             )
+            t = self._first(flow, screen, trigger, self._session_guard(account, facts))
             after = account
             if t is not None:
                 fired.append(t)
                 screen = t.dest
                 shows = t.shows
                 for action in (*t.before, *t.after):
+                    if action in _SESSION_ONLY:
+                        continue
                     told = _TELLS_ACCOUNT.get(action)
                     if told is None:
                         raise TableCompileError(
@@ -278,7 +318,7 @@ class _Interpreter:
         locks = any("lock_account" in t.after for t in account_fired)
         unlocks = any("unlock_account" in t.after for t in account_fired)
         counted = any("count_failure" in t.after for t in account_fired)
-        temporary = any("record_temporary_password_login" in t.after for t in session_fired)
+        temporary = any("temporary_password_accepted" in t.conditions for t in session_fired)
         if locks:
             kind = LOCKED_NOW
         elif screen != self.login_screen:

@@ -39,6 +39,18 @@ def closes_the_browser(world: World) -> None:
     world.browser.close_browser()
 
 
+@when(Template("the producer opens another browser"))
+def opens_another_browser(world: World) -> None:
+    """A second browser on the login page, the first one left as it is."""
+    world.open_another_browser()
+
+
+@when(Template("the producer returns to the first browser"))
+def returns_to_first_browser(world: World) -> None:
+    """Back to the first browser, on the page it was left at."""
+    world.return_to_first_browser()
+
+
 @when(Template('the producer selects the state "{state}"'))
 def selects_state(world: World, state: str) -> None:
     choose_state(world.browser, state)

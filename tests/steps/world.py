@@ -27,7 +27,7 @@ from simulator.mailbox import Filed, Mailbox, normalize_address
 from simulator.population import Population, Producer
 from simulator.portal import AGENT_UNIQUE_ID, EMAIL, PASSWORD, STATE, USER_NAME, Screen
 from specs import DEFAULT_FLOWS_DIR, FlowSet, load_flows
-from specs.model import Parameters
+from specs.model import Cell, Parameters
 from tests.steps.vocabulary import VALUE_PHRASES
 
 __all__ = [
@@ -77,11 +77,10 @@ class World:
         self.producers: list[Producer] = []
         self.current: Producer | None = None
         self.email: EmailMessage | None = None  # the email the producer is reading
-        self.looked_up: tuple[str, str | None] | None = (
-            None  # (what, number) of a directory look-up
-        )
+        self.looked_up: tuple[str, Cell] | None = None  # (what, cell) of a directory look-up
         self._target: Target | None = None
         self._browser: Driver | None = None
+        self._browsers: list[Driver] = []  # every browser opened, the first one first
         self._read: set[int] = set()  # mailbox sequence numbers already looked at
         self._next_index = 0
 
@@ -142,7 +141,23 @@ class World:
         """The producer's browser, opened on the login page when first needed."""
         if self._browser is None:
             self._browser = self.target.open_browser()
+            self._browsers.append(self._browser)
         return self._browser
+
+    def open_another_browser(self) -> Screen:
+        """A second browser beside the first, on the login page; the producer uses it
+        until they return to the first."""
+        if not self._browsers:
+            _ = self.browser  # the first one exists before the second
+        self._browser = self.target.open_browser()
+        self._browsers.append(self._browser)
+        return self._browser.screen()
+
+    def return_to_first_browser(self) -> Screen:
+        if not self._browsers:
+            self.fail("no browser was opened yet")
+        self._browser = self._browsers[0]
+        return self._browser.screen()
 
     def open_fresh_browser(self) -> Screen:
         if self._browser is None:
