@@ -1,3 +1,5 @@
-"""The executable Retail Producer Portal built from the flows, its mailbox, its
-producers, the path explorer (`rpp verify`), the load simulation (`rpp simulate`)
-and the `rpp` command line."""
+"""What runs the flows, in layers, each importing only the ones before it
+(``tests/test_layering.py`` checks): ``mail`` (the emails, mailbox, SMTP sink) ->
+``portal`` (the executable portal the flows' machines drive) -> ``population``
+(Faker producers) -> ``drivers`` (the protocol journeys and steps act through) ->
+``verify`` (`rpp verify`) -> ``simulation`` (`rpp simulate`) -> ``cli`` (`rpp`)."""

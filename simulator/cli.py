@@ -15,8 +15,8 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from specs.errors import SpecError
-from specs.loader import DEFAULT_FLOWS_DIR, load_flows
+from specs.errors import RppError, SpecError, UsageError
+from specs.loader import DEFAULT_FLOWS_DIR, load_flows, load_flows_dir
 from specs.model import FlowSet
 from specs.scenarios import DEFAULT_FEATURES_DIR
 
@@ -25,16 +25,9 @@ __all__ = ["main"]
 Command = Callable[[argparse.Namespace], int]
 
 
-class UsageError(Exception):
-    """Bad arguments: exit code 2."""
-
-
 def load_flows_option(args: argparse.Namespace) -> FlowSet:
     """The flows named by ``--flows`` (a usage error when it is not a directory)."""
-    path = Path(args.flows)
-    if not path.is_dir():
-        raise UsageError(f"--flows {args.flows}: no such directory")
-    return load_flows([path])
+    return load_flows_dir(args.flows, "--flows")
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
@@ -175,7 +168,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="N",
         help="also every simple journey of up to N steps",
     )
-    p.set_defaults(run=_lazy("simulator.verify:run"))
+    p.set_defaults(run=_lazy("simulator.verify.command:run"))
 
     p = sub.add_parser(
         "simulate", help="simulate many producers logging in, locking out and recovering"
@@ -225,6 +218,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UsageError as error:
         print(f"rpp {args.command}: {error}", file=sys.stderr)
         return 2
+    except RppError as error:  # every other error the project reports: its message
+        print(f"rpp {args.command}: {error}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:
@@ -236,8 +232,4 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    # As `python -m simulator.cli`, this module is __main__: run the importable one so
-    # that commands raising simulator.cli.UsageError are caught by the same class.
-    from simulator.cli import main as entry
-
-    sys.exit(entry())
+    sys.exit(main())

@@ -21,6 +21,9 @@ Identities are unique by construction, not by checking:
 The pools depend on the installed Faker's data: the same seed gives the same
 producers with the same Faker version. Passwords are test identities drawn from the
 seeded hash, not secrets (the portal's temporary passwords come from `secrets`).
+
+One concern, making producers: the scalar and the vectorised (numpy) path draw the
+same producers from the same hash and are kept side by side so that they stay equal.
 """
 
 from __future__ import annotations

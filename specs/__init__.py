@@ -1,9 +1,10 @@
 """Load the RPP flows from YAML, validate them against the guide, and build
 `transitions` machines from them.
 
-Layers, each importing only the ones before it:
-``errors`` -> ``yamlsource`` -> ``model`` -> ``guide`` -> ``loader`` (schema) ->
-``validate`` (meaning) -> ``machines`` -> ``paths``, ``diagram``, ``trace``.
+Layers, each importing only the ones before it (``tests/test_layering.py`` checks):
+``errors``, ``model``, ``guide`` -> ``yamlsource`` -> ``reader`` -> ``validate``
+(meaning) -> ``loader`` (schema, then meaning) -> ``machines`` -> ``paths``,
+``diagram``, ``trace``, ``scenarios``.
 """
 
 from specs.errors import SpecError, SpecProblem

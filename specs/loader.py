@@ -4,6 +4,9 @@ Checks here are about form: keys known and not duplicated, values of the right
 type. Meaning (states, reachability, vocabulary, guide IDs) is checked by
 :mod:`specs.validate`, which :func:`load_flows` runs last. Every problem in every
 file is collected before :class:`~specs.errors.SpecError` is raised.
+
+One concern, the schema of the flow files: one reader per section of portal.yaml
+and of a flow file.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from pathlib import Path
 
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from specs.errors import SpecError, SpecProblem
+from specs.errors import SpecError, SpecProblem, UsageError
 from specs.guide import default_guide_path, read_guide_ids
 from specs.model import (
     Cell,
@@ -39,7 +42,7 @@ from specs.model import (
 from specs.reader import Reader, kind
 from specs.yamlsource import scalar_value
 
-__all__ = ["DEFAULT_FLOWS_DIR", "PORTAL_FILE", "collect_files", "load_flows"]
+__all__ = ["DEFAULT_FLOWS_DIR", "PORTAL_FILE", "collect_files", "load_flows", "load_flows_dir"]
 
 DEFAULT_FLOWS_DIR = Path(__file__).resolve().parent.parent / "flows"
 PORTAL_FILE = "portal.yaml"
@@ -571,6 +574,14 @@ def collect_files(paths: Iterable[Path]) -> list[Path]:
     names = {p.name for p in given}
     siblings = [p for p in sorted(given[0].parent.glob("*.yaml")) if p.name not in names]
     return [*given, *siblings]
+
+
+def load_flows_dir(directory: str | Path, option: str = "flows") -> FlowSet:
+    """The flows of one directory; a UsageError naming ``option`` when it is not one."""
+    path = Path(directory)
+    if not path.is_dir():
+        raise UsageError(f"{option} {directory}: no such directory")
+    return load_flows([path])
 
 
 def load_flows(

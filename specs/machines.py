@@ -14,6 +14,7 @@ from typing import Any
 
 from transitions import Machine
 
+from specs.errors import RppError
 from specs.model import FlowSet, FlowSpec, TransitionSpec
 
 __all__ = ["FlowMachines", "MissingVocabulary", "build_machine", "machine_config"]
@@ -21,7 +22,7 @@ __all__ = ["FlowMachines", "MissingVocabulary", "build_machine", "machine_config
 Fired = Callable[[TransitionSpec], None]
 
 
-class MissingVocabulary(TypeError):
+class MissingVocabulary(RppError, TypeError):
     """A model lacks a guard or action that the flows name."""
 
 

@@ -24,12 +24,15 @@ from typing import Any
 
 import pytest
 
-from simulator.clock import EPOCH
-from simulator.driver import InProcessDriver, log_in, submit_reset_password
-from simulator.emails import email_kind, render_email, temporary_password_in
-from simulator.mailbox import Mailbox, MailboxTransport, Transport
-from simulator.portal import HARNESS_HASH_ITERATIONS, Account, Portal
-from simulator.smtp_sink import SmtpSink
+from simulator.drivers.in_process import InProcessDriver
+from simulator.drivers.protocol import log_in, submit_reset_password
+from simulator.mail.mailbox import Mailbox, MailboxTransport, Transport
+from simulator.mail.messages import email_kind, render_email, temporary_password_in
+from simulator.mail.smtp_sink import SmtpSink
+from simulator.portal.account import Account
+from simulator.portal.clock import EPOCH
+from simulator.portal.passwords import HARNESS_HASH_ITERATIONS
+from simulator.portal.portal import Portal
 from specs import FlowSet
 
 THREADS = 8

@@ -20,16 +20,18 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from simulator.driver import (
-    InProcessTarget,
+from simulator.drivers.in_process import InProcessTarget
+from simulator.drivers.protocol import (
     choose_state,
     log_in,
     submit_forgot_user_name,
     submit_reset_password,
     update_password,
 )
-from simulator.mailbox import normalize_address
-from simulator.portal import Portal, Screen, normalize_identifier
+from simulator.mail.mailbox import normalize_address
+from simulator.portal.forms import normalize_identifier
+from simulator.portal.portal import Portal
+from simulator.portal.screens import Screen
 from specs import FlowSet, load_flows
 
 FLOW_SET: FlowSet = load_flows()

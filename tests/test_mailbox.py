@@ -15,7 +15,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from simulator.emails import (
+from simulator.mail.mailbox import (
+    Mailbox,
+    MailboxTransport,
+    NoSuchMessage,
+    Transport,
+    normalize_address,
+)
+from simulator.mail.messages import (
     KIND_HEADER,
     MissingEmailPart,
     body_of,
@@ -24,13 +31,6 @@ from simulator.emails import (
     sent_at_of,
     temporary_password_in,
     user_names_in,
-)
-from simulator.mailbox import (
-    Mailbox,
-    MailboxTransport,
-    NoSuchMessage,
-    Transport,
-    normalize_address,
 )
 from specs import FlowSet
 

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from simulator import portal as portal_module
-from simulator.driver import InProcessTarget, log_in, submit_reset_password
-from simulator.emails import temporary_password_in
-from simulator.mailbox import Mailbox, MailboxTransport
-from simulator.portal import Account, Portal, PortalUsageError, Session
+from simulator.drivers.in_process import InProcessTarget
+from simulator.drivers.protocol import log_in, submit_reset_password
+from simulator.mail.mailbox import Mailbox, MailboxTransport
+from simulator.mail.messages import temporary_password_in
+from simulator.portal import forms as forms_module
+from simulator.portal.account import Account
+from simulator.portal.portal import Portal, PortalUsageError
+from simulator.portal.session import Session
 from specs import FlowSet
 
 
@@ -34,7 +37,7 @@ def test_models_implement_exactly_the_vocabulary(flow_set: FlowSet) -> None:
 
 def test_field_labels_are_the_screens_labels(flow_set: FlowSet) -> None:
     labels = {f for screen in flow_set.portal.screens.values() for f in screen.fields}
-    assert set(portal_module.FIELD_LABELS) == labels
+    assert set(forms_module.FIELD_LABELS) == labels
 
 
 def test_passwords_are_only_hashed(flow_set: FlowSet) -> None:

@@ -18,18 +18,20 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from simulator import portal as portal_module
-from simulator.driver import (
-    InProcessTarget,
+from simulator.drivers.in_process import InProcessTarget
+from simulator.drivers.protocol import (
     choose_state,
     log_in,
     submit_forgot_user_name,
     submit_reset_password,
     update_password,
 )
-from simulator.emails import body_of, email_kind, temporary_password_in, user_names_in
-from simulator.portal import Screen, Session
-from simulator.verify import verify
+from simulator.mail.messages import body_of, email_kind, temporary_password_in, user_names_in
+from simulator.portal import passwords as passwords_module
+from simulator.portal import portal as portal_module
+from simulator.portal.screens import Screen
+from simulator.portal.session import Session
+from simulator.verify.command import verify
 from specs import FlowSet
 from specs.model import Parameters
 
@@ -76,13 +78,13 @@ def _lock(target: InProcessTarget, user: str = OWNER[0]) -> None:
 def hashes(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """Counts password hashes (PBKDF2 runs): the work a request costs, without a clock."""
     calls: list[int] = []
-    real = portal_module._pbkdf2
+    real = passwords_module._pbkdf2
 
     def counted(password: str, salt: bytes, iterations: int) -> bytes:
         calls.append(iterations)
         return real(password, salt, iterations)
 
-    monkeypatch.setattr(portal_module, "_pbkdf2", counted)
+    monkeypatch.setattr(passwords_module, "_pbkdf2", counted)
     return calls
 
 

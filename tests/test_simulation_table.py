@@ -18,13 +18,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from simulator.clock import SimulatedClock
-from simulator.driver import InProcessDriver, InProcessTarget
-from simulator.explorer import explore, journey_group, variants
-from simulator.journeys import Knowledge, action
-from simulator.mailbox import Mailbox, MailboxTransport
+from simulator.drivers.in_process import InProcessDriver, InProcessTarget
+from simulator.mail.mailbox import Mailbox, MailboxTransport
 from simulator.population import Population, Producer
-from simulator.portal import (
+from simulator.portal.account import Account
+from simulator.portal.clock import SimulatedClock
+from simulator.portal.forms import (
     CONFIRM_NEW_PASSWORD,
     CURRENT_PASSWORD,
     EMAIL,
@@ -32,11 +31,10 @@ from simulator.portal import (
     PASSWORD,
     STATE,
     USER_NAME,
-    Account,
-    Portal,
-    Screen,
-    Session,
 )
+from simulator.portal.portal import Portal
+from simulator.portal.screens import Screen
+from simulator.portal.session import Session
 from simulator.simulation.table import (
     AUTO_UNLOCK_DUE,
     EVENTS,
@@ -55,6 +53,8 @@ from simulator.simulation.table import (
 from simulator.simulation.table import (
     WRONG_PASSWORD as TYPED_WRONG,
 )
+from simulator.verify.exploration import explore, journey_group, variants
+from simulator.verify.journeys import Knowledge, action
 from specs.model import FlowSet, Parameters, TransitionSpec
 
 RANDOM_JOURNEYS = 10_000
@@ -69,7 +69,7 @@ class _Lockstep:
         self.portal = portal
         self.table = table
         self.fired: list[TransitionSpec] = []
-        portal.listeners.append(self.fired.append)
+        portal.on_fired(self.fired.append)
         self.machines = {"login", "lockout"}
         self.compared = 0
 
@@ -236,7 +236,7 @@ def test_table_agrees_with_the_machines_on_every_verify_journey(flow_set: FlowSe
             target.register(producer)
         lockstep = _Lockstep(flow_set, target.portal, table)
         driver = _ProbeDriver(target.open_browser(), lockstep)
-        knowledge = Knowledge.of(group[0])
+        knowledge = Knowledge.of(group[0], flow_set.portal)
         for step in journey.steps:
             action(step.action).run(driver, target, knowledge, parameters)  # type: ignore[arg-type]
         compared += lockstep.compared

@@ -12,9 +12,15 @@ from email.message import EmailMessage
 
 import pytest
 
-from simulator.emails import body_of, email_kind, render_email, temporary_password_in, user_names_in
-from simulator.mailbox import Mailbox, SmtpTransport
-from simulator.smtp_sink import SmtpSink
+from simulator.mail.mailbox import Mailbox, SmtpTransport
+from simulator.mail.messages import (
+    body_of,
+    email_kind,
+    render_email,
+    temporary_password_in,
+    user_names_in,
+)
+from simulator.mail.smtp_sink import SmtpSink
 from specs import FlowSet
 
 SENT_AT = dt.datetime(2026, 11, 2, 8, 15, tzinfo=dt.UTC)

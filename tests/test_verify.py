@@ -8,10 +8,11 @@ from pathlib import Path
 import pytest
 
 from simulator.cli import main
-from simulator.driver import InProcessTarget
-from simulator.explorer import Exploration, explore
-from simulator.portal import Account, Session
-from simulator.verify import verify
+from simulator.drivers.in_process import InProcessTarget
+from simulator.portal.account import Account
+from simulator.portal.session import Session
+from simulator.verify.command import verify
+from simulator.verify.exploration import Exploration, explore
 from specs import FlowSet
 from specs.model import Parameters
 

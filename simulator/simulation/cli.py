@@ -16,15 +16,14 @@ from pathlib import Path
 
 from simulator.population import AGENT_UNIQUE_ID_SPACE
 from simulator.simulation.scenario import Scenario, UnknownScenario, load_scenario
+from specs.errors import UsageError
 from specs.loader import load_flows
 
 __all__ = ["run"]
 
 
 def _usage(message: str) -> Exception:
-    """The CLI's usage error (exit 2), imported here: simulator.cli imports this module."""
-    from simulator.cli import UsageError
-
+    """A usage error (exit 2)."""
     return UsageError(message)
 
 

@@ -14,6 +14,9 @@ Each account's login and lock-out behaviour is the table compiled from the flows
 (:mod:`simulator.simulation.table`); each producer's behaviour is the scenario's,
 with draws from :mod:`simulator.simulation.draws` (so the reference on the real
 machines makes the very same choices). No wall-clock time is read here.
+
+One concern, the event loop of one shard: one handler per producer action, each
+vectorised over a wave; splitting them would scatter one loop over several files.
 """
 
 from __future__ import annotations

@@ -13,6 +13,7 @@ from collections.abc import Callable
 
 from simulator.population import Population
 from simulator.simulation.engine import run_shard
+from simulator.simulation.errors import SimulationError
 from simulator.simulation.plan import Plan
 from simulator.simulation.reference import run_reference
 from simulator.simulation.table import compile_table
@@ -21,7 +22,7 @@ from specs.model import FlowSet
 __all__ = ["ProducerNotFound", "explain"]
 
 
-class ProducerNotFound(LookupError):
+class ProducerNotFound(SimulationError, LookupError):
     """No producer of the simulated population has that user name."""
 
 

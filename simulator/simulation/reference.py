@@ -1,10 +1,10 @@
 """The reference simulation: each producer driven through the real portal.
 
-Every producer of the range gets an account in a :class:`~simulator.portal.Portal`
+Every producer of the range gets an account in a :class:`~simulator.portal.portal.Portal`
 (its own `transitions` machine for the lock-out flow) and, when they visit, a
 browser session (machines for the login, username-recovery and reset flows). They
 type into the real forms, read the real emails from a real
-:class:`~simulator.mailbox.Mailbox`, and the portal's machines decide every screen.
+:class:`~simulator.mail.mailbox.Mailbox`, and the portal's machines decide every screen.
 One clock and one heap of events (time, then a delivered email before a producer's
 action before an attacker's attempt).
 
@@ -12,6 +12,9 @@ The producers' choices come from the same counter-based draws as the compiled
 engine's, in the same order, so the two must produce the same counts: this is the
 naive baseline the benchmark times, what ``rpp simulate --explain`` narrates, and
 the reference the tests hold the engine to.
+
+One concern, the reference loop: one handler per producer action, mirroring the
+engine's handler for handler so that the two can be read side by side.
 """
 
 from __future__ import annotations
@@ -25,21 +28,26 @@ from email.message import EmailMessage
 
 import numpy as np
 
-from simulator.clock import SimulatedClock
-from simulator.driver import (
-    InProcessDriver,
+from simulator.drivers.in_process import InProcessDriver
+from simulator.drivers.protocol import (
     choose_state,
     log_in,
     submit_forgot_user_name,
     submit_reset_password,
     update_password,
 )
-from simulator.emails import email_kind, temporary_password_in
-from simulator.mailbox import Mailbox
+from simulator.mail.mailbox import Mailbox
+from simulator.mail.messages import email_kind, temporary_password_in
 from simulator.population import Population, Producer
-from simulator.portal import Account, PasswordHash, Portal, Screen, Session
+from simulator.portal.account import Account
+from simulator.portal.clock import SimulatedClock
+from simulator.portal.passwords import PasswordHash
+from simulator.portal.portal import Portal
+from simulator.portal.screens import Screen
+from simulator.portal.session import Session
 from simulator.simulation import results as r
 from simulator.simulation.draws import choose, draw, uniform
+from simulator.simulation.errors import SimulationError
 from simulator.simulation.plan import Plan
 from simulator.simulation.results import METRICS, ShardResult
 from specs.model import FlowSet, TransitionSpec
@@ -53,7 +61,7 @@ _REACT_RESET, _REACT_RECOVER, _REACT_CALL, _REACT_GIVE_UP = range(4)
 _HASH_ITERATIONS = 1  # only salted hashes are kept either way; the cost is not simulated
 
 
-class ReferenceMismatch(RuntimeError):
+class ReferenceMismatch(SimulationError, RuntimeError):
     """The portal did something the simulated producer cannot follow (a bug)."""
 
 
@@ -108,7 +116,7 @@ class _Reference:
         self.mailbox = Mailbox()
         self.outbox: list[EmailMessage] = []
         self.fired: list[TransitionSpec] = []
-        self.portal.listeners.append(self.fired.append)
+        self.portal.on_fired(self.fired.append)
         self.texts = flow_set.portal.texts
         self.login_screen = "login_page"
         self.account_machine = flow_set.flows_of("account")[0].machine

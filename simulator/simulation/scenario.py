@@ -8,6 +8,9 @@ password lifetime) are not part of a scenario: they come from ``flows/``.
 
 Every problem in a file is collected and raised together as one
 :class:`~specs.errors.SpecError`, each as ``file:line:column: message``.
+
+One concern, the load-scenario schema, in one file: its length is one reader per
+section of the schema, kept beside the dataclass it fills.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from typing import Any
 
 from yaml.nodes import Node, SequenceNode
 
+from simulator.simulation.errors import SimulationError
 from specs.errors import SpecError, SpecProblem
 from specs.reader import Reader, kind
 
@@ -59,7 +63,7 @@ MAX_WEIGHT = 1_000_000
 """The largest relative weight (an hour of arrivals, a choice after a lock-out)."""
 
 
-class UnknownScenario(LookupError):
+class UnknownScenario(SimulationError, LookupError):
     """``--scenario`` is neither a shipped name nor an existing file."""
 
 

@@ -29,6 +29,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from simulator.simulation.errors import SimulationError
 from specs.model import FlowSet, FlowSpec, Parameters, TransitionSpec
 
 __all__ = [
@@ -111,7 +112,7 @@ _CHANGE_RIGHT = frozenset(
 )
 
 
-class TableCompileError(ValueError):
+class TableCompileError(SimulationError, ValueError):
     """The flows use something the compiled table cannot express."""
 
 

@@ -24,6 +24,7 @@ from typing import Any, TextIO
 
 from simulator.population import Population
 from simulator.simulation.engine import DEFAULT_BUCKET_SECONDS, run_shard
+from simulator.simulation.errors import SimulationError
 from simulator.simulation.plan import Plan
 from simulator.simulation.results import ShardResult
 from simulator.simulation.table import CompiledTable
@@ -46,7 +47,7 @@ SHARD_TARGET = 500_000
 """Producers per shard (about); at least one shard per worker."""
 
 
-class SchedulerError(RuntimeError):
+class SchedulerError(SimulationError, RuntimeError):
     """The Dask scheduler could not be reached or used."""
 
 

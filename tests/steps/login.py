@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pytest_bdd import given, when
 
-from simulator.driver import choose_state, log_in
+from simulator.drivers.protocol import choose_state, log_in
 from tests.steps.vocabulary import Template
 from tests.steps.world import World
 

@@ -8,8 +8,8 @@ from email.message import EmailMessage
 
 from pytest_bdd import then
 
-from simulator.emails import body_of, temporary_password_in, user_names_in
-from simulator.mailbox import Filed, normalize_address
+from simulator.mail.mailbox import Filed, normalize_address
+from simulator.mail.messages import body_of, temporary_password_in, user_names_in
 from tests.steps.vocabulary import Template
 from tests.steps.world import World
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pytest_bdd import when
 
-from simulator.driver import submit_forgot_user_name
+from simulator.drivers.protocol import submit_forgot_user_name
 from tests.steps.vocabulary import Template
 from tests.steps.world import World
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pytest_bdd import given, when
 
-from simulator.driver import submit_reset_password, update_password
+from simulator.drivers.protocol import submit_reset_password, update_password
 from tests.steps.vocabulary import Template
 from tests.steps.world import World
 

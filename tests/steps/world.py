@@ -2,9 +2,9 @@
 and the mailbox as the producer reads it.
 
 The portal is built from the flows in ``$RPP_FLOWS`` (default: the shipped
-``flows/``), one fresh :class:`~simulator.driver.InProcessTarget` per scenario. Steps
-act only through the :class:`~simulator.driver.Target` and
-:class:`~simulator.driver.Driver` protocols and read mail from the fake mailbox;
+``flows/``), one fresh :class:`~simulator.drivers.in_process.InProcessTarget` per scenario. Steps
+act only through the :class:`~simulator.drivers.in_process.Target` and
+:class:`~simulator.drivers.in_process.Driver` protocols and read mail from the fake mailbox;
 the one in-process hook is the listener that records which transitions fire (for
 the coverage gate).
 """
@@ -21,11 +21,13 @@ from typing import NoReturn
 
 import pytest
 
-from simulator.driver import Driver, InProcessTarget, Target
-from simulator.emails import KIND_HEADER, temporary_password_in
-from simulator.mailbox import Filed, Mailbox, normalize_address
+from simulator.drivers.in_process import InProcessTarget
+from simulator.drivers.protocol import Driver, Target
+from simulator.mail.mailbox import Filed, Mailbox, normalize_address
+from simulator.mail.messages import KIND_HEADER, temporary_password_in
 from simulator.population import Population, Producer
-from simulator.portal import AGENT_UNIQUE_ID, EMAIL, PASSWORD, STATE, USER_NAME, Screen
+from simulator.portal.forms import AGENT_UNIQUE_ID, EMAIL, PASSWORD, STATE, USER_NAME
+from simulator.portal.screens import Screen
 from specs import DEFAULT_FLOWS_DIR, FlowSet, load_flows
 from specs.model import Cell, Parameters
 from tests.steps.vocabulary import VALUE_PHRASES
@@ -92,7 +94,7 @@ class World:
         if self._target is None:
             mailbox = Mailbox(spam_for=(lambda message: True) if self.spam_folder else None)
             target = InProcessTarget(self.flow_set, self.parameters, mailbox=mailbox)
-            target.portal.listeners.append(lambda spec: self.fired.append(spec.name))
+            target.portal.on_fired(lambda spec: self.fired.append(spec.name))
             for producer in self.producers:
                 target.register(producer)
             self._target = target

@@ -3,7 +3,7 @@ definitions use only this, so any portal (in-process, HTTP, a deliberately broke
 one) can be checked with the same journeys.
 
 A :class:`Target` is a portal under test with its mailbox; a :class:`Driver` is one
-producer's browser on it. The in-process implementations run :mod:`simulator.portal`.
+producer's browser on it. The in-process implementations are in :mod:`simulator.drivers.in_process`.
 """
 
 from __future__ import annotations
@@ -11,29 +11,21 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, Protocol
 
-from simulator.clock import SimulatedClock
-from simulator.mailbox import Mailbox, MailboxTransport
-from simulator.portal import (
+from simulator.mail.mailbox import Mailbox
+from simulator.portal.forms import (
     AGENT_UNIQUE_ID,
     CONFIRM_NEW_PASSWORD,
     CURRENT_PASSWORD,
     EMAIL,
-    HARNESS_HASH_ITERATIONS,
     NEW_PASSWORD,
     PASSWORD,
     STATE,
     USER_NAME,
-    Account,
-    Portal,
-    Screen,
-    Session,
 )
-from specs.model import FlowSet, Parameters
+from simulator.portal.screens import Screen
 
 __all__ = [
     "Driver",
-    "InProcessDriver",
-    "InProcessTarget",
     "Target",
     "TargetFactory",
     "choose_state",
@@ -83,62 +75,6 @@ class Target(Protocol):
 
 
 TargetFactory = Callable[[], Target]
-
-
-class InProcessDriver:
-    """A browser on an in-process :class:`Portal`."""
-
-    def __init__(self, portal: Portal, session: Session | None = None) -> None:
-        """A new browser on the login page, or one showing an existing ``session``."""
-        self.portal = portal
-        self.session: Session = session if session is not None else portal.open_session()
-
-    def screen(self) -> Screen:
-        return self.portal.screen(self.session)
-
-    def fill(self, field: str, value: str) -> None:
-        self.portal.fill(self.session, field, value)
-
-    def click(self, label: str) -> Screen:
-        return self.portal.click(self.session, label)
-
-    def close_browser(self) -> Screen:
-        self.session = self.portal.open_session()
-        return self.screen()
-
-
-class InProcessTarget:
-    """An in-process portal with a fake mailbox and a simulated clock."""
-
-    def __init__(
-        self,
-        flow_set: FlowSet,
-        parameters: Parameters | None = None,
-        session_class: type[Session] = Session,
-        account_class: type[Account] = Account,
-        mailbox: Mailbox | None = None,
-    ) -> None:
-        # Not `mailbox or ...`: an empty Mailbox is falsy (it has __len__).
-        self.mailbox = mailbox if mailbox is not None else Mailbox()
-        self.clock = SimulatedClock()
-        self.portal = Portal(
-            flow_set,
-            MailboxTransport(self.mailbox),
-            clock=self.clock,
-            parameters=parameters,
-            hash_iterations=HARNESS_HASH_ITERATIONS,
-            session_class=session_class,
-            account_class=account_class,
-        )
-
-    def register(self, producer: Any) -> None:
-        self.portal.register_producer(producer)
-
-    def open_browser(self) -> InProcessDriver:
-        return InProcessDriver(self.portal)
-
-    def advance_clock(self, minutes: float) -> None:
-        self.clock.advance(minutes)
 
 
 # -- what a producer does, in the guide's words --------------------------------------------

@@ -16,7 +16,7 @@ Promises:
 - Reading never changes the mailbox; :meth:`Mailbox.describe` is a readable dump for
   test failure messages.
 - A :class:`Transport` sends a message: :class:`MailboxTransport` files it directly,
-  :class:`SmtpTransport` speaks real SMTP (e.g. to :class:`simulator.smtp_sink.SmtpSink`).
+  :class:`SmtpTransport` speaks real SMTP (e.g. to :class:`simulator.mail.smtp_sink.SmtpSink`).
 """
 
 from __future__ import annotations
@@ -29,7 +29,8 @@ from email.message import EmailMessage
 from email.utils import getaddresses, parseaddr
 from typing import Protocol, runtime_checkable
 
-from simulator.emails import KIND_HEADER, MissingEmailPart, body_of
+from simulator.mail.messages import KIND_HEADER, MissingEmailPart, body_of
+from specs.errors import RppError
 
 __all__ = [
     "FOLDERS",
@@ -47,7 +48,7 @@ FOLDERS = ("inbox", "spam")
 SpamRule = Callable[[EmailMessage], bool]
 
 
-class NoSuchMessage(LookupError):
+class NoSuchMessage(RppError, LookupError):
     """The mailbox holds no message matching what was asked for (the dump says what it holds)."""
 
 

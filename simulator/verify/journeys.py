@@ -3,8 +3,10 @@
 Each :class:`Action` is something a producer does in the guide (log in with the
 right or a wrong password, submit a form with valid, mismatching, missing or
 malformed input, click OK, wait...), performed only through the
-:class:`~simulator.driver.Driver` protocol. What the producer knows (passwords,
+:class:`~simulator.drivers.protocol.Driver` protocol. What the producer knows (passwords,
 the temporary password read from the mailbox) is their :class:`Knowledge`.
+
+One concern, the alphabet: most of its length is the table of actions, one entry each.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
-from simulator.driver import (
+from simulator.drivers.protocol import (
     Driver,
     Target,
     choose_state,
@@ -21,10 +23,10 @@ from simulator.driver import (
     submit_reset_password,
     update_password,
 )
-from simulator.emails import email_kind, temporary_password_in
+from simulator.mail.messages import email_kind, temporary_password_in
 from simulator.population import Producer
-from simulator.portal import Screen
-from specs.model import Parameters
+from simulator.portal.screens import Screen
+from specs.model import Parameters, PortalSpec
 
 __all__ = [
     "ALPHABET",
@@ -33,6 +35,7 @@ __all__ = [
     "Journey",
     "Knowledge",
     "Step",
+    "action",
     "actions_on",
 ]
 
@@ -50,6 +53,7 @@ class Knowledge:
     """What one producer knows while on a journey."""
 
     producer: Producer
+    portal: PortalSpec  # whose email templates the producer's mail is read with
     password: str
     previous_password: str | None = None
     temporary_password: str | None = None
@@ -58,8 +62,8 @@ class Knowledge:
     emails_read: int = 0
 
     @classmethod
-    def of(cls, producer: Producer) -> Knowledge:
-        return cls(producer, producer.password)
+    def of(cls, producer: Producer, portal: PortalSpec) -> Knowledge:
+        return cls(producer, portal, producer.password)
 
     def copy(self) -> Knowledge:
         return replace(self)
@@ -149,7 +153,7 @@ def _read_new_emails(target: Target, k: Knowledge) -> None:
     messages = target.mailbox.messages(k.producer.email)
     for message in messages[k.emails_read :]:
         if email_kind(message) == "password_reset":
-            k.temporary_password = temporary_password_in(message)
+            k.temporary_password = temporary_password_in(message, k.portal)
     k.emails_read = len(messages)
 
 

@@ -26,6 +26,7 @@ from collections.abc import Mapping, Sequence
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid, parsedate_to_datetime
 
+from specs.errors import RppError
 from specs.model import EmailTemplate, PortalSpec
 
 __all__ = [
@@ -50,7 +51,7 @@ USER_NAMES_SEPARATOR = ", "  # portal.yaml: every user name linked to the addres
 _PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
-class MissingEmailPart(ValueError):
+class MissingEmailPart(RppError, ValueError):
     """An email lacks something a producer looks for (a header, a paragraph, a body)."""
 
 

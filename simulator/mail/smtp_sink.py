@@ -25,7 +25,7 @@ from types import TracebackType
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
-from simulator.mailbox import Mailbox, SmtpTransport
+from simulator.mail.mailbox import Mailbox, SmtpTransport
 
 __all__ = ["MailboxHandler", "SmtpSink", "free_port"]
 

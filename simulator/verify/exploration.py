@@ -16,12 +16,20 @@ from collections.abc import Hashable, Iterator
 from dataclasses import dataclass, replace
 from typing import Any
 
-from simulator.driver import InProcessDriver, InProcessTarget
-from simulator.emails import email_kind
-from simulator.journeys import UNKNOWN_USER_NAME, Journey, Knowledge, Step, action, actions_on
-from simulator.mailbox import Filed, Mailbox, MailboxTransport
+from simulator.drivers.in_process import InProcessDriver, InProcessTarget
+from simulator.mail.mailbox import Filed, Mailbox, MailboxTransport
+from simulator.mail.messages import email_kind
 from simulator.population import Population, Producer
-from simulator.portal import Session, normalize_identifier
+from simulator.portal.forms import normalize_identifier
+from simulator.portal.session import Session
+from simulator.verify.journeys import (
+    UNKNOWN_USER_NAME,
+    Journey,
+    Knowledge,
+    Step,
+    action,
+    actions_on,
+)
 from specs.model import FlowSet, Parameters, TransitionSpec
 
 __all__ = ["Exploration", "expected_steps", "explore", "journey_group", "variants"]
@@ -63,7 +71,7 @@ class _World:
             self.target.register(producer)
         self.driver = InProcessDriver(self.target.portal)
         self.fired: list[TransitionSpec] = []
-        self.target.portal.listeners.append(self.fired.append)
+        self.target.portal.on_fired(self.fired.append)
         account = self.target.portal.account_named(group[0].user_name)
         assert account is not None
         self.account = account
@@ -129,7 +137,7 @@ def _bfs(
     """Transition name (and ``action KEY``) -> a shortest action sequence that fires
     it (that takes it)."""
     world = _World(flow_set, parameters, group)
-    start = Knowledge.of(group[0])
+    start = Knowledge.of(group[0], flow_set.portal)
     seen = {world.key(start)}
     queue: deque[tuple[_Saved, Knowledge, tuple[str, ...]]] = deque([(world.snapshot(), start, ())])
     first: dict[str, tuple[str, ...]] = {}
@@ -159,7 +167,7 @@ def expected_steps(
 ) -> tuple[Step, ...]:
     """Run ``route`` on a fresh reference portal and record what each step must show."""
     world = _World(flow_set, parameters, group)
-    knowledge = Knowledge.of(group[0])
+    knowledge = Knowledge.of(group[0], flow_set.portal)
     mailbox = world.target.mailbox
     out: list[Step] = []
     for key in route:
@@ -247,7 +255,7 @@ def _simple_routes(
 ) -> Iterator[tuple[str, ...]]:
     """Every journey of 1..max_length steps that never revisits an abstract state."""
     world = _World(flow_set, parameters, group)
-    start = Knowledge.of(group[0])
+    start = Knowledge.of(group[0], flow_set.portal)
 
     def walk(
         saved: _Saved,

@@ -16,8 +16,10 @@ from dataclasses import dataclass
 from email.message import EmailMessage
 from pathlib import Path
 
-from simulator.driver import InProcessTarget, Target
-from simulator.emails import (
+from simulator.drivers.in_process import InProcessTarget
+from simulator.drivers.protocol import Target
+from simulator.mail.mailbox import Mailbox
+from simulator.mail.messages import (
     body_of,
     email_kind,
     render_email,
@@ -25,11 +27,12 @@ from simulator.emails import (
     temporary_password_in,
     user_names_in,
 )
-from simulator.explorer import Exploration, explore, journey_group, variants
-from simulator.journeys import Journey, Knowledge, Step, action
-from simulator.mailbox import Mailbox
 from simulator.population import Population, Producer
-from simulator.portal import Screen
+from simulator.portal.screens import Screen
+from simulator.verify.exploration import Exploration, explore, journey_group, variants
+from simulator.verify.journeys import Journey, Knowledge, Step, action
+from specs.errors import UsageError
+from specs.loader import load_flows_dir
 from specs.model import FlowSet, Parameters
 
 __all__ = ["JourneyResult", "VerifyReport", "check_journey", "run", "verify"]
@@ -166,7 +169,7 @@ def check_journey(
         target.register(producer)
     producer = group[0]
     driver = target.open_browser()
-    knowledge = Knowledge.of(producer)
+    knowledge = Knowledge.of(producer, flow_set.portal)
     mailbox = target.mailbox
     for number, step in enumerate(journey.steps, 1):
         act = action(step.action)
@@ -263,8 +266,6 @@ def _table(report: VerifyReport) -> str:
 
 def run(args: argparse.Namespace) -> int:
     """The ``rpp verify`` command."""
-    from simulator.cli import UsageError, load_flows_option
-
     if args.max_length is not None and not 1 <= args.max_length <= 8:
         raise UsageError(
             "--max-length takes 1 to 8 (the number of journeys grows fast: 6 takes ~40 s)"
@@ -274,7 +275,7 @@ def run(args: argparse.Namespace) -> int:
     if args.json and not Path(args.json).parent.exists():
         raise UsageError(f"--json {args.json}: no such directory {Path(args.json).parent}")
     started = time.perf_counter()
-    flow_set = load_flows_option(args)
+    flow_set = load_flows_dir(args.flows, "--flows")
     report = verify(flow_set, seed=args.seed, max_length=args.max_length)
     print(_table(report))
     for r in report.results:

@@ -1,0 +1,60 @@
+"""What a producer sees: a :class:`Screen` value built from a screen of portal.yaml,
+with the Producer Services table the forms show."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from specs.model import FlowSet
+
+__all__ = ["DirectoryRow", "Screen", "directory_rows"]
+
+
+@dataclass(frozen=True)
+class DirectoryRow:
+    """A row of the Producer Services table a form shows; None where illegible."""
+
+    label: str
+    numbers: tuple[str | None, ...]  # in the guide's state order
+
+
+@dataclass(frozen=True)
+class Screen:
+    """What a producer sees: the screen's name, its texts and any messages."""
+
+    name: str
+    title: str
+    texts: tuple[str, ...] = ()
+    messages: tuple[str, ...] = ()
+    fields: tuple[str, ...] = ()
+    buttons: tuple[str, ...] = ()
+    links: tuple[str, ...] = ()
+    menus: tuple[str, ...] = ()
+    directory_states: tuple[str, ...] = ()
+    directory: tuple[DirectoryRow, ...] = ()
+
+    def describe(self) -> str:
+        """A readable dump, for failure messages."""
+        lines = [f"[{self.name}] {self.title}"]
+        lines += [f"  ! {m}" for m in self.messages]
+        lines += [f"  {t}" for t in self.texts]
+        if self.fields:
+            lines.append(f"  fields: {', '.join(self.fields)}")
+        controls = [*self.buttons, *self.links]
+        if controls:
+            lines.append(f"  buttons/links: {', '.join(controls)}")
+        return "\n".join(lines)
+
+
+def directory_rows(flow_set: FlowSet, screen: str) -> tuple[DirectoryRow, ...]:
+    """The Producer Services table a form shows (USER-8, SERVICES-1/2): every line with
+    its cells' dates, and the State Farm row, whose cells are illegible, on the screens
+    that have it."""
+    services = flow_set.portal.producer_services
+    rows = [
+        DirectoryRow(line.label, tuple(line.cells[s].text for s in services.states))
+        for line in services.lines.values()
+    ]
+    if screen in services.state_farm_row_on:
+        rows.append(DirectoryRow(services.state_farm_label, (None,) * len(services.states)))
+    return tuple(rows)
