@@ -115,7 +115,7 @@ class Producer:
     user_name: str  # unique, lower-case ASCII letters and digits
     agent_unique_id: str  # nine digits, unique, leading zeros kept
     email: str  # lower case; shared by two or three producers for some
-    state: str  # one of parameters.states
+    home_state: str  # one of parameters.states
     state_farm: bool  # State Farm agents call their own number (SERVICES-2)
     lines: tuple[str, ...]  # lines of business, at least one, in `LINES` order
     password: str  # satisfies parameters.password_policy
@@ -126,13 +126,13 @@ class ProducerColumns:
     """Some fields of many producers at once, as numpy arrays (one entry per index):
     what a load simulation needs of each producer, without making the producers.
 
-    ``state`` indexes ``Population.parameters.states``; ``lines`` indexes
+    ``home_state`` indexes ``Population.parameters.states``; ``lines`` indexes
     `Population.line_sets` (the producer's lines of business, in `LINES` order);
     ``primary_line`` indexes ``Population.lines`` (the first of those lines).
     """
 
     index: np.ndarray  # int64
-    state: np.ndarray  # int8
+    home_state: np.ndarray  # int8
     state_farm: np.ndarray  # bool
     lines: np.ndarray  # int16
     primary_line: np.ndarray  # int8
@@ -473,7 +473,7 @@ class Population:
         first_line = np.array(self._first_lines, dtype=np.int8)
         return ProducerColumns(
             index=index,
-            state=state.astype(np.int8),
+            home_state=state.astype(np.int8),
             state_farm=state_farm,
             lines=slot.astype(np.int16),
             primary_line=first_line[slot.astype(np.intp)],

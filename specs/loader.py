@@ -30,7 +30,7 @@ from specs.model import (
     PasswordPolicy,
     PortalSpec,
     ProducerServices,
-    Screen,
+    ScreenSpec,
     ServiceLine,
     StateSpec,
     Text,
@@ -297,7 +297,7 @@ def _read_part(reader: Reader, node: Node, what: str, texts: dict[str, Text]) ->
     return TextPart(text, source, reader.optional_string(f.get("note"), f"{what}: note"), None)
 
 
-def _read_screen(reader: Reader, name: str, node: Node, key_node: Node) -> Screen | None:
+def _read_screen(reader: Reader, name: str, node: Node, key_node: Node) -> ScreenSpec | None:
     what = f"screen '{name}'"
     f = reader.mapping(
         node,
@@ -316,7 +316,7 @@ def _read_screen(reader: Reader, name: str, node: Node, key_node: Node) -> Scree
             clicks[label] = trigger
     if not title:
         return None
-    return Screen(
+    return ScreenSpec(
         name=name,
         guide=reader.names(f.get("guide"), f"{what}: guide"),
         title=title,
@@ -443,7 +443,7 @@ def _read_portal(reader: Reader, root: Node) -> PortalSpec | None:
         if text:
             texts[key] = text
 
-    screens: dict[str, Screen] = {}
+    screens: dict[str, ScreenSpec] = {}
     for key, (key_node, node) in (
         (reader.entries(top["screens"], "screens") or {}).items() if "screens" in top else ()
     ):

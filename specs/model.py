@@ -16,7 +16,7 @@ __all__ = [
     "PasswordPolicy",
     "PortalSpec",
     "ProducerServices",
-    "Screen",
+    "ScreenSpec",
     "ServiceLine",
     "StateSpec",
     "Text",
@@ -91,7 +91,7 @@ class Text:
 
 
 @dataclass(frozen=True)
-class Screen:
+class ScreenSpec:
     name: str
     guide: tuple[str, ...]
     title: str
@@ -159,13 +159,13 @@ class ProducerServices:
     state_farm_row_on: tuple[str, ...] = ()
     state_farm_where: Where | None = None
 
-    def number(self, state: str, line: str) -> str | None:
-        """The number of the directory row ``line`` for ``state``; None when unknown."""
-        return self.lines[line].cells[state].number
+    def number(self, us_state: str, line: str) -> str | None:
+        """The number of the directory row ``line`` for ``us_state``; None when unknown."""
+        return self.lines[line].cells[us_state].number
 
-    def for_producer(self, state: str, line: str, state_farm: bool) -> str | None:
+    def for_producer(self, us_state: str, line: str, state_farm: bool) -> str | None:
         """The number a producer calls: State Farm agents have their own (SERVICES-2)."""
-        return self.state_farm_number if state_farm else self.number(state, line)
+        return self.state_farm_number if state_farm else self.number(us_state, line)
 
 
 @dataclass(frozen=True)
@@ -198,7 +198,7 @@ class PortalSpec:
     path: str
     parameters: Parameters
     variants: tuple[Variant, ...]
-    screens: Mapping[str, Screen]
+    screens: Mapping[str, ScreenSpec]
     texts: Mapping[str, Text]
     emails: Mapping[str, EmailTemplate]
     producer_services: ProducerServices

@@ -39,6 +39,7 @@ def validate(flow_set: FlowSet) -> list[SpecProblem]:
     problems.extend(_check_guide_ids(flow_set))
     problems.extend(_check_clicks(flow_set))
     problems.extend(_check_state_farm_row(flow_set))
+    problems.extend(_check_email_subjects(flow_set))
     for model in flow_set.models:
         # A transition to or from an unknown state would make every state after it
         # look unreachable: report the cause, not the echoes.
@@ -183,6 +184,20 @@ def _check_state_farm_row(flow_set: FlowSet) -> Iterator[SpecProblem]:
                 f"producer_services.state_farm.row_on: '{name}' is not a screen with the"
                 f" directory (screens with it: {_listing(with_table) or 'none'})",
             )
+
+
+def _check_email_subjects(flow_set: FlowSet) -> Iterator[SpecProblem]:
+    """A producer tells the emails apart by their Subject, and so does every reader."""
+    seen: dict[str, str] = {}
+    for key, template in flow_set.portal.emails.items():
+        subject = " ".join(template.subject.text.split())
+        if subject in seen:
+            yield _at(
+                template.where,
+                f"emails.{key}.subject: {template.subject.text!r} is also the subject of"
+                f" emails.{seen[subject]}: a producer could not tell the two emails apart",
+            )
+        seen.setdefault(subject, key)
 
 
 def model_graph(flow_set: FlowSet, model: str) -> dict[str, list[TransitionSpec]]:

@@ -14,15 +14,15 @@ from tests.steps import STEP_MODULES
 GUIDE_DIR = default_guide_path().parent
 
 # The world fixtures, every step module, and the coverage gate: registered once here.
-pytest_plugins = ["tests.steps.world", *STEP_MODULES, "tests.steps.coverage"]
+pytest_plugins = ["tests.bdd.world", *STEP_MODULES, "tests.bdd.coverage"]
 
 
 def pytest_configure(config: pytest.Config) -> None:
     """Feature tags are markers: the sections, GUIDE.md's IDs and portal.yaml's decisions
     (of the flows under test), so --strict-markers rejects a misspelt tag."""
     from specs import SpecError
-    from tests.steps.tags import register_markers
-    from tests.steps.world import features_flows_dir, load_features_flows
+    from tests.bdd.tags import register_markers
+    from tests.bdd.world import features_flows_dir, load_features_flows
 
     try:
         flow_set = load_features_flows(str(features_flows_dir()))

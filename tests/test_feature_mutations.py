@@ -22,8 +22,8 @@ import pytest
 
 from specs import DEFAULT_FLOWS_DIR, FlowSet, SpecError, load_flows
 from specs.guide import default_guide_path
-from tests.steps.tags import scenarios_in
-from tests.steps.world import FLOWS_ENV
+from tests.bdd.tags import scenarios_in
+from tests.bdd.world import FLOWS_ENV
 
 ROOT = Path(__file__).resolve().parents[1]
 TIMEOUT_SECONDS = 300

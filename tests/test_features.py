@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pytest_bdd import scenarios
 
-from tests.steps.tags import FEATURES_DIR, SECTIONS
+from tests.bdd.tags import FEATURES_DIR, SECTIONS
 
 for _file, _ in SECTIONS.values():
     scenarios(str(FEATURES_DIR / _file))

@@ -165,7 +165,7 @@ def test_a_policy_it_cannot_meet_is_refused(parameters: Parameters) -> None:
 
 
 def test_states_lines_and_state_farm(parameters: Parameters, many: list[Producer]) -> None:
-    states = Counter(p.state for p in many)
+    states = Counter(p.home_state for p in many)
     assert set(states) == set(parameters.states)
     assert min(states.values()) > MANY // len(parameters.states) // 2
     assert all(p.lines and set(p.lines) <= set(LINES) for p in many)
@@ -270,7 +270,7 @@ def test_any_producer_can_be_found_again(
     population = populations[seed]
     producer = population.producer(index)
     assert parameters.password_policy.accepts(producer.password)
-    assert producer.state in parameters.states
+    assert producer.home_state in parameters.states
     assert population.by_user_name(producer.user_name) == producer
     assert population.by_agent_unique_id(producer.agent_unique_id) == producer
     assert index in population.sharing(producer.email)

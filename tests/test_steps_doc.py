@@ -8,16 +8,16 @@ from collections import Counter
 import pytest
 
 from specs import FlowSet
-from tests.steps.catalog import STEPS_FILE, feature_steps, render, steps
-from tests.steps.coverage import gate
-from tests.steps.tags import DECISION_TAG, FEATURES_DIR, SECTIONS, scenarios_in
-from tests.steps.vocabulary import VALUE_PHRASES, Template
+from tests.bdd.catalog import STEPS_FILE, feature_steps, render, steps
+from tests.bdd.coverage import gate
+from tests.bdd.tags import DECISION_TAG, FEATURES_DIR, SECTIONS, scenarios_in
+from tests.bdd.vocabulary import VALUE_PHRASES, Template
 
 
 def test_steps_md_is_up_to_date() -> None:
     current = STEPS_FILE.read_text(encoding="utf-8") if STEPS_FILE.exists() else ""
     assert current == render(), (
-        f"{STEPS_FILE} is out of date: run .venv/bin/python -m tests.steps.catalog"
+        f"{STEPS_FILE} is out of date: run .venv/bin/python -m tests.bdd.catalog"
     )
 
 

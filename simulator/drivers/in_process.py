@@ -52,7 +52,7 @@ class InProcessTarget:
         mailbox: Mailbox | None = None,
     ) -> None:
         # Not `mailbox or ...`: an empty Mailbox is falsy (it has __len__).
-        self.mailbox = mailbox if mailbox is not None else Mailbox()
+        self.mailbox = mailbox if mailbox is not None else Mailbox(portal=flow_set.portal)
         self.clock = SimulatedClock()
         self.portal = Portal(
             flow_set,

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, Protocol
 
-from simulator.mail.mailbox import Mailbox
+from simulator.mail.reader import MailReader
 from simulator.portal.forms import (
     AGENT_UNIQUE_ID,
     CONFIRM_NEW_PASSWORD,
@@ -59,7 +59,10 @@ class Driver(Protocol):
 class Target(Protocol):
     """A portal under test, its mailbox and its clock."""
 
-    mailbox: Mailbox
+    @property
+    def mailbox(self) -> MailReader:
+        """The mail the producers of this portal read."""
+        ...
 
     def register(self, producer: Any) -> None:
         """Create the producer's account (registration is out of the guide's scope)."""

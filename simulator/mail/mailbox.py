@@ -29,8 +29,9 @@ from email.message import EmailMessage
 from email.utils import getaddresses, parseaddr
 from typing import Protocol, runtime_checkable
 
-from simulator.mail.messages import KIND_HEADER, MissingEmailPart, body_of
+from simulator.mail.messages import MissingEmailPart, body_of, email_kind
 from specs.errors import RppError
+from specs.model import PortalSpec
 
 __all__ = [
     "FOLDERS",
@@ -75,10 +76,13 @@ class Filed:
 
 
 class Mailbox:
-    """Every address's inbox and spam folder. ``spam_for`` picks spam when no folder is given."""
+    """Every address's inbox and spam folder. ``spam_for`` picks spam when no folder is
+    given; ``portal`` is the spec whose email subjects ``kind=`` searches recognise
+    (the shipped ``portal.yaml`` when not given)."""
 
-    def __init__(self, spam_for: SpamRule | None = None) -> None:
+    def __init__(self, spam_for: SpamRule | None = None, portal: PortalSpec | None = None) -> None:
         self._spam_for = spam_for
+        self._portal = portal
         self._lock = threading.Lock()
         self._filed: list[Filed] = []
         self._by_address: dict[str, list[Filed]] = {}
@@ -163,7 +167,7 @@ class Mailbox:
         """Messages matching every criterion given, each once, in delivery order.
 
         ``to`` is an address (any case), ``subject`` the exact Subject, ``kind`` the
-        template key (``X-RPP-Kind``).
+        template key of ``portal.yaml``'s emails, recognised by the Subject.
         """
         found: list[EmailMessage] = []
         seen: set[int] = set()
@@ -173,11 +177,17 @@ class Mailbox:
                 continue
             if subject is not None and str(message.get("Subject", "")) != subject:
                 continue
-            if kind is not None and str(message.get(KIND_HEADER, "")).strip() != kind:
+            if kind is not None and not self._is_kind(message, kind):
                 continue
             seen.add(id(message))
             found.append(message)
         return found
+
+    def _is_kind(self, message: EmailMessage, kind: str) -> bool:
+        try:
+            return email_kind(message, self._portal) == kind
+        except MissingEmailPart:
+            return False
 
     def latest(self, address: str, kind: str | None = None) -> EmailMessage:
         """The newest message of ``address`` (either folder), of ``kind`` if given.
@@ -223,7 +233,6 @@ class Mailbox:
                 lines.append(
                     f"  #{entry.sequence} [{entry.folder}] To: {message.get('To', '')}"
                     f" | Subject: {message.get('Subject', '')}"
-                    f" | {KIND_HEADER}: {message.get(KIND_HEADER, '-')}"
                 )
                 try:
                     text = [line for line in body_of(message).splitlines() if line.strip()]

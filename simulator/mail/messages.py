@@ -6,7 +6,7 @@ Promises:
 - :func:`render_email` builds the email of ``portal.yaml``'s ``emails.<kind>``
   letter for letter: To, From (``parameters.sender``), Subject, Date (from the
   ``sent_at`` argument, never the wall clock), a unique Message-ID in the
-  ``rpp.example`` domain, an ``X-RPP-Kind`` header naming the template, and a plain
+  ``rpp.example`` domain, and a plain
   text body made of the template's paragraphs joined by blank lines with their
   ``{placeholder}`` fields filled in.
 - The readers (:func:`user_names_in`, :func:`temporary_password_in`) find a value
@@ -30,7 +30,6 @@ from specs.errors import RppError
 from specs.model import EmailTemplate, PortalSpec
 
 __all__ = [
-    "KIND_HEADER",
     "MESSAGE_ID_DOMAIN",
     "USER_NAMES_SEPARATOR",
     "MissingEmailPart",
@@ -44,7 +43,6 @@ __all__ = [
     "user_names_in",
 ]
 
-KIND_HEADER = "X-RPP-Kind"
 MESSAGE_ID_DOMAIN = "rpp.example"
 USER_NAMES_SEPARATOR = ", "  # portal.yaml: every user name linked to the address, joined by ", "
 
@@ -145,7 +143,6 @@ def render_email(
     message["Subject"] = _fill(template.subject.text, values)
     message["Date"] = format_datetime(sent_at)
     message["Message-ID"] = make_msgid(domain=MESSAGE_ID_DOMAIN)
-    message[KIND_HEADER] = kind
     message.set_content(body_text(template, values) + "\n")
     return message
 
@@ -170,12 +167,23 @@ def body_of(message: EmailMessage) -> str:
     return content.replace("\r\n", "\n").rstrip("\n")
 
 
-def email_kind(message: EmailMessage) -> str:
-    """The template key the email was rendered from (its ``X-RPP-Kind`` header)."""
-    kind = message.get(KIND_HEADER)
-    if kind is None or not str(kind).strip():
-        raise MissingEmailPart(f"{_describe(message)} has no {KIND_HEADER} header")
-    return str(kind).strip()
+def email_kind(message: EmailMessage, portal: PortalSpec | None = None) -> str:
+    """The template key of ``portal.yaml``'s ``emails`` the email was rendered from,
+    recognised as a producer does: by its Subject (``rpp validate`` keeps the subjects
+    of the templates distinct). No header only this portal sends is read, so the same
+    reader works on any portal's mail.
+
+    Raises :class:`MissingEmailPart` when the Subject is missing or no template's.
+    """
+    portal = portal if portal is not None else _shipped_portal()
+    subject = " ".join(str(message.get("Subject", "")).split())
+    for key, template in portal.emails.items():
+        if " ".join(template.subject.text.split()) == subject:
+            return key
+    known = ", ".join(repr(t.subject.text) for t in portal.emails.values())
+    raise MissingEmailPart(
+        f"{_describe(message)} has the Subject {subject!r}, none of portal.yaml's ({known})"
+    )
 
 
 def sent_at_of(message: EmailMessage) -> dt.datetime:

@@ -38,14 +38,14 @@ class Account:
         agent_unique_id: str,
         email: str,
         password: str,
-        state: str = "IL",
+        home_state: str = "IL",
         state_farm: bool = False,
     ) -> None:
         self.portal = portal
         self.user_name = user_name
         self.agent_unique_id = agent_unique_id
         self.email = email
-        self.home_state = state
+        self.home_state = home_state
         self.state_farm = state_farm
         self.password = PasswordHash.of(password, portal.hash_iterations)
         self.temporary: PasswordHash | None = None

@@ -86,7 +86,7 @@ class Portal:
         agent_unique_id: str,
         email: str,
         password: str,
-        state: str = "IL",
+        home_state: str = "IL",
         state_farm: bool = False,
     ) -> Account:
         """Create an account (registration itself is out of the guide's scope)."""
@@ -95,20 +95,21 @@ class Portal:
             if key in self._accounts:
                 raise ValueError(f"user name {user_name!r} is taken")
             account = self.account_class(
-                self, user_name, agent_unique_id, email, password, state, state_farm
+                self, user_name, agent_unique_id, email, password, home_state, state_farm
             )
             self._accounts[key] = account
             self._by_email.setdefault(normalize_identifier(email), []).append(account)
             return account
 
-    def register_producer(self, producer: Any) -> Account:
-        """Register a population producer (anything with the Producer fields)."""
+    def register_producer(self, producer: Any, password: str | None = None) -> Account:
+        """Register a population producer (anything with the Producer fields),
+        with ``password`` instead of the producer's own when given."""
         return self.register(
             producer.user_name,
             producer.agent_unique_id,
             producer.email,
-            producer.password,
-            producer.state,
+            producer.password if password is None else password,
+            producer.home_state,
             producer.state_farm,
         )
 

@@ -10,6 +10,6 @@ Heavy imports (numpy, matplotlib, dask) stay inside this package, so that
 ``rpp validate`` never pays for them.
 """
 
-from simulator.simulation.scenario import Scenario, load_scenario, shipped_scenarios
+from simulator.simulation.scenario import LoadScenario, load_scenario, shipped_scenarios
 
-__all__ = ["Scenario", "load_scenario", "shipped_scenarios"]
+__all__ = ["LoadScenario", "load_scenario", "shipped_scenarios"]

@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 
 from simulator.population import AGENT_UNIQUE_ID_SPACE
-from simulator.simulation.scenario import Scenario, UnknownScenario, load_scenario
+from simulator.simulation.scenario import LoadScenario, UnknownScenario, load_scenario
 from specs.errors import UsageError
 from specs.loader import load_flows
 
@@ -27,7 +27,7 @@ def _usage(message: str) -> Exception:
     return UsageError(message)
 
 
-def _with_faults(scenario: Scenario, loss: float | None, delay: float | None) -> Scenario:
+def _with_faults(scenario: LoadScenario, loss: float | None, delay: float | None) -> LoadScenario:
     email = scenario.email
     if loss is not None:
         email = dataclasses.replace(email, loss_rate=loss)

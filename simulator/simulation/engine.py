@@ -528,7 +528,7 @@ class _Engine:
         self.calls[w] += 1
         self.record("calls", t)
         columns = self.population.columns(w + self.start)
-        category = (columns.state.astype(np.int64) * 2 + columns.state_farm) * len(
+        category = (columns.home_state.astype(np.int64) * 2 + columns.state_farm) * len(
             self.plan.lines
         ) + columns.primary_line
         for reason, name in enumerate(r.CALL_REASONS):

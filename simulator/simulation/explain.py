@@ -48,7 +48,7 @@ def explain(
         f" scenario {plan.scenario}, replayed on the real portal machines"
     )
     write(
-        f"  {producer.first_name} {producer.last_name}, {producer.state},"
+        f"  {producer.first_name} {producer.last_name}, {producer.home_state},"
         f" {'a State Farm agent' if producer.state_farm else 'not a State Farm agent'},"
         f" lines: {', '.join(producer.lines)}; email {producer.email}"
         + (f" (shared with {others} other user name{'s' if others > 1 else ''})" if others else "")

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from simulator.population import business_lines, derive_seed
 from simulator.simulation.draws import ONE, threshold
-from simulator.simulation.scenario import Range, Scenario
+from simulator.simulation.scenario import LoadScenario, Range
 from specs.model import FlowSet
 
 __all__ = [
@@ -120,7 +120,7 @@ class Plan:
         return self.states[state], bool(state_farm), self.lines[line]
 
 
-def build_plan(flow_set: FlowSet, scenario: Scenario, seed: int, producers: int) -> Plan:
+def build_plan(flow_set: FlowSet, scenario: LoadScenario, seed: int, producers: int) -> Plan:
     """The plan for ``producers`` producers of ``seed`` under ``scenario`` and the flows."""
     parameters = flow_set.portal.parameters
     directory = flow_set.portal.producer_services

@@ -41,7 +41,6 @@ from simulator.mail.messages import email_kind, temporary_password_in
 from simulator.population import Population, Producer
 from simulator.portal.account import Account
 from simulator.portal.clock import SimulatedClock
-from simulator.portal.passwords import PasswordHash
 from simulator.portal.portal import Portal
 from simulator.portal.screens import Screen
 from simulator.portal.session import Session
@@ -113,7 +112,7 @@ class _Reference:
         self.narrate = narrate
         self.clock = SimulatedClock(plan.start)
         self.portal = Portal(flow_set, self, clock=self.clock, hash_iterations=_HASH_ITERATIONS)
-        self.mailbox = Mailbox()
+        self.mailbox = Mailbox(portal=flow_set.portal)
         self.outbox: list[EmailMessage] = []
         self.fired: list[TransitionSpec] = []
         self.portal.on_fired(self.fired.append)
@@ -131,10 +130,9 @@ class _Reference:
         self.agents: dict[int, _Agent] = {}
         for index in sorted({*registered, *acting}):
             producer = population.producer(index)
-            account = self.portal.register_producer(producer)
-            if plan.forced_reset:
-                # Every password is void from the start: nobody knows the new one.
-                account.password = PasswordHash.of(f"void{index}", _HASH_ITERATIONS)
+            # A forced reset voids every password from the start: nobody knows the new one.
+            void = f"void{index}" if plan.forced_reset else None
+            account = self.portal.register_producer(producer, password=void)
             if index in acting:
                 self.agents[index] = _Agent(
                     index,
@@ -222,7 +220,7 @@ class _Reference:
     def take_email(self, t: int, agent: _Agent, kind: str) -> EmailMessage:
         sent = self.outbox[:]
         self.outbox.clear()
-        if len(sent) != 1 or email_kind(sent[0]) != kind:
+        if len(sent) != 1 or email_kind(sent[0], self.flow_set.portal) != kind:
             raise ReferenceMismatch(
                 f"producer {agent.index} at {t}s: expected one {kind} email, the portal sent {len(sent)}"
             )
@@ -280,7 +278,7 @@ class _Reference:
     def deliver(self, event: _Event) -> None:
         assert event.message is not None
         spam = bool(event.aux & 1)
-        kind = email_kind(event.message)
+        kind = email_kind(event.message, self.flow_set.portal)
         self.mailbox.deliver(event.message, "spam" if spam else "inbox")
         self.counts[f"emails_{'spam' if spam else 'inbox'}_{kind}"] += 1
         self.record("emails_to_spam" if spam else "emails_to_inbox", event.t)
@@ -458,7 +456,7 @@ class _Reference:
     def read(self, t: int, agent: _Agent, d0: int, folder: str) -> None:
         assert agent.mail is not None
         later = t + uniform(d0, *self.plan.read_email)
-        if email_kind(agent.mail) == "password_reset":
+        if email_kind(agent.mail, self.flow_set.portal) == "password_reset":
             agent.use_temporary = True
             agent.temporary = temporary_password_in(agent.mail, self.flow_set.portal)
             self.tell(t, f"finds the reset email in the {folder} folder")
@@ -488,7 +486,7 @@ class _Reference:
             assert agent.mail is not None
             agent.repeat = (
                 r.RESET_REQUEST
-                if email_kind(agent.mail) == "password_reset"
+                if email_kind(agent.mail, self.flow_set.portal) == "password_reset"
                 else r.USERNAME_REQUEST
             )
             self.tell(t, "looks in spam too: no email, so calls Producer Services")
@@ -508,16 +506,16 @@ class _Reference:
         self.record("calls", t)
         line = producer.lines[0]
         category = plan.category(
-            plan.states.index(producer.state), producer.state_farm, plan.lines.index(line)
+            plan.states.index(producer.home_state), producer.state_farm, plan.lines.index(line)
         )
         self.calls[aux, category] += 1
         self.counts[f"calls_{r.CALL_REASONS[aux]}"] += 1
         directory = self.flow_set.portal.producer_services
-        number = directory.for_producer(producer.state, line, producer.state_farm)
+        number = directory.for_producer(producer.home_state, line, producer.state_farm)
         self.tell(
             t,
             f"calls Producer Services at {number or 'an illegible number (unknown)'}"
-            f" ({producer.state}, {line}{', State Farm' if producer.state_farm else ''};"
+            f" ({producer.home_state}, {line}{', State Farm' if producer.state_farm else ''};"
             f" {'locked out' if aux == 0 else 'no email'})",
         )
         later = t + uniform(d[0], *plan.call)
@@ -534,7 +532,7 @@ class _Reference:
         browser = InProcessDriver(self.portal, session)
 
         def change() -> Screen:
-            choose_state(browser, agent.producer.state)
+            choose_state(browser, agent.producer.home_state)
             browser.click("Edit Profile")
             return update_password(browser, agent.temporary or "", new, new)
 

@@ -23,7 +23,7 @@ import numpy as np
 from simulator.simulation import results as r
 from simulator.simulation.plan import Plan
 from simulator.simulation.results import CALL_REASONS, METRICS, ShardResult
-from simulator.simulation.scenario import Scenario
+from simulator.simulation.scenario import LoadScenario
 from specs.model import Parameters
 
 __all__ = [
@@ -188,7 +188,7 @@ def _by_hour_peak(plan: Plan, merged: ShardResult, metrics: tuple[str, ...]) -> 
 
 
 def summarise(
-    plan: Plan, scenario: Scenario, parameters: Parameters, merged: ShardResult
+    plan: Plan, scenario: LoadScenario, parameters: Parameters, merged: ShardResult
 ) -> dict[str, Any]:
     """The summary as a JSON-ready dict (see `write_summary`)."""
     c = merged.counters

@@ -23,7 +23,7 @@ from simulator.simulation.report import (
     write_timeline_png,
 )
 from simulator.simulation.results import ShardResult, merge
-from simulator.simulation.scenario import Scenario
+from simulator.simulation.scenario import LoadScenario
 from simulator.simulation.table import CompiledTable, compile_table
 from simulator.simulation.workers import (
     Progress,
@@ -41,7 +41,7 @@ __all__ = ["Simulation", "simulate", "write_report"]
 @dataclass
 class Simulation:
     plan: Plan
-    scenario: Scenario
+    scenario: LoadScenario
     table: CompiledTable
     merged: ShardResult
     summary: dict[str, Any]
@@ -62,7 +62,7 @@ class Simulation:
 
 def simulate(
     flow_set: FlowSet,
-    scenario: Scenario,
+    scenario: LoadScenario,
     producers: int,
     seed: int = 0,
     workers: int = 1,

@@ -35,8 +35,8 @@ __all__ = [
     "Behaviour",
     "Email",
     "ForcedReset",
+    "LoadScenario",
     "Range",
-    "Scenario",
     "UnknownScenario",
     "load_scenario",
     "resolve_scenario",
@@ -131,7 +131,7 @@ class ForcedReset:
 
 
 @dataclass(frozen=True)
-class Scenario:
+class LoadScenario:
     name: str
     description: str
     path: str
@@ -242,7 +242,7 @@ def _by_hour(reader: _ScenarioReader, node: Node | None) -> tuple[float, ...] | 
     return tuple(float(w or 0.0) for w in weights)
 
 
-def _read(reader: _ScenarioReader, root: Node, stem: str) -> Scenario | None:
+def _read(reader: _ScenarioReader, root: Node, stem: str) -> LoadScenario | None:
     top = reader.mapping(
         root,
         "scenario",
@@ -407,7 +407,7 @@ def _read(reader: _ScenarioReader, root: Node, stem: str) -> Scenario | None:
     assert name is not None and description is not None and start is not None
     assert hours is not None and share is not None and by_hour is not None
     assert behaviour is not None and email is not None
-    return Scenario(
+    return LoadScenario(
         name=name,
         description=description,
         path=reader.name,
@@ -423,7 +423,7 @@ def _read(reader: _ScenarioReader, root: Node, stem: str) -> Scenario | None:
     )
 
 
-def load_scenario(name_or_path: str | Path, display: str | None = None) -> Scenario:
+def load_scenario(name_or_path: str | Path, display: str | None = None) -> LoadScenario:
     """Load a shipped scenario by name, or a scenario file.
 
     Raises UnknownScenario when there is no such name or file, and SpecError

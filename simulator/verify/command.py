@@ -18,7 +18,6 @@ from pathlib import Path
 
 from simulator.drivers.in_process import InProcessTarget
 from simulator.drivers.protocol import Target
-from simulator.mail.mailbox import Mailbox
 from simulator.mail.messages import (
     body_of,
     email_kind,
@@ -27,6 +26,7 @@ from simulator.mail.messages import (
     temporary_password_in,
     user_names_in,
 )
+from simulator.mail.reader import MailReader
 from simulator.population import Population, Producer
 from simulator.portal.screens import Screen
 from simulator.verify.exploration import Exploration, explore, journey_group, variants
@@ -125,14 +125,14 @@ def _check_emails(
     producer: Producer,
     group: list[Producer],
 ) -> None:
-    kinds = tuple(email_kind(m) for m in new)
+    kinds = tuple(email_kind(m, flow_set.portal) for m in new)
     if kinds != step.emails:
         raise _Mismatch(f"expected emails {list(step.emails)!r}, got {list(kinds)!r}")
     for message in new:
         to = str(message["To"]).strip().casefold()
         if to != producer.email.casefold():
             raise _Mismatch(f"email sent to {to}, not to the address on file {producer.email}")
-        kind = email_kind(message)
+        kind = email_kind(message, flow_set.portal)
         if kind == "username":
             names = user_names_in(message, flow_set.portal)
             linked = [p.user_name for p in group if p.email == producer.email]
@@ -173,7 +173,7 @@ def check_journey(
     mailbox = target.mailbox
     for number, step in enumerate(journey.steps, 1):
         act = action(step.action)
-        seen = len(mailbox)
+        seen = len(mailbox.search())
         try:
             screen = act.run(driver, target, knowledge, parameters)
             _check_screen(flow_set, step, screen)
@@ -196,7 +196,7 @@ HIDDEN = "[password hidden]"
 
 
 def _secrets(
-    flow_set: FlowSet, group: list[Producer], knowledge: Knowledge, mailbox: Mailbox
+    flow_set: FlowSet, group: list[Producer], knowledge: Knowledge, mailbox: MailReader
 ) -> set[str]:
     """Every password of the journey: the producers', the ones typed, the emailed ones."""
     found = {p.password for p in group}

@@ -88,7 +88,7 @@ class _World:
         self.target.portal.restore(portal_state)
         vars(self.driver.session).update(session_state)
         # The mail of this branch only: a fresh mailbox holding what was filed then.
-        mailbox = Mailbox()
+        mailbox = Mailbox(portal=self.flow_set.portal)
         for entry in filed:
             mailbox.deliver(entry.message, entry.folder, recipients=[entry.address])
         self.target.mailbox = mailbox
@@ -182,7 +182,7 @@ def expected_steps(
                 messages = (t.shows,)
             elif "show_field_errors" in t.after:
                 messages = act.expected_errors
-        emails = tuple(email_kind(m) for m in mailbox.search()[before:])
+        emails = tuple(email_kind(m, flow_set.portal) for m in mailbox.search()[before:])
         out.append(
             Step(
                 action=key,

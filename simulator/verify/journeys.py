@@ -152,7 +152,7 @@ def _read_new_emails(target: Target, k: Knowledge) -> None:
     """Read new mail as the producer would (inbox and spam), keeping a temporary password."""
     messages = target.mailbox.messages(k.producer.email)
     for message in messages[k.emails_read :]:
-        if email_kind(message) == "password_reset":
+        if email_kind(message, k.portal) == "password_reset":
             k.temporary_password = temporary_password_in(message, k.portal)
     k.emails_read = len(messages)
 
@@ -187,7 +187,7 @@ def _click(label: str) -> Run:
 
 
 def _choose_home_state(driver: Driver, target: Target, k: Knowledge, p: Parameters) -> Screen:
-    return choose_state(driver, k.producer.state)
+    return choose_state(driver, k.producer.home_state)
 
 
 def _change(
@@ -217,7 +217,7 @@ def _change_in_another_browser(
     password = _signed_in_password(k)
     other = target.open_browser()
     if _signed_in(log_in(other, k.producer.user_name, password)):
-        choose_state(other, k.producer.state)
+        choose_state(other, k.producer.home_state)
         other.click("Edit Profile")
         _change(lambda k: password, lambda k: k.fresh_password())(other, target, k, p)
         k.signed_in_with = None

@@ -1,4 +1,5 @@
-"""Step definitions for ``features/``, grouped by domain, and the coverage gate.
+"""Step definitions for ``features/``, grouped by domain (the harness they run on, World,
+the vocabulary, the catalogue and the coverage gate, is ``tests/bdd``).
 
 Registered once, through ``pytest_plugins`` in ``tests/conftest.py`` (importing step
 modules from ``test_*`` files would collect scenarios twice). ``STEP_MODULES`` is

@@ -6,8 +6,8 @@ from __future__ import annotations
 from pytest_bdd import then, when
 
 from specs.model import Cell, ProducerServices
-from tests.steps.vocabulary import Template
-from tests.steps.world import World
+from tests.bdd.vocabulary import Template
+from tests.bdd.world import World
 
 
 def line_key(services: ProducerServices, label: str) -> str:

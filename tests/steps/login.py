@@ -6,8 +6,8 @@ from __future__ import annotations
 from pytest_bdd import given, when
 
 from simulator.drivers.protocol import choose_state, log_in
-from tests.steps.vocabulary import Template
-from tests.steps.world import World
+from tests.bdd.vocabulary import Template
+from tests.bdd.world import World
 
 _WRONG_PASSWORD = "Wrong0000"
 
@@ -88,7 +88,7 @@ def has_locked_account(world: World) -> None:
 @given(Template("the producer has opened Edit Profile"))
 def has_opened_edit_profile(world: World) -> None:
     """Signed in: select their state, then Edit Profile from the Account menu."""
-    choose_state(world.browser, world.producer.state)
+    choose_state(world.browser, world.producer.home_state)
     world.browser.click(world.label_for("click_edit_profile"))
     if world.screen.name != "edit_profile":
         world.fail("Edit Profile did not open")

@@ -10,8 +10,8 @@ from pytest_bdd import then
 
 from simulator.mail.mailbox import Filed, normalize_address
 from simulator.mail.messages import body_of, temporary_password_in, user_names_in
-from tests.steps.vocabulary import Template
-from tests.steps.world import World
+from tests.bdd.vocabulary import Template
+from tests.bdd.world import World
 
 # In an expected email, this stands for the temporary password the email gives.
 TEMPORARY_PASSWORD_MARK = "{temporary password}"

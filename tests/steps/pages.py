@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from pytest_bdd import given, then, when
 
-from tests.steps.vocabulary import Template
-from tests.steps.world import World
+from tests.bdd.vocabulary import Template
+from tests.bdd.world import World
 
 _UNKNOWN_CELL = "?"  # GUIDE.md marks an illegible directory cell so
 

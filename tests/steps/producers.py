@@ -7,8 +7,8 @@ import dataclasses
 
 from pytest_bdd import given, when
 
-from tests.steps.vocabulary import Template
-from tests.steps.world import PRODUCER_COLUMNS, STATE_FARM, World
+from tests.bdd.vocabulary import Template
+from tests.bdd.world import PRODUCER_COLUMNS, STATE_FARM, World
 
 _YES = {"yes": True, "no": False}
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from pytest_bdd import when
 
 from simulator.drivers.protocol import submit_forgot_user_name
-from tests.steps.vocabulary import Template
-from tests.steps.world import World
+from tests.bdd.vocabulary import Template
+from tests.bdd.world import World
 
 
 @when(

@@ -6,8 +6,8 @@ from __future__ import annotations
 from pytest_bdd import given, when
 
 from simulator.drivers.protocol import submit_reset_password, update_password
-from tests.steps.vocabulary import Template
-from tests.steps.world import World
+from tests.bdd.vocabulary import Template
+from tests.bdd.world import World
 
 
 @when(

@@ -61,7 +61,7 @@ def test_a_rendered_email_sent_over_smtp_lands_in_the_mailbox(
 
     received = mailbox.latest("jessica.camp@example.com")
     assert received is not sent  # it really went through the wire
-    for header in ("To", "From", "Subject", "Date", "Message-ID", "X-RPP-Kind"):
+    for header in ("To", "From", "Subject", "Date", "Message-ID"):
         assert received[header] == sent[header], header
     assert received["From"] == flow_set.portal.parameters.sender
     assert body_of(received) == body_of(sent)

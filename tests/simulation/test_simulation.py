@@ -24,7 +24,7 @@ from simulator.simulation.reference import run_reference
 from simulator.simulation.report import check_invariants
 from simulator.simulation.results import ShardResult, merge
 from simulator.simulation.run import simulate
-from simulator.simulation.scenario import Scenario, load_scenario, shipped_scenarios
+from simulator.simulation.scenario import LoadScenario, load_scenario, shipped_scenarios
 from simulator.simulation.table import compile_table
 from simulator.simulation.workers import Progress
 from specs.model import FlowSet
@@ -56,13 +56,15 @@ def _flows_with(flow_set: FlowSet, **changes: Any) -> FlowSet:
     return dataclasses.replace(flow_set, portal=portal)
 
 
-def _hand(tmp_path: Path, mistype: float) -> Scenario:
+def _hand(tmp_path: Path, mistype: float) -> LoadScenario:
     path = tmp_path / "hand.yaml"
     path.write_text(HAND.replace("MISTYPE", str(mistype)), encoding="utf-8")
     return load_scenario(str(path))
 
 
-def _engine(flow_set: FlowSet, scenario: Scenario, producers: int, seed: int = 0) -> ShardResult:
+def _engine(
+    flow_set: FlowSet, scenario: LoadScenario, producers: int, seed: int = 0
+) -> ShardResult:
     plan = build_plan(flow_set, scenario, seed, producers)
     population = Population(seed, flow_set.portal.parameters, lines=plan.lines)
     return run_shard(plan, compile_table(flow_set), population, 0, producers)
@@ -484,7 +486,7 @@ def test_population_columns_equal_the_producers(indices: list[int]) -> None:
     columns = population.columns(np.array(indices))
     for k, index in enumerate(indices):
         producer = population.producer(index)
-        assert flow_set.portal.parameters.states[columns.state[k]] == producer.state
+        assert flow_set.portal.parameters.states[columns.home_state[k]] == producer.home_state
         assert bool(columns.state_farm[k]) == producer.state_farm
         assert population.line_sets[columns.lines[k]] == producer.lines
         assert population.lines[columns.primary_line[k]] == producer.lines[0]

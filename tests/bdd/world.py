@@ -24,13 +24,13 @@ import pytest
 from simulator.drivers.in_process import InProcessTarget
 from simulator.drivers.protocol import Driver, Target
 from simulator.mail.mailbox import Filed, Mailbox, normalize_address
-from simulator.mail.messages import KIND_HEADER, temporary_password_in
+from simulator.mail.messages import email_kind, temporary_password_in
 from simulator.population import Population, Producer
 from simulator.portal.forms import AGENT_UNIQUE_ID, EMAIL, PASSWORD, STATE, USER_NAME
 from simulator.portal.screens import Screen
 from specs import DEFAULT_FLOWS_DIR, FlowSet, load_flows
 from specs.model import Cell, Parameters
-from tests.steps.vocabulary import VALUE_PHRASES
+from tests.bdd.vocabulary import VALUE_PHRASES
 
 __all__ = [
     "FLOWS_ENV",
@@ -51,7 +51,7 @@ PRODUCER_COLUMNS: dict[str, str] = {
     PASSWORD: "password",
     AGENT_UNIQUE_ID: "agent_unique_id",
     EMAIL: "email",
-    STATE: "state",
+    STATE: "home_state",
     STATE_FARM: "state_farm",
 }
 
@@ -183,7 +183,7 @@ class World:
     # -- what the producer types -----------------------------------------------------------
 
     def value(self, phrase: str) -> str:
-        """What a value phrase of a step stands for (tests/steps/vocabulary.py)."""
+        """What a value phrase of a step stands for (tests/bdd/vocabulary.py)."""
         if phrase.startswith('"') and phrase.endswith('"') and len(phrase) >= 2:
             return phrase[1:-1]
         if phrase not in VALUE_PHRASES:
@@ -241,7 +241,7 @@ class World:
         emails = [
             message
             for message in self.mailbox.messages(address)
-            if str(message.get(KIND_HEADER, "")) == "password_reset"
+            if email_kind(message, self.flow_set.portal) == "password_reset"
         ]
         if not emails:
             self.fail(f"no password reset email has reached {normalize_address(address)}")

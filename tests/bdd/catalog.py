@@ -1,8 +1,8 @@
 """``features/STEPS.md``: every step pattern, generated from pytest-bdd's step registry,
 each with an example from the feature files.
 
-    .venv/bin/python -m tests.steps.catalog          # rewrite features/STEPS.md
-    .venv/bin/python -m tests.steps.catalog --check  # exit 1 when it is out of date
+    .venv/bin/python -m tests.bdd.catalog          # rewrite features/STEPS.md
+    .venv/bin/python -m tests.bdd.catalog --check  # exit 1 when it is out of date
 """
 
 from __future__ import annotations
@@ -16,10 +16,10 @@ from pathlib import Path
 from pytest_bdd.feature import get_features
 from pytest_bdd.steps import StepFunctionContext, step_function_context_registry
 
+from tests.bdd.tags import FEATURES_DIR, SECTIONS
+from tests.bdd.vocabulary import VALUE_PHRASES, Template
+from tests.bdd.world import PRODUCER_COLUMNS
 from tests.steps import STEP_MODULES
-from tests.steps.tags import FEATURES_DIR, SECTIONS
-from tests.steps.vocabulary import VALUE_PHRASES, Template
-from tests.steps.world import PRODUCER_COLUMNS
 
 __all__ = ["STEPS_FILE", "FeatureStep", "StepDefinition", "feature_steps", "render", "steps"]
 
@@ -106,7 +106,7 @@ def render() -> str:
         "# Step vocabulary",
         "",
         "Every step the feature files can use, generated from the step registry by",
-        "`.venv/bin/python -m tests.steps.catalog` (`tests/test_steps_doc.py` fails when this",
+        "`.venv/bin/python -m tests.bdd.catalog` (`tests/test_steps_doc.py` fails when this",
         "file is out of date). A new scenario needs no new Python when it is written with",
         "these steps. Each step comes with an example from `features/`.",
         "",
@@ -157,7 +157,7 @@ def main(argv: list[str] | None = None) -> int:
     if "--check" in args:
         current = STEPS_FILE.read_text(encoding="utf-8") if STEPS_FILE.exists() else ""
         if current != text:
-            print(f"{STEPS_FILE} is out of date: run python -m tests.steps.catalog")
+            print(f"{STEPS_FILE} is out of date: run python -m tests.bdd.catalog")
             return 1
         return 0
     STEPS_FILE.write_text(text, encoding="utf-8")

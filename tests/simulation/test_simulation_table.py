@@ -328,7 +328,7 @@ class _World:
                 wrong = step == "change_password_wrong_current"
                 new = f"Nw{len(steps)}{producer.index % 10_000:04d}"
                 if session.state == "welcome":
-                    self.portal.fill(session, STATE, producer.state)
+                    self.portal.fill(session, STATE, producer.home_state)
                     self.click(session, STATE)
                     self.click(session, "Edit Profile")
                 for label, value in (

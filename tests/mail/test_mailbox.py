@@ -23,7 +23,6 @@ from simulator.mail.mailbox import (
     normalize_address,
 )
 from simulator.mail.messages import (
-    KIND_HEADER,
     MissingEmailPart,
     body_of,
     email_kind,
@@ -84,8 +83,8 @@ def test_email_is_rendered_letter_for_letter_from_portal_yaml(
         assert received["Subject"] == template.subject.text
         assert parsedate_to_datetime(received["Date"]) == SENT_AT
         assert received["Message-ID"].endswith("@rpp.example>")
-        assert received[KIND_HEADER] == kind
-        assert email_kind(received) == kind
+        assert email_kind(received, flow_set.portal) == kind
+        assert not [h for h in received if h.lower().startswith("x-")], "no private header"
         assert body_of(received) == expected_body
         assert "{" not in body_of(received), "a placeholder was left unfilled"
 
@@ -175,8 +174,8 @@ def test_a_reader_says_what_the_email_lacks(flow_set: FlowSet) -> None:
 
     bare = EmailMessage()
     bare["Subject"] = "hello"
-    with pytest.raises(MissingEmailPart, match="no X-RPP-Kind header"):
-        email_kind(bare)
+    with pytest.raises(MissingEmailPart, match=r"has the Subject .hello., none of portal\.yaml.s"):
+        email_kind(bare, flow_set.portal)
     with pytest.raises(MissingEmailPart, match="no readable Date header"):
         sent_at_of(bare)
     with pytest.raises(MissingEmailPart, match="no plain text body"):

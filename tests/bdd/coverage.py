@@ -22,8 +22,8 @@ from pluggy import Result
 from pytest_bdd.parser import Feature, Scenario, Step
 
 from specs.model import FlowSet
-from tests.steps.tags import DECISION_TAG, scenario_count
-from tests.steps.world import WORLD, features_flows_dir, load_features_flows
+from tests.bdd.tags import DECISION_TAG, scenario_count
+from tests.bdd.world import WORLD, features_flows_dir, load_features_flows
 
 __all__ = ["FEATURES_MODULE", "SCENARIOS_REPORT", "GateResult", "gate"]
 

@@ -27,7 +27,7 @@ from pytest_bdd import parsers
 __all__ = ["VALUE_PHRASES", "Template", "quoted_list"]
 
 # Each phrase a step may use instead of a quoted string, and what it stands for. The
-# World resolves them (tests/steps/world.py); STEPS.md lists them from here.
+# World resolves them (tests/bdd/world.py); STEPS.md lists them from here.
 VALUE_PHRASES: dict[str, str] = {
     "nothing": "an empty field",
     "their user name": "the producer's User Name",
