@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test lint typecheck unit bench clean
+.PHONY: run test lint typecheck unit bench clean corpus
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -29,7 +29,11 @@ unit: $(STAMP)
 
 test: lint typecheck unit
 
+corpus: $(STAMP)
+	RPP_CORPUS=1 $(BIN)/python -m pytest -q tests/verify/test_broken_portals.py
+
 bench: $(STAMP)
+	$(BIN)/python -m benchmarks.verify
 	$(BIN)/python -m benchmarks.load_flows
 	$(BIN)/python -m benchmarks.population
 	$(BIN)/python -m benchmarks.simulate

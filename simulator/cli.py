@@ -157,16 +157,34 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(run=cmd_trace)
 
     p = sub.add_parser(
-        "verify", help="walk every path of the flows on the portal with Faker producers"
+        "verify", help="run the flows' conformance suite on a portal, with Faker producers"
     )
     flows_option(p)
     p.add_argument("--seed", type=int, default=0, help="population seed (default 0)")
     p.add_argument("--json", metavar="FILE", help="write the report as JSON")
     p.add_argument(
-        "--max-length",
+        "--target",
+        default="reference",
+        metavar="TARGET",
+        help="the portal under test: reference (default), flows:DIR (the portal of other"
+        " flows), or MODULE:CALLABLE (a factory CALLABLE(parameters) -> Target)",
+    )
+    p.add_argument(
+        "--extra-states",
         type=int,
+        default=0,
+        metavar="K",
+        help="complete for portals with up to K more states than each model (default 0)",
+    )
+    p.add_argument(
+        "--show", type=int, default=5, metavar="N", help="failed journeys to print (default 5)"
+    )
+    p.add_argument(
+        "--workers",
+        type=int,
+        default=0,
         metavar="N",
-        help="also every simple journey of up to N steps",
+        help="processes to build and run the suite in (default: 2, or 1 on one core)",
     )
     p.set_defaults(run=_lazy("simulator.verify.command:run"))
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -42,3 +43,11 @@ def flows_copy(tmp_path: Path) -> Path:
     target = tmp_path / "flows"
     shutil.copytree(DEFAULT_FLOWS_DIR, target)
     return target
+
+
+@pytest.fixture(scope="session")
+def exploration(flow_set: FlowSet) -> Any:
+    """`rpp verify`'s models and suite of the shipped flows, built once per test run."""
+    from simulator.verify.suite import explore
+
+    return explore(flow_set, workers=2)

@@ -50,6 +50,7 @@ class InProcessTarget:
         session_class: type[Session] = Session,
         account_class: type[Account] = Account,
         mailbox: Mailbox | None = None,
+        hash_iterations: int = HARNESS_HASH_ITERATIONS,
     ) -> None:
         # Not `mailbox or ...`: an empty Mailbox is falsy (it has __len__).
         self.mailbox = mailbox if mailbox is not None else Mailbox(portal=flow_set.portal)
@@ -59,7 +60,7 @@ class InProcessTarget:
             MailboxTransport(self.mailbox),
             clock=self.clock,
             parameters=parameters,
-            hash_iterations=HARNESS_HASH_ITERATIONS,
+            hash_iterations=hash_iterations,
             session_class=session_class,
             account_class=account_class,
         )

@@ -26,6 +26,10 @@ class AccountView:
     temporary_password_valid: bool
     password_changes: int
     locked_for: tuple[dt.timedelta, ...]
+    # Time since each timer of the flows started (None: not running), for testers
+    # that must know where the account stands relative to every time parameter.
+    temporary_password_age: dt.timedelta | None = None
+    locked_since: dt.timedelta | None = None
 
 
 class Account:
@@ -118,6 +122,7 @@ class Account:
 
     def view(self) -> AccountView:
         """A read-only copy of what the account holds, for testers."""
+        now = self.portal.clock.now()
         return AccountView(
             user_name=self.user_name,
             lockout_state=self.state,
@@ -126,4 +131,8 @@ class Account:
             temporary_password_valid=self.temporary_valid(),
             password_changes=self.password_changes,
             locked_for=tuple(self.locked_for),
+            temporary_password_age=(
+                None if self.temporary_issued_at is None else now - self.temporary_issued_at
+            ),
+            locked_since=None if self.locked_at is None else now - self.locked_at,
         )

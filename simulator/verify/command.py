@@ -1,41 +1,52 @@
-"""`rpp verify`: run every explored journey with a fresh Faker producer on a portal
-under test, through the driver only, and check every screen, message and email
-against the spec (portal.yaml and the journeys' expectations).
+"""`rpp verify`: the conformance suite of the flows, run on a portal under test.
 
-A failure names the journey, the step and the difference. Exit 0 only when every
-journey passed and every transition of every machine was reached.
+For each part of the guide, the model of the flows over the part's actions
+(:mod:`simulator.verify.model`) gives a Wp-method suite (:mod:`simulator.verify.suite`);
+every journey runs on a fresh portal with fresh Faker producers, through the driver
+protocol only, and every step's whole screen and every email it causes are compared
+exactly with the model's. A failure names the journey, the step, what came before and
+the first difference. Exit 0 only when every journey passed and the models walked
+every transition of the flows.
+
+``--target`` picks the portal under test: ``reference`` (the flows' own portal),
+``flows:DIR`` (the portal built from other flows: a behavioural diff of a proposed
+change) or ``MODULE:CALLABLE`` (a factory ``CALLABLE(parameters) -> Target``, e.g. an
+adapter to another portal).
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
+import os
+import sys
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
-from email.message import EmailMessage
+from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 from simulator.drivers.in_process import InProcessTarget
 from simulator.drivers.protocol import Target
-from simulator.mail.messages import (
-    body_of,
-    email_kind,
-    render_email,
-    sent_at_of,
-    temporary_password_in,
-    user_names_in,
-)
-from simulator.mail.reader import MailReader
 from simulator.population import Population, Producer
 from simulator.portal.screens import Screen
-from simulator.verify.exploration import Exploration, explore, journey_group, variants
-from simulator.verify.journeys import Journey, Knowledge, Step, action
+from simulator.verify.journeys import Journey, action
+from simulator.verify.model import Observation, Probe
+from simulator.verify.suite import (
+    Exploration,
+    PartModel,
+    explore,
+    journey_group,
+    map_in_processes,
+    outsider_after,
+    variants,
+)
 from specs.errors import UsageError
 from specs.loader import load_flows_dir
 from specs.model import FlowSet, Parameters
 
-__all__ = ["JourneyResult", "VerifyReport", "check_journey", "run", "verify"]
+__all__ = ["JourneyResult", "VerifyReport", "check_journey", "load_target", "run", "verify"]
 
 TargetMaker = Callable[[Parameters], Target]
 
@@ -59,6 +70,8 @@ class JourneyResult:
 @dataclass(frozen=True)
 class VerifyReport:
     seed: int
+    target: str
+    parts: list[PartModel]
     results: list[JourneyResult]
     transitions: list[str]
     unreached: list[str]
@@ -67,10 +80,16 @@ class VerifyReport:
     def passed(self) -> bool:
         return all(r.passed for r in self.results) and not self.unreached
 
+    @property
+    def failed(self) -> list[JourneyResult]:
+        return [r for r in self.results if not r.passed]
+
     def as_dict(self) -> dict[str, object]:
         return {
             "seed": self.seed,
+            "target": self.target,
             "passed": self.passed,
+            "models": [p.as_dict() for p in self.parts],
             "journeys": [r.as_dict() for r in self.results],
             "transitions": {
                 "total": len(self.transitions),
@@ -84,77 +103,90 @@ class _Mismatch(Exception):
     pass
 
 
-def _check_screen(flow_set: FlowSet, step: Step, screen: Screen) -> None:
-    portal = flow_set.portal
-    if screen.name != step.screen:
+def _first_difference(want: str, got: str) -> str:
+    """Where two texts part: the position, and each side's character there."""
+    for i, (a, b) in enumerate(zip(want, got, strict=False)):
+        if a != b:
+            return f"first difference at character {i + 1}: expected {a!r}, got {b!r}"
+    shorter, longer = ("got", want) if len(got) < len(want) else ("expected", got)
+    return f"{shorter} stops at character {min(len(want), len(got))} of {len(longer)}"
+
+
+def _compare_lines(what: str, want: tuple[str, ...], got: tuple[str, ...]) -> None:
+    if want == got:
+        return
+    for i, (a, b) in enumerate(zip(want, got, strict=False)):
+        if a != b:
+            raise _Mismatch(
+                f"{what} {i + 1}: expected {a!r}\n  got {b!r}\n  ({_first_difference(a, b)})"
+            )
+    missing = [x for x in want if x not in got]
+    extra = [x for x in got if x not in want]
+    raise _Mismatch(
+        f"{what}: expected {len(want)}, got {len(got)}"
+        + (f"; missing {missing!r}" if missing else "")
+        + (f"; unexpected {extra!r}" if extra else "")
+    )
+
+
+def _unknown(cell: str | None) -> str:
+    return "unknown" if cell is None else repr(cell)
+
+
+def _compare_screens(want: Screen, got: Screen) -> None:
+    """Whole screens, exactly: the first difference, in the order a producer reads."""
+    if want.name != got.name or want.title != got.title:
         raise _Mismatch(
-            f"expected the {step.screen} screen, got {screen.name}\n{screen.describe()}"
+            f"expected the {want.name} screen ({want.title!r}), got {got.name} ({got.title!r})"
+            f"\n{got.describe()}"
         )
-    spec = portal.screens[screen.name]
-    texts = tuple(line for key in spec.texts for line in portal.texts[key].lines)
-    for what, want, got in (
-        ("title", spec.title, screen.title),
-        ("texts", texts, screen.texts),
-        ("fields", spec.fields, screen.fields),
-        ("buttons", spec.buttons, screen.buttons),
-        ("links", spec.links, screen.links),
+    _compare_lines("message", want.messages, got.messages)
+    _compare_lines("text", want.texts, got.texts)
+    for what, a, b in (
+        ("field", want.fields, got.fields),
+        ("button", want.buttons, got.buttons),
+        ("link", want.links, got.links),
+        ("menu item", want.menus, got.menus),
+        ("Producer Services column", want.directory_states, got.directory_states),
     ):
-        if want != got:
-            raise _Mismatch(f"{screen.name} {what}: expected {want!r}, got {got!r}")
-    messages = tuple(portal.texts[key].text for key in step.messages)
-    if screen.messages != messages:
-        raise _Mismatch(f"expected message(s) {list(messages)!r}, got {list(screen.messages)!r}")
-    if spec.directory:
-        services = portal.producer_services
-        for row in screen.directory:
-            line = next((ln for ln in services.lines.values() if ln.label == row.label), None)
-            if line is None:
-                continue
-            for state, shown in zip(services.states, row.numbers, strict=True):
-                number = line.cells[state].number
-                if (shown is None) != (number is None) or (number and number not in (shown or "")):
-                    raise _Mismatch(
-                        f"Producer Services {row.label} {state}: expected {number!r}, got {shown!r}"
-                    )
+        _compare_lines(what, a, b)
+    want_rows = {row.label: row for row in want.directory}
+    got_rows = {row.label: row for row in got.directory}
+    for label, row in want_rows.items():
+        if label not in got_rows:
+            raise _Mismatch(f"Producer Services: the row {label!r} is missing")
+        cells = zip(want.directory_states, row.numbers, got_rows[label].numbers, strict=False)
+        for column, cell, shown in cells:
+            if cell != shown:
+                raise _Mismatch(
+                    f"Producer Services {label!r} {column}: the directory gives"
+                    f" {_unknown(shown)}, expected {_unknown(cell)}"
+                )
+        if len(row.numbers) != len(got_rows[label].numbers):
+            raise _Mismatch(f"Producer Services {label!r}: {len(got_rows[label].numbers)} cells")
+    extra = [label for label in got_rows if label not in want_rows]
+    if extra:
+        raise _Mismatch(f"Producer Services: unexpected row(s) {extra!r}")
+    if [r.label for r in want.directory] != [r.label for r in got.directory]:
+        raise _Mismatch("Producer Services: the rows are in another order")
 
 
-def _check_emails(
-    flow_set: FlowSet,
-    step: Step,
-    new: list[EmailMessage],
-    producer: Producer,
-    group: list[Producer],
-) -> None:
-    kinds = tuple(email_kind(m, flow_set.portal) for m in new)
-    if kinds != step.emails:
-        raise _Mismatch(f"expected emails {list(step.emails)!r}, got {list(kinds)!r}")
-    for message in new:
-        to = str(message["To"]).strip().casefold()
-        if to != producer.email.casefold():
-            raise _Mismatch(f"email sent to {to}, not to the address on file {producer.email}")
-        kind = email_kind(message, flow_set.portal)
-        if kind == "username":
-            names = user_names_in(message, flow_set.portal)
-            linked = [p.user_name for p in group if p.email == producer.email]
-            if sorted(names) != sorted(linked):
-                raise _Mismatch(
-                    f"username email lists {names!r}; the user names linked to"
-                    f" {producer.email} are {linked!r}"
-                )
-            fields = {"user_names": ", ".join(names)}
-        else:
-            temporary = temporary_password_in(message, flow_set.portal)
-            if not flow_set.portal.parameters.password_policy.accepts(temporary):
-                raise _Mismatch("the temporary password breaks the password policy")
-            fields = {"temporary_password": temporary}
-        want = render_email(flow_set.portal, kind, producer.email, sent_at_of(message), **fields)
-        for header in ("Subject", "From"):
-            if str(message[header]) != str(want[header]):
-                raise _Mismatch(
-                    f"{kind} email {header}: expected {str(want[header])!r}, got {str(message[header])!r}"
-                )
-        if body_of(message) != body_of(want):
-            raise _Mismatch(f"{kind} email body differs from portal.yaml:\n{body_of(message)}")
+def _compare(want: Observation, got: Observation) -> None:
+    _compare_screens(want.screen, got.screen)
+    if len(want.emails) != len(got.emails):
+        raise _Mismatch(
+            f"expected {len(want.emails)} email(s) {[e.subject for e in want.emails]!r},"
+            f" got {len(got.emails)} {[e.subject for e in got.emails]!r}"
+        )
+    for number, (a, b) in enumerate(zip(want.emails, got.emails, strict=True), 1):
+        for what, x, y in (("To", a.to, b.to), ("Subject", a.subject, b.subject)):
+            if x != y:
+                raise _Mismatch(f"email {number} {what}: expected {x!r}, got {y!r}")
+        if a.body != b.body:
+            raise _Mismatch(
+                f"email {number} ({a.subject}) body: {_first_difference(a.body, b.body)}"
+                f"\n--- expected\n{a.body}\n--- got\n{b.body}"
+            )
 
 
 def check_journey(
@@ -162,57 +194,64 @@ def check_journey(
     journey: Journey,
     target: Target,
     group: list[Producer],
+    outsider: Producer,
     parameters: Parameters,
+    initial: Screen,
 ) -> str | None:
     """Run ``journey`` on ``target``; None when it passed, else what differed where."""
-    for producer in group:
-        target.register(producer)
-    producer = group[0]
-    driver = target.open_browser()
-    knowledge = Knowledge.of(producer, flow_set.portal)
-    mailbox = target.mailbox
-    for number, step in enumerate(journey.steps, 1):
-        act = action(step.action)
-        seen = len(mailbox.search())
-        try:
-            screen = act.run(driver, target, knowledge, parameters)
-            _check_screen(flow_set, step, screen)
-            _check_emails(flow_set, step, mailbox.search()[seen:], producer, group)
-        except _Mismatch as mismatch:
-            return _redact(
-                f"step {number} ({act.description}): {mismatch}\n"
-                f"mailbox:\n{mailbox.describe() or '(empty)'}",
-                _secrets(flow_set, group, knowledge, mailbox),
-            )
-        except Exception as error:  # a broken portal may raise: that is a finding too
-            return _redact(
-                f"step {number} ({act.description}): the portal raised {error!r}",
-                _secrets(flow_set, group, knowledge, mailbox),
-            )
+    probe: Probe | None = None
+    secrets = {p.password for p in (*group, outsider)}
+    number, description = 0, "opening the portal"
+    try:
+        probe = Probe(target, group, outsider, parameters, flow_set)
+        _compare_screens(initial, probe.screen)
+        steps = zip(journey.steps, journey.expected, strict=True)
+        for number, (step, want) in enumerate(steps, 1):  # noqa: B007 (read in the handler)
+            act = action(step.action)
+            description = act.description
+            got = probe.step(step.action)
+            if not isinstance(got, Observation):
+                raise _Mismatch(f"the producer cannot {description} on {probe.screen.name}")
+            assert isinstance(want, Observation)
+            _compare(want, got)
+    except _Mismatch as mismatch:
+        return _failure(journey, number, description, str(mismatch), probe, secrets)
+    except Exception as error:  # a broken portal may raise: that is a finding too
+        return _failure(
+            journey, number, description, f"the portal raised {error!r}", probe, secrets
+        )
     return None
+
+
+def _failure(
+    journey: Journey,
+    number: int,
+    description: str,
+    difference: str,
+    probe: Probe | None,
+    secrets: set[str],
+) -> str:
+    before = [s.action for s in journey.steps[: max(0, number - 1)]]
+    walks = journey.steps[number - 1].transitions if number else ()
+    text = (
+        f"step {number} ({description}): {difference}"
+        + (f"\n  after: {', '.join(before)}" if before else "")
+        + (f"\n  the flows: {', '.join(walks)}" if walks else "")
+    )
+    if probe is not None:
+        k = probe.knowledge
+        secrets |= {k.password, k.previous_password or "", k.signed_in_with or ""}
+        secrets |= set(k.temporary_passwords)
+    return _redact(text, secrets)
 
 
 HIDDEN = "[password hidden]"
 
 
-def _secrets(
-    flow_set: FlowSet, group: list[Producer], knowledge: Knowledge, mailbox: MailReader
-) -> set[str]:
-    """Every password of the journey: the producers', the ones typed, the emailed ones."""
-    found = {p.password for p in group}
-    found |= {knowledge.password, knowledge.previous_password or ""}
-    found |= {knowledge.temporary_password or "", knowledge.signed_in_with or ""}
-    for message in mailbox.search(kind="password_reset"):
-        try:
-            found.add(temporary_password_in(message, flow_set.portal))
-        except ValueError:  # a broken portal's email: nothing to hide in it
-            continue
-    found |= {s.swapcase() for s in found}  # the wrong-case login types this one
-    return {s for s in found if s}
-
-
 def _redact(text: str, secrets: set[str]) -> str:
-    """A failure goes into reports and CI logs: no password may appear in it."""
+    """A failure goes into reports and CI logs: no password may appear in it (nor the
+    temporary password in the wrong case a journey typed)."""
+    secrets = {s for s in secrets | {s.swapcase() for s in secrets} if s}
     for secret in sorted(secrets, key=len, reverse=True):
         text = text.replace(secret, HIDDEN)
     return text
@@ -223,70 +262,176 @@ def verify(
     seed: int = 0,
     make_target: TargetMaker | None = None,
     exploration: Exploration | None = None,
-    max_length: int | None = None,
+    extra_states: int = 0,
+    target_name: str = "reference",
+    workers: int = 1,
+    stop_after: int | None = None,
 ) -> VerifyReport:
-    """Explore the flows and run every journey against ``make_target`` (default: the
-    in-process portal), each with fresh producers made from ``seed``."""
-    exploration = exploration or explore(flow_set, max_length)
-    maker: TargetMaker = make_target or (lambda p: InProcessTarget(flow_set, p))
+    """Run every journey of the suite against ``make_target`` (default: the reference
+    portal of ``flow_set``), each with fresh producers made from ``seed``, in
+    ``workers`` processes. The report does not depend on ``workers``. ``stop_after``:
+    run in this process and stop once that many journeys failed (the report then
+    holds the journeys run)."""
+    exploration = exploration or explore(flow_set, extra_states, workers)
+    # The reference is checked for its behaviour, not its hashing cost: one iteration.
+    maker: TargetMaker = make_target or (lambda p: InProcessTarget(flow_set, p, hash_iterations=1))
     population = Population(seed, flow_set.portal.parameters)
-    parameters_of = dict(variants(flow_set))
-    results: list[JourneyResult] = []
+    journeys = exploration.journeys
+    groups: list[tuple[list[Producer], Producer]] = []
     start = 0
-    for journey in exploration.journeys:
+    for _ in journeys:
         group = journey_group(population, start)
-        start = group[-1].index + 1
-        parameters = parameters_of[journey.variant]
-        failure = check_journey(flow_set, journey, maker(parameters), group, parameters)
-        results.append(JourneyResult(journey, group[0].user_name, failure is None, failure))
+        outsider = outsider_after(population, group)
+        start = outsider.index + 1
+        groups.append((group, outsider))
+    _RUN.clear()
+    _RUN.update(
+        flow_set=flow_set,
+        maker=maker,
+        journeys=journeys,
+        groups=groups,
+        parameters=dict(variants(flow_set)),
+        initial={p.model.variant: p.model.initial_screen for p in exploration.parts},
+    )
+    size = max(1, -(-len(journeys) // (4 * max(1, workers))))
+    chunks = [(i, min(i + size, len(journeys))) for i in range(0, len(journeys), size)]
+    if stop_after is None:
+        failures = [f for chunk in map_in_processes(_run_chunk, chunks, workers) for f in chunk]
+    else:
+        failures = []
+        for index in range(len(journeys)):
+            failures += _run_chunk((index, index + 1))
+            if sum(f is not None for f in failures) >= stop_after:
+                journeys, groups = journeys[: index + 1], groups[: index + 1]
+                break
+    _RUN.clear()
+    results = [
+        JourneyResult(journey, group[0].user_name, failure is None, failure)
+        for journey, (group, _), failure in zip(journeys, groups, failures, strict=True)
+    ]
     names = [t.name for t in flow_set.transitions()]
     unreached = [n for n in names if n not in exploration.reached]
-    return VerifyReport(seed, results, names, unreached)
+    return VerifyReport(seed, target_name, exploration.parts, results, names, unreached)
 
 
-def _table(report: VerifyReport) -> str:
-    rows = [("journey", "steps", "guide IDs", "result")]
-    for r in report.results:
-        more = len(r.journey.covers) - 1
+# What the journeys of one run share; set before the worker processes fork.
+_RUN: dict[str, Any] = {}
+
+
+def _run_chunk(bounds: tuple[int, int]) -> list[str | None]:
+    flow_set: FlowSet = _RUN["flow_set"]
+    out: list[str | None] = []
+    for index in range(*bounds):
+        journey: Journey = _RUN["journeys"][index]
+        group, outsider = _RUN["groups"][index]
+        parameters = _RUN["parameters"][journey.variant]
+        target = _RUN["maker"](parameters)
+        initial = _RUN["initial"][journey.variant]
+        out.append(check_journey(flow_set, journey, target, group, outsider, parameters, initial))
+    return out
+
+
+def load_target(spec: str, flow_set: FlowSet) -> TargetMaker | None:
+    """``reference`` (None: the flows' own portal), ``flows:DIR`` or ``MODULE:CALLABLE``."""
+    if spec == "reference":
+        return None
+    if spec.startswith("flows:"):
+        other = load_flows_dir(spec.removeprefix("flows:"), "--target flows:")
+        overrides = {v.name: v.parameters for v in flow_set.portal.variants}
+        base = flow_set.portal.parameters
+
+        def make(parameters: Parameters) -> Target:
+            # The same variant of the other flows: their parameters, the variant's changes.
+            changed = {
+                name: value
+                for values in overrides.values()
+                for name, value in values.items()
+                if getattr(parameters, name) != getattr(base, name)
+            }
+            return InProcessTarget(other, replace(other.portal.parameters, **changed))  # type: ignore[arg-type]
+
+        return make
+    module_name, _, name = spec.partition(":")
+    if not module_name or not name:
+        raise UsageError(f"--target {spec}: expected reference, flows:DIR or MODULE:CALLABLE")
+    sys.path.insert(0, str(Path.cwd()))
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError as error:
+        raise UsageError(f"--target {spec}: cannot import {module_name}: {error}") from None
+    finally:
+        sys.path.pop(0)
+    factory = getattr(module, name, None)
+    if not callable(factory):
+        raise UsageError(f"--target {spec}: {module_name} has no callable {name!r}")
+    return factory  # type: ignore[no-any-return]
+
+
+def _summary(report: VerifyReport) -> str:
+    rows = [("part", "variant", "states", "inputs", "complete up to", "journeys", "steps")]
+    for p in report.parts:
+        n = p.model.minimal.num_states
         rows.append(
             (
-                r.journey.name + (f" (+{more})" if more > 0 else ""),
-                str(len(r.journey.steps)),
-                " ".join(r.journey.guide),
-                "passed" if r.passed else "FAILED",
+                p.part.name,
+                p.model.variant or "-",
+                str(n),
+                str(len(p.part.inputs)),
+                f"{n + p.extra_states} states",
+                str(len(p.journeys)),
+                str(sum(len(j.steps) for j in p.journeys)),
             )
         )
-    width = [max(len(row[i]) for row in rows) for i in range(3)]
-    lines = [
-        f"{row[0]:<{width[0]}}  {row[1]:>{width[1]}}  {row[2]:<{width[2]}}  {row[3]}"
+    width = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    return "\n".join(
+        "  ".join(
+            cell.ljust(width[i]) if i < 2 else cell.rjust(width[i]) for i, cell in enumerate(row)
+        )
         for row in rows
-    ]
-    return "\n".join(lines)
+    )
 
 
 def run(args: argparse.Namespace) -> int:
     """The ``rpp verify`` command."""
-    if args.max_length is not None and not 1 <= args.max_length <= 8:
+    if not 0 <= args.extra_states <= 2:
         raise UsageError(
-            "--max-length takes 1 to 8 (the number of journeys grows fast: 6 takes ~40 s)"
+            "--extra-states takes 0 to 2 (the suite grows by the number of actions per"
+            " extra state: 1 takes minutes, 2 hours)"
         )
     if args.json and Path(args.json).is_dir():
         raise UsageError(f"--json {args.json}: is a directory; name a file")
     if args.json and not Path(args.json).parent.exists():
         raise UsageError(f"--json {args.json}: no such directory {Path(args.json).parent}")
+    if not 0 <= args.workers <= (os.cpu_count() or 1) * 4:
+        raise UsageError(f"--workers takes 1 to {(os.cpu_count() or 1) * 4} (0: the default)")
     started = time.perf_counter()
     flow_set = load_flows_dir(args.flows, "--flows")
-    report = verify(flow_set, seed=args.seed, max_length=args.max_length)
-    print(_table(report))
-    for r in report.results:
-        if not r.passed:
-            print(f"\nFAILED {r.journey.name} (producer {r.producer}):\n{r.failure}")
+    make_target = load_target(args.target, flow_set)
+    workers = args.workers or min(2, os.cpu_count() or 1)
+    exploration = explore(flow_set, args.extra_states, workers)
+    report = verify(
+        flow_set,
+        seed=args.seed,
+        make_target=make_target,
+        exploration=exploration,
+        target_name=args.target,
+        workers=workers,
+    )
+    print(f"rpp verify: {args.target} against the flows of {args.flows}")
+    print(_summary(report))
+    failed = report.failed
+    for r in failed[: args.show]:
+        print(f"\nFAILED journey {r.journey.name} ({r.journey.part}; producer {r.producer}):")
+        print(f"  {r.failure}")
+    if len(failed) > args.show:
+        print(f"\n... and {len(failed) - args.show} more failed journeys (--show N, --json)")
     total = len(report.transitions)
     reached = total - len(report.unreached)
-    passed = sum(r.passed for r in report.results)
+    steps = sum(len(r.journey.steps) for r in report.results)
     print(
-        f"\n{passed}/{len(report.results)} journeys passed; {reached}/{total} transitions"
-        f" reached ({100 * reached / total:.0f}%) in {time.perf_counter() - started:.1f} s"
+        f"\n{len(report.results) - len(failed)}/{len(report.results)} journeys passed"
+        f" ({steps} steps); {reached}/{total} transitions of the flows walked;"
+        f" {time.perf_counter() - started:.1f} s"
     )
     for name in report.unreached:
         print(f"unreached: {name}")

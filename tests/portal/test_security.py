@@ -530,7 +530,9 @@ class _TemporaryPasswordRefused(Session):
 
 
 @pytest.mark.parametrize("portal", ["shipped", "broken"])
-def test_secrets_stay_secret_in_the_verify_report(flow_set: FlowSet, portal: str) -> None:
+def test_secrets_stay_secret_in_the_verify_report(
+    flow_set: FlowSet, portal: str, exploration: Any
+) -> None:
     """`rpp verify --json` writes report.as_dict(): no producer password, no new
     password and no emailed temporary password in it, even when journeys fail (a
     failure shows the screen and the mailbox)."""
@@ -543,7 +545,7 @@ def test_secrets_stay_secret_in_the_verify_report(flow_set: FlowSet, portal: str
         return target
 
     _Recording.passwords = set()
-    report = verify(flow_set, seed=11, make_target=make)
+    report = verify(flow_set, seed=11, make_target=make, exploration=exploration, stop_after=3)
     assert report.passed == (portal == "shipped")
     text = json.dumps(report.as_dict(), ensure_ascii=False)
     emailed = {

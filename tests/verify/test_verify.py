@@ -1,172 +1,185 @@
-"""`rpp verify` passes on the shipped flows and catches deliberately broken portals."""
+"""`rpp verify`: the models of the flows, their suites, the shipped portal passing,
+`--target flows:DIR` as a behavioural diff, and a reproducible report."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import shutil
 from pathlib import Path
 
 import pytest
 
 from simulator.cli import main
 from simulator.drivers.in_process import InProcessTarget
-from simulator.portal.account import Account
-from simulator.portal.session import Session
-from simulator.verify.command import verify
-from simulator.verify.exploration import Exploration, explore
-from specs import FlowSet
+from simulator.verify.command import load_target, verify
+from simulator.verify.journeys import ALPHABET, PARTS
+from simulator.verify.suite import Exploration
+from specs import DEFAULT_FLOWS_DIR, FlowSet
+from specs.errors import UsageError
 from specs.model import Parameters
 
 
-@pytest.fixture(scope="module")
-def exploration(flow_set: FlowSet) -> Exploration:
-    return explore(flow_set)
-
-
-def test_every_transition_is_reached(flow_set: FlowSet, exploration: Exploration) -> None:
-    names = {t.name for t in flow_set.transitions()}
-    assert exploration.reached == names
-    covered = {name for j in exploration.journeys for name in j.covers}
-    assert covered - names == {n for n in covered if n.startswith("action ")}
-    assert names <= covered
+def test_every_transition_is_walked_and_every_action_used(
+    flow_set: FlowSet, exploration: Exploration
+) -> None:
+    assert exploration.reached == {t.name for t in flow_set.transitions()}
     taken = {s.action for j in exploration.journeys for s in j.steps}
-    assert "log_in_temporary_password_wrong_case" in taken
+    assert taken == {a.key for a in ALPHABET}
+    assert {p.part.name for p in exploration.parts} == {p.name for p in PARTS}
+
+
+def test_each_model_states_its_fault_domain(exploration: Exploration) -> None:
+    for part in exploration.parts:
+        data = part.as_dict()
+        assert data["states"] == part.model.minimal.num_states > 1
+        assert data["complete_for"] == (
+            f"every portal with at most {data['states']} states over these"
+            f" {len(part.part.inputs)} actions"
+        )
+        # Minimal: no two states of the model answer every word alike.
+        assert part.model.minimal.minimize().num_states == part.model.minimal.num_states
 
 
 def test_shipped_portal_passes(flow_set: FlowSet, exploration: Exploration) -> None:
-    report = verify(flow_set, seed=3, exploration=exploration)
-    failures = [f"{r.journey.name}: {r.failure}" for r in report.results if not r.passed]
-    assert not failures, "\n".join(failures)
+    report = verify(flow_set, seed=3, exploration=exploration, workers=2)
+    failures = [f"{r.journey.name}: {r.failure}" for r in report.failed]
+    assert not failures, "\n".join(failures[:3])
     assert report.passed and not report.unreached
 
 
-def test_lock_journey_is_three_wrong_passwords(exploration: Exploration) -> None:
-    journey = next(j for j in exploration.journeys if "lockout.lock" in j.covers)
-    assert [s.action for s in journey.steps] == ["log_in_wrong_password"] * 3
-    assert [s.messages for s in journey.steps] == [
-        ("login_failed",),
-        ("login_failed",),
-        ("account_locked",),
-    ]
-
-
-# -- deliberately broken portals: each must be reported, naming the step and the difference
-
-
-class LocksAfterFour(Account):
-    def failure_reaches_lockout_threshold(self) -> bool:
-        return self.failed_attempts + 1 >= 4
-
-
-class SessionLocksAfterFour(Session):
-    def failure_reaches_lockout_threshold(self) -> bool:
-        account = self._typed_account()
-        if account is None:
-            return super().failure_reaches_lockout_threshold()
-        return account.failed_attempts + 1 >= 4
-
-
-class TemporaryPasswordAnyCase(Session):
-    def temporary_password_accepted(self) -> bool:
-        account = self._typed_account()
-        if account is None or account.temporary is None:
-            return False
-        typed = self.form.get("Password", "")
-        return any(
-            account.temporary_matches(candidate)
-            for candidate in {typed, typed.swapcase(), typed.lower(), typed.upper()}
-        )
-
-
-class UsernameEmailListsOne(Session):
-    def send_username_email(self) -> None:
-        email = self.form.get("E-mail Address", "")
-        linked = self.portal.accounts_at(email)
-        if any(a.agent_unique_id == self.form.get("Agent Unique ID", "").strip() for a in linked):
-            self.portal.send("username", linked[0].email, user_names=linked[0].user_name)
-
-
-class ForgetsToUnlock(Account):
-    def unlock_account(self) -> None:
-        super().unlock_account()
-        self.state = "locked"  # the reset "completes" but the account stays locked
-
-
-BROKEN: dict[str, tuple[type[Session], type[Account], str, str]] = {
-    "locks after four failures": (
-        SessionLocksAfterFour,
-        LocksAfterFour,
+def test_three_wrong_passwords_lock(exploration: Exploration) -> None:
+    journey = next(
+        j
+        for j in exploration.journeys
+        if [s.action for s in j.steps[:3]] == ["log_in_wrong_password"] * 3
+    )
+    assert [s.transitions for s in journey.steps[:3]][2] == (
+        "login.refuse_locking_login",
         "lockout.lock",
-        "step 3 (log in with a wrong password): expected message(s) [\"We're sorry, your account is now temporarily locked",
+    ) or "lockout.lock" in journey.steps[2].transitions
+    first, _, third = journey.steps[:3]
+    assert first.messages != third.messages and len(third.messages) == 1
+
+
+def _copy_with(tmp_path: Path, name: str, old: str, new: str) -> Path:
+    flows = tmp_path / "flows"
+    shutil.copytree(DEFAULT_FLOWS_DIR, flows)
+    path = flows / name
+    text = path.read_text(encoding="utf-8")
+    assert old in text, f"{old!r} not in {name}"
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    return flows
+
+
+CHANGES = {
+    "threshold 3 -> 4": ("portal.yaml", "lockout_threshold: 3 ", "lockout_threshold: 4 "),
+    "lifetime 1440 -> 1439": (
+        "portal.yaml",
+        "temporary_password_valid_minutes: 1440",
+        "temporary_password_valid_minutes: 1439",
     ),
-    "temporary password in any case": (
-        TemporaryPasswordAnyCase,
-        Account,
-        "",
-        "(log in with the temporary password in the wrong case): expected the login_page screen, got welcome",
+    "a word of a text": ("portal.yaml", "Please Sign-In", "Please Sign In"),
+    "a guard dropped": (
+        "password_reset.yaml",
+        "new_password_confirmed, new_password_differs]",
+        "new_password_confirmed]",
     ),
-    "username email lists one name": (
-        UsernameEmailListsOne,
-        Account,
-        "username_recovery.submit_forgot_user_name",
-        "step 2 (submit Forgot User Name? with own Agent Unique ID and email): username email lists",
-    ),
-    "reset does not unlock": (
-        Session,
-        ForgetsToUnlock,
-        "",
-        "expected the welcome screen, got login_page",
+    "a dest changed": (
+        "username_recovery.yaml",
+        "source: username_request_submitted\n    dest: login_page",
+        "source: username_request_submitted\n    dest: forgot_user_name",
     ),
 }
 
 
-@pytest.mark.parametrize("broken", list(BROKEN))
-def test_broken_portal_is_reported(
-    broken: str, flow_set: FlowSet, exploration: Exploration
+@pytest.mark.parametrize("change", list(CHANGES))
+def test_target_flows_is_a_behavioural_diff(
+    change: str, tmp_path: Path, flow_set: FlowSet, exploration: Exploration
 ) -> None:
-    session_class, account_class, journey_name, expected = BROKEN[broken]
-
-    def make(parameters: Parameters) -> InProcessTarget:
-        return InProcessTarget(flow_set, parameters, session_class, account_class)
-
-    report = verify(flow_set, seed=1, make_target=make, exploration=exploration)
-    failed = [r for r in report.results if not r.passed]
-    assert failed, f"{broken}: no journey failed"
-    assert not report.passed
-    messages = [r.failure or "" for r in failed]
-    assert any(expected in m for m in messages), "\n---\n".join(messages)
-    if journey_name:
-        assert any(journey_name in r.journey.covers for r in failed)
+    flows = _copy_with(tmp_path, *CHANGES[change])
+    make = load_target(f"flows:{flows}", flow_set)
+    report = verify(flow_set, seed=2, make_target=make, exploration=exploration, stop_after=1)
+    assert not report.passed, f"{change}: the changed flows passed"
+    assert (report.failed[0].failure or "").startswith("step ")
 
 
-def test_same_seed_same_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    first, second = tmp_path / "a.json", tmp_path / "b.json"
+def test_target_flows_unchanged_copy_passes(
+    tmp_path: Path, flow_set: FlowSet, exploration: Exploration
+) -> None:
+    flows = tmp_path / "flows"
+    shutil.copytree(DEFAULT_FLOWS_DIR, flows)
+    report = verify(
+        flow_set,
+        seed=2,
+        make_target=load_target(f"flows:{flows}", flow_set),
+        exploration=exploration,
+        workers=2,
+    )
+    assert report.passed, report.failed[0].failure
+
+
+def make_reference(parameters: Parameters) -> InProcessTarget:
+    """A ``--target MODULE:CALLABLE`` factory (this module's own)."""
+    from specs import load_flows
+
+    return InProcessTarget(load_flows(), parameters)
+
+
+def test_target_module_callable_and_bad_targets(flow_set: FlowSet) -> None:
+    maker = load_target("tests.verify.test_verify:make_reference", flow_set)
+    assert maker is not None and callable(maker)
+    for bad, says in (
+        ("nonsense", "expected reference, flows:DIR or MODULE:CALLABLE"),
+        ("no_such_module_x:f", "cannot import no_such_module_x"),
+        ("tests.verify.test_verify:nothing", "has no callable 'nothing'"),
+    ):
+        with pytest.raises(UsageError, match=says):
+            load_target(bad, flow_set)
+
+
+def test_same_seed_same_json(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], flow_set: FlowSet, exploration: Exploration
+) -> None:
+    first = tmp_path / "a.json"
     assert main(["verify", "--seed", "7", "--json", str(first)]) == 0
-    assert main(["verify", "--seed", "7", "--json", str(second)]) == 0
-    assert first.read_bytes() == second.read_bytes()
-    data = json.loads(first.read_text(encoding="utf-8"))
-    assert data["passed"] is True
-    assert data["transitions"]["reached"] == data["transitions"]["total"]
     out = capsys.readouterr().out
-    assert "transitions reached (100%)" in out
+    assert "journeys passed" in out and "36/36 transitions of the flows walked" in out
+    again = verify(flow_set, seed=7, exploration=exploration, workers=2)
+    second = json.dumps(again.as_dict(), indent=2, ensure_ascii=False) + "\n"
+    assert first.read_text(encoding="utf-8") == second
+    data = json.loads(second)
+    assert data["passed"] is True and data["models"]
+
+
+def test_usage_errors(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["verify", "--extra-states", "9"]) == 2
+    assert main(["verify", "--workers", "-1"]) == 2
+    assert "--extra-states takes 0 to 2" in capsys.readouterr().err
 
 
 def test_every_email_lands_once_at_the_address_on_file(
     flow_set: FlowSet, exploration: Exploration
 ) -> None:
-    # A journey that resets a password: exactly one reset email, to the owner only.
-    journey = next(j for j in exploration.journeys if "lockout.unlock_by_reset" in j.covers)
-    target = InProcessTarget(flow_set)
-    report = verify(
-        flow_set,
-        seed=5,
-        make_target=lambda p: target,
-        exploration=Exploration([journey], exploration.reached, 0, 0),
+    journey = next(
+        j
+        for j in exploration.journeys
+        if [s.action for s in j.steps]
+        == ["click_reset_password", "reset_password_with_email", "confirm_request"]
     )
+    targets: list[InProcessTarget] = []
+
+    def make(parameters: Parameters) -> InProcessTarget:
+        targets.append(InProcessTarget(flow_set, parameters))
+        return targets[-1]
+
+    part = next(p for p in exploration.parts if journey in p.journeys)
+    one = Exploration([dataclasses.replace(part, journeys=[journey])], exploration.reached)
+    report = verify(flow_set, seed=5, make_target=make, exploration=one)
     assert report.passed, report.results[0].failure
-    owner = report.results[0].producer
-    account = target.portal.account_named(owner)
+    account = targets[0].portal.account_named(report.results[0].producer)
     assert account is not None
-    messages = target.mailbox.search()
+    messages = targets[0].mailbox.search()
     assert len(messages) == 1
     assert str(messages[0]["To"]) == account.email
-    assert target.mailbox.duplicates_refused == 0
+    assert targets[0].mailbox.duplicates_refused == 0

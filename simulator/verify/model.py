@@ -1,0 +1,337 @@
+"""The conformance model: the flows composed into one deterministic Mealy machine of
+what a producer observes, built by running the reference portal of the flows.
+
+- **Inputs** are the producer actions of :data:`simulator.verify.journeys.ALPHABET`.
+  An action the producer's screen does not offer (or that needs something the
+  producer does not know yet, such as a temporary password) is *disabled*: its output
+  is :data:`DISABLED` and nothing happens. Since a target's screen has matched the
+  model's before every step, the same action is disabled on both.
+- **Outputs** are :class:`Observation` values: the whole screen the action leads to
+  (title, texts, messages, fields, buttons, links, menus, directory headers and every
+  cell) and every email it causes (recipient, subject and body, exactly), with the
+  producers' own details and the temporary password replaced by role placeholders so
+  that any journey group gives the same outputs.
+- **States** are keyed by everything that changes future behaviour, read from the
+  reference through its public surface only (:meth:`Portal.view`, the unknown-name
+  ledger) and from what the producer knows: the screen of the producer's browser, the
+  account's lock and consecutive failures, the temporary passwords emailed and whether
+  the newest is still valid, the time since each timer of the flows started (capped at
+  its parameter), the password history the producer knows, how the browser signed in.
+  :func:`build_model` replays each state's access word on a fresh reference, so no
+  state is ever copied; two words with one key but different outputs raise
+  :class:`ModelError` (a key too coarse would make the model wrong, never silently).
+
+The reference is the flows' own ``transitions`` machines (:mod:`simulator.portal`):
+edit a flow and the model changes with it. The target is a black box reached only
+through the driver protocol.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable, Hashable, Sequence
+from dataclasses import dataclass, field
+from email.message import EmailMessage
+
+from simulator.drivers.in_process import InProcessTarget
+from simulator.drivers.protocol import Target
+from simulator.mail.messages import MissingEmailPart, body_of
+from simulator.population import Producer
+from simulator.portal.screens import Screen
+from simulator.verify.journeys import ALPHABET, UNKNOWN_USER_NAME, Knowledge, action
+from simulator.verify.wmethod import MealyMachine
+from specs.errors import RppError
+from specs.model import FlowSet, Parameters, TransitionSpec
+
+__all__ = [
+    "DISABLED",
+    "ConformanceModel",
+    "EmailSeen",
+    "ModelError",
+    "Observation",
+    "Output",
+    "Probe",
+    "build_model",
+]
+
+DISABLED = "-"
+TEMPORARY_PASSWORD = "{temporary_password}"
+
+
+class ModelError(RppError):
+    """The flows cannot be composed into a deterministic model over the alphabet."""
+
+
+@dataclass(frozen=True)
+class EmailSeen:
+    """One email as the producer reads it, producers' details as role placeholders."""
+
+    to: str
+    subject: str
+    body: str
+
+
+@dataclass(frozen=True)
+class Observation:
+    """What one action shows: the screen it leads to and the emails it causes."""
+
+    screen: Screen
+    emails: tuple[EmailSeen, ...] = ()
+
+
+Output = Observation | str  # an Observation, or DISABLED
+
+
+class Probe:
+    """One journey on a target: the producer's browser, what they know, and the
+    observation of each action. Touches the target only through the driver protocol."""
+
+    def __init__(
+        self,
+        target: Target,
+        group: Sequence[Producer],
+        outsider: Producer,
+        parameters: Parameters,
+        flow_set: FlowSet,
+    ) -> None:
+        for producer in (*group, outsider):
+            target.register(producer)
+        self.target = target
+        self.parameters = parameters
+        self.driver = target.open_browser()
+        self.screen = self.driver.screen()
+        self.knowledge = Knowledge.of(group[0], flow_set.portal, tuple(group), outsider)
+        self._roles = _roles(group, outsider)
+        self._seen = len(target.mailbox.search())
+
+    def enabled(self, key: str) -> bool:
+        act = action(key)
+        return self.screen.name in act.screens and act.needs(self.knowledge, self.parameters)
+
+    def step(self, key: str) -> Output:
+        if not self.enabled(key):
+            return DISABLED
+        act = action(key)
+        screen = act.run(self.driver, self.target, self.knowledge, self.parameters)
+        if not act.elsewhere:
+            self.screen = screen
+        mail = self.target.mailbox.search()
+        new, self._seen = mail[self._seen :], len(mail)
+        return Observation(screen, tuple(self._email(m) for m in new))
+
+    def _email(self, message: EmailMessage) -> EmailSeen:
+        try:
+            body = body_of(message)
+        except MissingEmailPart:
+            body = "(no plain text body)"
+        for secret in sorted(set(self.knowledge.temporary_passwords), key=len, reverse=True):
+            body = body.replace(secret, TEMPORARY_PASSWORD)
+        return EmailSeen(
+            self._abstract(str(message.get("To", ""))),
+            str(message.get("Subject", "")),
+            self._abstract(body),
+        )
+
+    def _abstract(self, text: str) -> str:
+        for value, role in self._roles:
+            text = text.replace(value, role)
+        return text
+
+
+def _roles(group: Sequence[Producer], outsider: Producer) -> list[tuple[str, str]]:
+    """Each producer's details and the placeholder that stands for them, longest first."""
+    pairs: list[tuple[str, str]] = []
+    for who, producer in [
+        *((f"producer{i}" if i else "producer", p) for i, p in enumerate(group)),
+        ("outsider", outsider),
+    ]:
+        pairs += [
+            (producer.email, f"{{{who}.email}}"),
+            (producer.user_name, f"{{{who}.user_name}}"),
+            (producer.agent_unique_id, f"{{{who}.agent_unique_id}}"),
+        ]
+    return sorted(pairs, key=lambda pair: len(pair[0]), reverse=True)
+
+
+@dataclass
+class ConformanceModel:
+    """The composed machine of one parameter variant, and what its steps fire."""
+
+    variant: str | None
+    parameters: Parameters
+    machine: MealyMachine[int, str, Output]  # explored: states numbered by discovery
+    minimal: MealyMachine[int, str, Output]
+    fired: dict[tuple[int, str], tuple[str, ...]]  # transitions of the flows per step
+    initial_screen: Screen
+    steps_run: int = 0
+    access: dict[int, tuple[str, ...]] = field(default_factory=dict)
+
+    @property
+    def inputs(self) -> tuple[str, ...]:
+        return self.machine.inputs
+
+    def expected(self, word: Sequence[str]) -> tuple[Output, ...]:
+        return self.machine.run(word)
+
+    def fired_by(self, word: Sequence[str]) -> list[tuple[str, ...]]:
+        """The transitions of the flows each step of ``word`` fires on the reference."""
+        state = self.machine.initial
+        out: list[tuple[str, ...]] = []
+        for a in word:
+            out.append(self.fired.get((state, a), ()))
+            state = self.machine.transitions[(state, a)][0]
+        return out
+
+
+class _Reference:
+    """A fresh reference portal of the flows with one journey group on it."""
+
+    def __init__(
+        self,
+        flow_set: FlowSet,
+        parameters: Parameters,
+        group: Sequence[Producer],
+        outsider: Producer,
+    ) -> None:
+        # The reference is not under test for its hashing: one iteration is enough.
+        self.target = InProcessTarget(flow_set, parameters, hash_iterations=1)
+        self.fired: list[TransitionSpec] = []
+        self.target.portal.on_fired(self.fired.append)
+        self.probe = Probe(self.target, group, outsider, parameters, flow_set)
+        self.user_name = group[0].user_name
+        self.parameters = parameters
+
+    def key(self) -> Hashable:
+        """Everything of this state that can change what the producer sees later."""
+        view = self.target.portal.view(self.user_name)
+        assert view is not None
+        k = self.probe.knowledge
+        p = self.parameters
+        lifetime = p.temporary_password_valid_minutes
+        age = None
+        if view.temporary_password_valid and view.temporary_password_age is not None:
+            age = min(view.temporary_password_age.total_seconds() / 60, lifetime)
+        locked = None
+        if view.locked_since is not None and p.auto_unlock_after_minutes is not None:
+            locked = min(view.locked_since.total_seconds() / 60, p.auto_unlock_after_minutes)
+        signed_in = (
+            None
+            if k.signed_in_with is None
+            else "temporary"
+            if k.signed_in_with in k.temporary_passwords
+            else "password"
+        )
+        unknown = self.target.portal.unknown_failures(UNKNOWN_USER_NAME)
+        return (
+            self.probe.screen.name,
+            view.lockout_state,
+            view.failed_attempts,
+            view.temporary_password_valid,
+            age,
+            locked,
+            min(len(k.temporary_passwords), 2),
+            k.previous_password is not None,
+            signed_in,
+            k.signed_in_before_change,
+            min(unknown, p.lockout_threshold),
+        )
+
+
+def build_model(
+    flow_set: FlowSet,
+    variant: str | None,
+    parameters: Parameters,
+    group: Sequence[Producer],
+    outsider: Producer,
+    inputs: Sequence[str] | None = None,
+    max_states: int = 5_000,
+    progress: Callable[[int], None] | None = None,
+) -> ConformanceModel:
+    """Explore the reference breadth first over ``inputs`` (default: the whole
+    alphabet), replaying each state's access word on a fresh reference, into a Mealy
+    machine and its minimal form."""
+    inputs = tuple(inputs) if inputs is not None else tuple(a.key for a in ALPHABET)
+
+    def fresh() -> _Reference:
+        return _Reference(flow_set, parameters, group, outsider)
+
+    first = fresh()
+    keys: dict[Hashable, int] = {first.key(): 0}
+    access: dict[int, tuple[str, ...]] = {0: ()}
+    transitions: dict[tuple[int, str], tuple[int, Output]] = {}
+    fired: dict[tuple[int, str], tuple[str, ...]] = {}
+    queue = deque([0])
+    merges: list[tuple[tuple[str, ...], int]] = []
+    steps = 0
+    while queue:
+        state = queue.popleft()
+        word = access[state]
+        here = fresh()
+        for a in word:
+            here.probe.step(a)
+        steps += len(word)
+        for a in inputs:
+            if not here.probe.enabled(a):
+                transitions[(state, a)] = (state, DISABLED)
+                continue
+            there = fresh()
+            for b in word:
+                there.probe.step(b)
+            there.fired.clear()
+            out = there.probe.step(a)
+            steps += len(word) + 1
+            key = there.key()
+            if key in keys:
+                merges.append(((*word, a), keys[key]))
+            else:
+                if len(keys) >= max_states:
+                    raise ModelError(
+                        f"the composed flows have more than {max_states} states over the"
+                        " alphabet: a timer or counter without a bound?"
+                    )
+                keys[key] = len(keys)
+                access[keys[key]] = (*word, a)
+                queue.append(keys[key])
+            transitions[(state, a)] = (keys[key], out)
+            fired[(state, a)] = tuple(t.name for t in there.fired)
+        if progress is not None:
+            progress(len(keys))
+    steps += _check_merges(merges, transitions, inputs, fresh)
+    machine = MealyMachine.explore(0, inputs, transitions, max_states=max_states)
+    return ConformanceModel(
+        variant,
+        parameters,
+        machine,
+        machine.minimize(),
+        fired,
+        first.probe.screen,
+        steps_run=steps,
+        access=access,
+    )
+
+
+def _check_merges(
+    merges: list[tuple[tuple[str, ...], int]],
+    transitions: dict[tuple[int, str], tuple[int, Output]],
+    inputs: tuple[str, ...],
+    fresh: Callable[[], _Reference],
+) -> int:
+    """A word that reached a known key must go on as that state does: replay it with
+    one more enabled input (a different one each time) and compare. Returns steps run."""
+    steps = 0
+    for number, (word, state) in enumerate(merges):
+        enabled = [a for a in inputs if transitions[(state, a)][1] != DISABLED]
+        if not enabled:
+            continue
+        a = enabled[number % len(enabled)]
+        reference = fresh()
+        for b in word:
+            reference.probe.step(b)
+        out = reference.probe.step(a)
+        steps += len(word) + 1
+        if out != transitions[(state, a)][1]:
+            raise ModelError(
+                f"{list(word)} and {a!r} after it: the reference shows something else than"
+                f" in the state it was taken for; the model's state key misses something"
+            )
+    return steps

@@ -1,0 +1,201 @@
+"""The conformance suite `rpp verify` runs: for each part of the guide (and each
+verification variant of portal.yaml it applies to), the model of the flows over the
+part's actions and a Wp-method suite over it.
+
+**Fault domain.** Each part's suite is complete for that part's alphabet: every
+portal that differs from the flows on some sequence of the part's actions, and whose
+behaviour over those actions is a deterministic machine with at most ``n + k`` states
+(``n``: the part's minimal model, ``k``: ``extra_states``), fails at least one journey.
+Journeys run from a fresh portal each; an action a screen does not offer is left out.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, replace
+from typing import TypeVar
+
+from simulator.population import Population, Producer
+from simulator.verify.journeys import PARTS, Journey, Part, Step
+from simulator.verify.model import DISABLED, ConformanceModel, Observation, build_model
+from simulator.verify.wmethod import wp_method_suite
+from specs.model import FlowSet, Parameters
+
+__all__ = [
+    "MODEL_SEED",
+    "Exploration",
+    "PartModel",
+    "explore",
+    "journey_group",
+    "map_in_processes",
+    "outsider_after",
+    "variants",
+]
+
+J = TypeVar("J")
+R = TypeVar("R")
+
+MODEL_SEED = 0  # the producers the models are built with (outputs name them by role)
+
+
+def variants(flow_set: FlowSet) -> list[tuple[str | None, Parameters]]:
+    """The shipped parameters, then each verification variant of portal.yaml."""
+    base = flow_set.portal.parameters
+    out: list[tuple[str | None, Parameters]] = [(None, base)]
+    for variant in flow_set.portal.variants:
+        out.append((variant.name, replace(base, **variant.parameters)))  # type: ignore[arg-type]
+    return out
+
+
+def journey_group(population: Population, start: int) -> list[Producer]:
+    """The first two producers from ``start`` on who share an email address, and only
+    they (so the username email must list both user names): the producer first. Every
+    journey has a group of the same shape, so the models' outputs fit every journey."""
+    index = start
+    while True:
+        group = population.email_group(index)
+        if len(group) == 2 and group.start == index:
+            return [population.producer(i) for i in group]
+        index = max(group.stop, index + 1)
+
+
+def outsider_after(population: Population, group: list[Producer]) -> Producer:
+    """The next producer after ``group`` with an email address of their own."""
+    index = group[-1].index + 1
+    while len(population.email_group(index)) != 1:
+        index += 1
+    return population.producer(index)
+
+
+@dataclass
+class PartModel:
+    """One part's model for one variant, and the suite generated from it."""
+
+    part: Part
+    model: ConformanceModel
+    extra_states: int
+    journeys: list[Journey]
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "part": self.part.name,
+            "checks": self.part.checks,
+            "variant": self.model.variant,
+            "inputs": len(self.part.inputs),
+            "states": self.model.minimal.num_states,
+            "explored_states": self.model.machine.num_states,
+            "extra_states": self.extra_states,
+            "complete_for": (
+                f"every portal with at most {self.model.minimal.num_states + self.extra_states}"
+                f" states over these {len(self.part.inputs)} actions"
+            ),
+            "journeys": len(self.journeys),
+            "steps": sum(len(j.steps) for j in self.journeys),
+        }
+
+
+@dataclass
+class Exploration:
+    """Every part's model and suite, and which transitions of the flows they walk."""
+
+    parts: list[PartModel]
+    reached: set[str]
+
+    @property
+    def journeys(self) -> list[Journey]:
+        return [j for p in self.parts for j in p.journeys]
+
+
+_Job = tuple[FlowSet, str | None, Parameters, Part]
+
+
+def _build(job: _Job) -> ConformanceModel:
+    flow_set, variant, parameters, part = job
+    population = Population(MODEL_SEED, flow_set.portal.parameters)
+    group = journey_group(population, 0)
+    outsider = outsider_after(population, group)
+    return build_model(flow_set, variant, parameters, group, outsider, inputs=part.inputs)
+
+
+def explore(flow_set: FlowSet, extra_states: int = 0, workers: int = 1) -> Exploration:
+    """Build the model of every part and variant (in ``workers`` processes), and its
+    Wp-method suite. The result does not depend on ``workers``."""
+    jobs: list[_Job] = [
+        (flow_set, variant, parameters, part)
+        for variant, parameters in variants(flow_set)
+        for part in PARTS
+        if part.applies(variant, parameters)
+    ]
+    built = dict(enumerate(map_in_processes(_build, jobs, workers)))
+    words = {i: _words(built[i], extra_states) for i in built}
+    # The smallest suites first: a portal broken in a small part fails early.
+    order = sorted(built, key=lambda i: (len(words[i]), i))
+    parts: list[PartModel] = []
+    reached: set[str] = set()
+    number = 0
+    for i in order:
+        part, model = jobs[i][3], built[i]
+        reached |= {name for names in model.fired.values() for name in names}
+        journeys = []
+        for word in words[i]:
+            number += 1
+            journeys.append(_journey(model, part, word, number))
+        parts.append(PartModel(part, model, extra_states, journeys))
+    return Exploration(parts, reached)
+
+
+def map_in_processes(function: Callable[[J], R], jobs: Sequence[J], workers: int) -> list[R]:
+    """``function`` over ``jobs`` in order, in ``workers`` forked processes when > 1
+    (forked: a target factory need not be importable by name)."""
+    if workers <= 1 or len(jobs) <= 1:
+        return [function(job) for job in jobs]
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(min(workers, len(jobs)), mp_context=context) as pool:
+        return list(pool.map(function, jobs))
+
+
+def _words(model: ConformanceModel, extra_states: int) -> list[tuple[str, ...]]:
+    """The Wp-method suite of the minimal model, disabled actions left out, prefix-free."""
+    words: set[tuple[str, ...]] = set()
+    for word in wp_method_suite(model.minimal, extra_states):
+        outputs = model.minimal.run(word)
+        enabled = tuple(a for a, out in zip(word, outputs, strict=True) if out != DISABLED)
+        if enabled:
+            words.add(enabled)
+    ordered = sorted(words, key=lambda w: (len(w), w))
+    kept: list[tuple[str, ...]] = []
+    prefixes: set[tuple[str, ...]] = set()
+    for word in reversed(ordered):  # longest first: a prefix of a kept word is dropped
+        if word in prefixes:
+            continue
+        kept.append(word)
+        prefixes.update(word[:i] for i in range(1, len(word)))
+    return sorted(kept, key=lambda w: (len(w), w))
+
+
+def _journey(model: ConformanceModel, part: Part, word: tuple[str, ...], number: int) -> Journey:
+    outputs = model.expected(word)
+    fired = model.fired_by(word)
+    steps: list[Step] = []
+    for a, out, names in zip(word, outputs, fired, strict=True):
+        assert isinstance(out, Observation)
+        steps.append(
+            Step(
+                action=a,
+                screen=out.screen.name,
+                messages=out.screen.messages,
+                emails=tuple(e.subject for e in out.emails),
+                transitions=names,
+            )
+        )
+    covers = tuple(dict.fromkeys(n for names in fired for n in names))
+    return Journey(
+        covers=covers,
+        steps=tuple(steps),
+        variant=model.variant,
+        part=part.name,
+        number=number,
+        expected=tuple(o for o in outputs if isinstance(o, Observation)),
+    )
