@@ -30,7 +30,7 @@ unit: $(STAMP)
 test: lint typecheck unit
 
 corpus: $(STAMP)
-	RPP_CORPUS=1 $(BIN)/python -m pytest -q tests/verify/test_broken_portals.py
+	$(BIN)/python -m pytest -q tests/verify/test_broken_portals.py
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks.verify

@@ -172,9 +172,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--extra-states",
         type=int,
-        default=0,
+        default=None,
         metavar="K",
-        help="complete for portals with up to K more states than each model (default 0)",
+        help="complete for portals with up to K more states than each model (default: each"
+        " part's own, 0 or 1, what fits the time budget)",
     )
     p.add_argument(
         "--show", type=int, default=5, metavar="N", help="failed journeys to print (default 5)"

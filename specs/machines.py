@@ -51,6 +51,14 @@ def _vocabulary_used(flow: FlowSpec) -> set[str]:
     return {n for t in flow.transitions for n in (*t.conditions, *t.unless, *t.before, *t.after)}
 
 
+def _check_vocabulary(flow: FlowSpec, model: object) -> None:
+    missing = sorted(n for n in _vocabulary_used(flow) if not callable(getattr(model, n, None)))
+    if missing:
+        raise MissingVocabulary(
+            f"{type(model).__name__} does not implement {', '.join(missing)} (used by {flow.path})"
+        )
+
+
 def build_machine(
     flow: FlowSpec,
     model: object,
@@ -63,11 +71,7 @@ def build_machine(
     Raises MissingVocabulary if the model lacks a name the flow uses, so a gap
     shows when the machine is built, not when a trigger first fires.
     """
-    missing = sorted(n for n in _vocabulary_used(flow) if not callable(getattr(model, n, None)))
-    if missing:
-        raise MissingVocabulary(
-            f"{type(model).__name__} does not implement {', '.join(missing)} (used by {flow.path})"
-        )
+    _check_vocabulary(flow, model)
     config = machine_config(flow)
     if on_fired is not None:
         for spec, transition in zip(flow.transitions, config["transitions"], strict=True):
@@ -112,13 +116,15 @@ class FlowMachines:
         self._on_fired = on_fired
         flows = flow_set.flows_of(model_name)
         model.state = flows[0].initial
-        self._owner: dict[tuple[str, str], Any] = {}
+        # Each flow's machine is built when one of its triggers first fires: a session
+        # that only logs in never pays for the reset's machine.
+        self._owner: dict[tuple[str, str], FlowSpec] = {}
+        self._views: dict[str, _View] = {}
         for flow in flows:
-            view = _View(model)
-            build_machine(flow, view, self._fired, initial=model.state)
+            _check_vocabulary(flow, model)
             for t in flow.transitions:
                 for source in t.sources:
-                    self._owner[(source, t.trigger)] = view
+                    self._owner[(source, t.trigger)] = flow
 
     def _fired(self, spec: TransitionSpec) -> None:
         self.last = spec
@@ -132,9 +138,13 @@ class FlowMachines:
     def fire(self, trigger: str) -> TransitionSpec | None:
         """Fire ``trigger``; the transition taken, or None if no flow takes it here or
         no guard held."""
-        view = self._owner.get((self.model.state, trigger))
-        if view is None:
+        flow = self._owner.get((self.model.state, trigger))
+        if flow is None:
             return None
+        view = self._views.get(flow.machine)
+        if view is None:
+            view = self._views[flow.machine] = _View(self.model)
+            build_machine(flow, view, self._fired, initial=self.model.state)
         self.last = None
         getattr(view, trigger)()
         return self.last

@@ -20,6 +20,7 @@ Promises:
 from __future__ import annotations
 
 import datetime as dt
+import email.policy
 import functools
 import re
 from collections.abc import Mapping, Sequence
@@ -138,13 +139,20 @@ def render_email(
         raise ValueError(f"email {kind!r}: the recipient address is empty")
     values = _field_values(template, fields)
     message = EmailMessage()
-    message["To"] = to.strip()
-    message["From"] = portal.parameters.sender
-    message["Subject"] = _fill(template.subject.text, values)
-    message["Date"] = format_datetime(sent_at)
+    message["To"] = _header("To", to.strip())
+    message["From"] = _header("From", portal.parameters.sender)
+    message["Subject"] = _header("Subject", _fill(template.subject.text, values))
+    message["Date"] = _header("Date", format_datetime(sent_at))
     message["Message-ID"] = make_msgid(domain=MESSAGE_ID_DOMAIN)
     message.set_content(body_text(template, values) + "\n")
     return message
+
+
+@functools.lru_cache(maxsize=4096)
+def _header(name: str, value: str) -> object:
+    """The parsed header, as the message's policy would make it: parsing an address
+    is most of an email's cost, and the same recipients and subjects recur."""
+    return email.policy.default.header_factory(name, value)
 
 
 def _describe(message: EmailMessage) -> str:

@@ -37,6 +37,7 @@ from simulator.verify.suite import (
     Exploration,
     PartModel,
     explore,
+    imap_in_processes,
     journey_group,
     map_in_processes,
     outsider_after,
@@ -179,7 +180,11 @@ def _compare(want: Observation, got: Observation) -> None:
             f" got {len(got.emails)} {[e.subject for e in got.emails]!r}"
         )
     for number, (a, b) in enumerate(zip(want.emails, got.emails, strict=True), 1):
-        for what, x, y in (("To", a.to, b.to), ("Subject", a.subject, b.subject)):
+        for what, x, y in (
+            ("From", a.sender, b.sender),
+            ("To", a.to, b.to),
+            ("Subject", a.subject, b.subject),
+        ):
             if x != y:
                 raise _Mismatch(f"email {number} {what}: expected {x!r}, got {y!r}")
         if a.body != b.body:
@@ -262,7 +267,7 @@ def verify(
     seed: int = 0,
     make_target: TargetMaker | None = None,
     exploration: Exploration | None = None,
-    extra_states: int = 0,
+    extra_states: int | None = None,
     target_name: str = "reference",
     workers: int = 1,
     stop_after: int | None = None,
@@ -270,8 +275,8 @@ def verify(
     """Run every journey of the suite against ``make_target`` (default: the reference
     portal of ``flow_set``), each with fresh producers made from ``seed``, in
     ``workers`` processes. The report does not depend on ``workers``. ``stop_after``:
-    run in this process and stop once that many journeys failed (the report then
-    holds the journeys run)."""
+    stop once that many journeys failed (the report then holds the journeys up to the
+    last of those)."""
     exploration = exploration or explore(flow_set, extra_states, workers)
     # The reference is checked for its behaviour, not its hashing cost: one iteration.
     maker: TargetMaker = make_target or (lambda p: InProcessTarget(flow_set, p, hash_iterations=1))
@@ -298,11 +303,16 @@ def verify(
     if stop_after is None:
         failures = [f for chunk in map_in_processes(_run_chunk, chunks, workers) for f in chunk]
     else:
+        # Small chunks in order, shortest journeys first, until enough have failed.
         failures = []
-        for index in range(len(journeys)):
-            failures += _run_chunk((index, index + 1))
-            if sum(f is not None for f in failures) >= stop_after:
-                journeys, groups = journeys[: index + 1], groups[: index + 1]
+        small = [(i, min(i + 16, len(journeys))) for i in range(0, len(journeys), 16)]
+        for chunk in imap_in_processes(_run_chunk, small, workers):
+            failures += chunk
+            failed = [i for i, f in enumerate(failures) if f is not None]
+            if len(failed) >= stop_after:
+                last = failed[stop_after - 1] + 1
+                failures = failures[:last]
+                journeys, groups = journeys[:last], groups[:last]
                 break
     _RUN.clear()
     results = [
@@ -393,7 +403,7 @@ def _summary(report: VerifyReport) -> str:
 
 def run(args: argparse.Namespace) -> int:
     """The ``rpp verify`` command."""
-    if not 0 <= args.extra_states <= 2:
+    if args.extra_states is not None and not 0 <= args.extra_states <= 2:
         raise UsageError(
             "--extra-states takes 0 to 2 (the suite grows by the number of actions per"
             " extra state: 1 takes minutes, 2 hours)"

@@ -46,6 +46,7 @@ UNKNOWN_USER_NAME = "unknownagent"
 WRONG_PASSWORD = "Wrong1234"
 MALFORMED_AGENT_UNIQUE_ID = "12345"
 MALFORMED_EMAIL = "not-an-email"
+NOT_OFFERED_STATES = ("CA", "NY", "WA", "FL")  # codes of states; the first not offered is chosen
 
 
 @dataclass
@@ -321,6 +322,24 @@ def _spaced(text: str) -> str:
     return f"  {text} "
 
 
+def _letters_only(password: str) -> str:
+    return password.translate(str.maketrans("0123456789", "abcdefghij"))
+
+
+def _digits_only(password: str) -> str:
+    return "".join(c if c.isdigit() else "9" for c in password)
+
+
+def _state_not_offered(p: Parameters) -> str:
+    return next(code for code in NOT_OFFERED_STATES if code not in p.states)
+
+
+def _choose_state_not_offered(
+    driver: Driver, target: Target, k: Knowledge, p: Parameters
+) -> Screen:
+    return choose_state(driver, _state_not_offered(p))
+
+
 def _has_temporary(k: Knowledge, p: Parameters) -> bool:
     return k.temporary_password is not None
 
@@ -364,6 +383,20 @@ ALPHABET: tuple[Action, ...] = (
         LOGIN,
         _log_in_with(lambda k: WRONG_PASSWORD),
         source="LOCK-1, LOCK-2",
+    ),
+    Action(
+        "log_in_empty_password",
+        "log in with the user name and an empty password",
+        LOGIN,
+        _log_in_with(lambda k: ""),
+        source="decision empty-login-counts",
+    ),
+    Action(
+        "log_in_empty_user_name",
+        "log in with an empty user name",
+        LOGIN,
+        _log_in_with(lambda k: k.password, lambda k: ""),
+        source="decision empty-login-counts",
     ),
     Action(
         "log_in_password_other_case",
@@ -435,7 +468,7 @@ ALPHABET: tuple[Action, ...] = (
     Action(
         "log_in_wrong_password_in_another_browser",
         "type a wrong password in a second browser",
-        LOGIN,
+        (*LOGIN, *AWAY_FROM_LOGIN),
         _wrong_in_another_browser,
         elsewhere=True,
         source="LOCK-2 (consecutive failures of the account, any browser)",
@@ -527,6 +560,34 @@ ALPHABET: tuple[Action, ...] = (
         source="decision form-field-messages",
     ),
     Action(
+        "forgot_user_name_agent_unique_id_with_spaces",
+        "submit Forgot User Name? with spaces around the Agent Unique ID",
+        FORGOT,
+        _forgot(lambda k: _spaced(k.producer.agent_unique_id), lambda k: k.producer.email),
+        source="decision identifiers-case (identifiers are trimmed)",
+    ),
+    Action(
+        "forgot_user_name_agent_unique_id_eight_digits",
+        "submit Forgot User Name? with the Agent Unique ID one digit short",
+        FORGOT,
+        _forgot(lambda k: k.producer.agent_unique_id[:-1], lambda k: k.producer.email),
+        source="USER-2: nine digits - 1",
+    ),
+    Action(
+        "forgot_user_name_agent_unique_id_ten_digits",
+        "submit Forgot User Name? with a digit after the Agent Unique ID",
+        FORGOT,
+        _forgot(lambda k: k.producer.agent_unique_id + "0", lambda k: k.producer.email),
+        source="USER-2: nine digits + 1",
+    ),
+    Action(
+        "forgot_user_name_empty",
+        "submit Forgot User Name? with both fields empty",
+        FORGOT,
+        _forgot(lambda k: "", lambda k: ""),
+        source="decision form-field-messages (one message per field)",
+    ),
+    Action(
         "forgot_user_name_missing_email",
         "submit Forgot User Name? without the email address",
         FORGOT,
@@ -608,6 +669,20 @@ ALPHABET: tuple[Action, ...] = (
         source="RESET-3",
     ),
     Action(
+        "reset_password_agent_unique_id_with_spaces",
+        "submit Reset Password? with user name and the Agent Unique ID, spaces around",
+        RESET,
+        _reset(lambda k: "", lambda k: _spaced(k.producer.agent_unique_id)),
+        source="decision identifiers-case (identifiers are trimmed)",
+    ),
+    Action(
+        "reset_password_empty",
+        "submit Reset Password? with every field empty",
+        RESET,
+        _reset(lambda k: "", lambda k: "", lambda k: ""),
+        source="decision form-field-messages (one message per field)",
+    ),
+    Action(
         "reset_password_malformed_email",
         "submit Reset Password? with a malformed email address",
         RESET,
@@ -628,6 +703,13 @@ ALPHABET: tuple[Action, ...] = (
         ("welcome", "state_selected"),
         _choose_home_state,
         source="LOGIN-4",
+    ),
+    Action(
+        "select_state_not_offered",
+        "select a state the portal does not serve",
+        ("welcome", "state_selected"),
+        _choose_state_not_offered,
+        source="decision states-offered",
     ),
     Action(
         "click_edit_profile",
@@ -686,6 +768,20 @@ ALPHABET: tuple[Action, ...] = (
         source="decision letters-are-ascii",
     ),
     Action(
+        "update_password_letters_only",
+        "choose a New Password of letters only",
+        PROFILE,
+        _change(_signed_in_password, lambda k, p: _letters_only(k.fresh_password())),
+        source="RESET-10 (letters and/or numbers)",
+    ),
+    Action(
+        "update_password_digits_only",
+        "choose a New Password of digits only",
+        PROFILE,
+        _change(_signed_in_password, lambda k, p: _digits_only(k.fresh_password())),
+        source="RESET-10 (letters and/or numbers)",
+    ),
+    Action(
         "update_password_missing_field",
         "click Update Password without confirming",
         PROFILE,
@@ -698,6 +794,21 @@ ALPHABET: tuple[Action, ...] = (
         PROFILE,
         _change(lambda k: WRONG_PASSWORD, lambda k, p: k.fresh_password()),
         source="decision wrong-current-password-counts",
+    ),
+    Action(
+        "update_password_wrong_current_too_short",
+        "a wrong Current Password and a New Password under the minimum",
+        PROFILE,
+        _change(lambda k: WRONG_PASSWORD, _policy_length(-1, "min")),
+        source="decision change-password-message-order",
+    ),
+    Action(
+        "update_password_temporary_as_current",
+        "give the newest emailed temporary password as Current Password",
+        PROFILE,
+        _change(lambda k: k.temporary_password or "", lambda k, p: k.fresh_password()),
+        needs=_has_temporary,
+        source="decision temporary-password-rules (a valid temporary password is a current password)",
     ),
     Action(
         "update_password_unconfirmed",
@@ -772,6 +883,10 @@ class Part:
     checks: str
     inputs: tuple[str, ...]
     applies: Callable[[str | None, Parameters], bool] = _base
+    # The default fault domain: complete for portals with this many more states than
+    # the model (1 where the suite fits the time budget: a counter reset or kept shows
+    # only in a state the reference does not have).
+    extra_states: int = 0
 
 
 _SIGN_IN_TO_PROFILE = ("select_state", "click_edit_profile", "update_password", "close_browser")
@@ -785,6 +900,7 @@ PARTS: tuple[Part, ...] = (
             "log_in",
             "log_in_wrong_password",
             "log_in_wrong_password_in_another_browser",
+            "log_in_empty_password",
             "log_in_temporary_password",
             *_RESET,
             "click_forgot_user_name",
@@ -792,6 +908,7 @@ PARTS: tuple[Part, ...] = (
             "update_password_wrong_current",
             *_SIGN_IN_TO_PROFILE,
         ),
+        extra_states=1,
     ),
     Part(
         "temporary passwords",
@@ -806,6 +923,7 @@ PARTS: tuple[Part, ...] = (
             "wait_just_under_temporary_password_lifetime",
             "wait_temporary_password_lifetime",
             *_SIGN_IN_TO_PROFILE,
+            "update_password_temporary_as_current",
         ),
     ),
     Part(
@@ -821,8 +939,12 @@ PARTS: tuple[Part, ...] = (
             "forgot_user_name_other_agent_unique_id",
             "forgot_user_name_missing_agent_unique_id",
             "forgot_user_name_malformed_agent_unique_id",
+            "forgot_user_name_agent_unique_id_with_spaces",
+            "forgot_user_name_agent_unique_id_eight_digits",
+            "forgot_user_name_agent_unique_id_ten_digits",
             "forgot_user_name_missing_email",
             "forgot_user_name_malformed_email",
+            "forgot_user_name_empty",
             "confirm_request",
             "click_reset_password",
             "reset_password_with_email",
@@ -833,10 +955,13 @@ PARTS: tuple[Part, ...] = (
             "reset_password_unknown_user_name",
             "reset_password_missing_user_name",
             "reset_password_missing_identifier",
+            "reset_password_agent_unique_id_with_spaces",
+            "reset_password_empty",
             "reset_password_malformed_email",
             "reset_password_malformed_agent_unique_id",
             "close_browser",
         ),
+        extra_states=1,
     ),
     Part(
         "change password",
@@ -853,8 +978,11 @@ PARTS: tuple[Part, ...] = (
             "update_password_too_long",
             "update_password_with_symbol",
             "update_password_non_ascii_letter",
+            "update_password_letters_only",
+            "update_password_digits_only",
             "update_password_missing_field",
             "update_password_wrong_current",
+            "update_password_wrong_current_too_short",
             "update_password_unconfirmed",
             "update_password_unchanged",
             "change_password_in_another_browser",
@@ -872,8 +1000,23 @@ PARTS: tuple[Part, ...] = (
             "log_in_user_name_with_spaces",
             "log_in_unknown_user_name",
             "log_in_unknown_user_name_other_case",
+            "log_in_empty_user_name",
             "close_browser",
         ),
+        extra_states=1,
+    ),
+    Part(
+        "signed in",
+        "LOGIN-3..4, decision states-offered: Welcome, the state menu, the Account menu",
+        (
+            "log_in",
+            "log_in_wrong_password",
+            "select_state",
+            "select_state_not_offered",
+            "click_edit_profile",
+            "close_browser",
+        ),
+        extra_states=1,
     ),
     Part(
         "auto-unlock",

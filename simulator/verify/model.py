@@ -30,7 +30,7 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Callable, Hashable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from email.message import EmailMessage
 
 from simulator.drivers.in_process import InProcessTarget
@@ -66,6 +66,7 @@ class ModelError(RppError):
 class EmailSeen:
     """One email as the producer reads it, producers' details as role placeholders."""
 
+    sender: str
     to: str
     subject: str
     body: str
@@ -127,6 +128,7 @@ class Probe:
         for secret in sorted(set(self.knowledge.temporary_passwords), key=len, reverse=True):
             body = body.replace(secret, TEMPORARY_PASSWORD)
         return EmailSeen(
+            str(message.get("From", "")),
             self._abstract(str(message.get("To", ""))),
             str(message.get("Subject", "")),
             self._abstract(body),
@@ -163,8 +165,6 @@ class ConformanceModel:
     minimal: MealyMachine[int, str, Output]
     fired: dict[tuple[int, str], tuple[str, ...]]  # transitions of the flows per step
     initial_screen: Screen
-    steps_run: int = 0
-    access: dict[int, tuple[str, ...]] = field(default_factory=dict)
 
     @property
     def inputs(self) -> tuple[str, ...]:
@@ -261,28 +261,34 @@ def build_model(
     transitions: dict[tuple[int, str], tuple[int, Output]] = {}
     fired: dict[tuple[int, str], tuple[str, ...]] = {}
     queue = deque([0])
-    merges: list[tuple[tuple[str, ...], int]] = []
-    steps = 0
+    # A word that reaches a known key must go on as that state does: it takes one more
+    # enabled input (a different one each time) on the same reference, to be compared
+    # with the known state's transition once every state is explored.
+    merges: list[tuple[tuple[str, ...], int, str, Output]] = []
     while queue:
         state = queue.popleft()
         word = access[state]
         here = fresh()
         for a in word:
             here.probe.step(a)
-        steps += len(word)
+        enabled_here = [a for a in inputs if here.probe.enabled(a)]
         for a in inputs:
-            if not here.probe.enabled(a):
+            if a not in enabled_here:
                 transitions[(state, a)] = (state, DISABLED)
-                continue
-            there = fresh()
-            for b in word:
-                there.probe.step(b)
+        for n, a in enumerate(enabled_here):
+            there = here  # the first input goes on the reference already there
+            if n > 0:
+                there = fresh()
+                for b in word:
+                    there.probe.step(b)
             there.fired.clear()
             out = there.probe.step(a)
-            steps += len(word) + 1
             key = there.key()
             if key in keys:
-                merges.append(((*word, a), keys[key]))
+                enabled = [b for b in inputs if there.probe.enabled(b)]
+                if enabled:
+                    b = enabled[len(merges) % len(enabled)]
+                    merges.append(((*word, a), keys[key], b, there.probe.step(b)))
             else:
                 if len(keys) >= max_states:
                     raise ModelError(
@@ -296,7 +302,12 @@ def build_model(
             fired[(state, a)] = tuple(t.name for t in there.fired)
         if progress is not None:
             progress(len(keys))
-    steps += _check_merges(merges, transitions, inputs, fresh)
+    for word, state, b, out in merges:
+        if out != transitions[(state, b)][1]:
+            raise ModelError(
+                f"{list(word)} and {b!r} after it: the reference shows something else than"
+                f" in the state it was taken for; the model's state key misses something"
+            )
     machine = MealyMachine.explore(0, inputs, transitions, max_states=max_states)
     return ConformanceModel(
         variant,
@@ -305,33 +316,4 @@ def build_model(
         machine.minimize(),
         fired,
         first.probe.screen,
-        steps_run=steps,
-        access=access,
     )
-
-
-def _check_merges(
-    merges: list[tuple[tuple[str, ...], int]],
-    transitions: dict[tuple[int, str], tuple[int, Output]],
-    inputs: tuple[str, ...],
-    fresh: Callable[[], _Reference],
-) -> int:
-    """A word that reached a known key must go on as that state does: replay it with
-    one more enabled input (a different one each time) and compare. Returns steps run."""
-    steps = 0
-    for number, (word, state) in enumerate(merges):
-        enabled = [a for a in inputs if transitions[(state, a)][1] != DISABLED]
-        if not enabled:
-            continue
-        a = enabled[number % len(enabled)]
-        reference = fresh()
-        for b in word:
-            reference.probe.step(b)
-        out = reference.probe.step(a)
-        steps += len(word) + 1
-        if out != transitions[(state, a)][1]:
-            raise ModelError(
-                f"{list(word)} and {a!r} after it: the reference shows something else than"
-                f" in the state it was taken for; the model's state key misses something"
-            )
-    return steps

@@ -12,7 +12,7 @@ Journeys run from a fresh portal each; an action a screen does not offer is left
 from __future__ import annotations
 
 import multiprocessing
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
 from typing import TypeVar
@@ -28,6 +28,7 @@ __all__ = [
     "Exploration",
     "PartModel",
     "explore",
+    "imap_in_processes",
     "journey_group",
     "map_in_processes",
     "outsider_after",
@@ -105,7 +106,8 @@ class Exploration:
 
     @property
     def journeys(self) -> list[Journey]:
-        return [j for p in self.parts for j in p.journeys]
+        """Every part's journeys, by number: the shortest first."""
+        return sorted((j for p in self.parts for j in p.journeys), key=lambda j: j.number)
 
 
 _Job = tuple[FlowSet, str | None, Parameters, Part]
@@ -119,9 +121,10 @@ def _build(job: _Job) -> ConformanceModel:
     return build_model(flow_set, variant, parameters, group, outsider, inputs=part.inputs)
 
 
-def explore(flow_set: FlowSet, extra_states: int = 0, workers: int = 1) -> Exploration:
+def explore(flow_set: FlowSet, extra_states: int | None = None, workers: int = 1) -> Exploration:
     """Build the model of every part and variant (in ``workers`` processes), and its
-    Wp-method suite. The result does not depend on ``workers``."""
+    Wp-method suite for ``extra_states`` more states (default: each part's own). The
+    result does not depend on ``workers``."""
     jobs: list[_Job] = [
         (flow_set, variant, parameters, part)
         for variant, parameters in variants(flow_set)
@@ -129,21 +132,48 @@ def explore(flow_set: FlowSet, extra_states: int = 0, workers: int = 1) -> Explo
         if part.applies(variant, parameters)
     ]
     built = dict(enumerate(map_in_processes(_build, jobs, workers)))
-    words = {i: _words(built[i], extra_states) for i in built}
-    # The smallest suites first: a portal broken in a small part fails early.
+    extra = {i: jobs[i][3].extra_states if extra_states is None else extra_states for i in built}
+    words = {i: _words(built[i], extra[i]) for i in built}
+    # Shortest journeys first, whatever their part (the smaller part first among equals):
+    # most broken portals fail on a short journey, so a run that stops early stops soon.
     order = sorted(built, key=lambda i: (len(words[i]), i))
+    queue = sorted(
+        (
+            (rank, position, word)
+            for rank, i in enumerate(order)
+            for position, word in enumerate(words[i])
+        ),
+        key=lambda item: (len(item[2]), item[0], item[1]),
+    )
+    numbers = {(rank, position): n for n, (rank, position, _) in enumerate(queue, 1)}
     parts: list[PartModel] = []
     reached: set[str] = set()
-    number = 0
-    for i in order:
+    for rank, i in enumerate(order):
         part, model = jobs[i][3], built[i]
         reached |= {name for names in model.fired.values() for name in names}
-        journeys = []
-        for word in words[i]:
-            number += 1
-            journeys.append(_journey(model, part, word, number))
-        parts.append(PartModel(part, model, extra_states, journeys))
+        journeys = [
+            _journey(model, part, word, numbers[(rank, position)])
+            for position, word in enumerate(words[i])
+        ]
+        parts.append(PartModel(part, model, extra[i], journeys))
     return Exploration(parts, reached)
+
+
+def imap_in_processes(function: Callable[[J], R], jobs: Sequence[J], workers: int) -> Iterator[R]:
+    """Like :func:`map_in_processes`, yielding each result in order as it comes; the
+    jobs not yet started are cancelled when the caller stops early."""
+    if workers <= 1 or len(jobs) <= 1:
+        yield from map(function, jobs)
+        return
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(min(workers, len(jobs)), mp_context=context) as pool:
+        futures = [pool.submit(function, job) for job in jobs]
+        try:
+            for future in futures:
+                yield future.result()
+        finally:
+            for future in futures:
+                future.cancel()
 
 
 def map_in_processes(function: Callable[[J], R], jobs: Sequence[J], workers: int) -> list[R]:

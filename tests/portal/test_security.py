@@ -32,6 +32,7 @@ from simulator.portal import portal as portal_module
 from simulator.portal.screens import Screen
 from simulator.portal.session import Session
 from simulator.verify.command import verify
+from simulator.verify.suite import Exploration
 from specs import FlowSet
 from specs.model import Parameters
 
@@ -545,7 +546,12 @@ def test_secrets_stay_secret_in_the_verify_report(
         return target
 
     _Recording.passwords = set()
-    report = verify(flow_set, seed=11, make_target=make, exploration=exploration, stop_after=3)
+    # The first journeys of every part (in this process: the targets are recorded here).
+    some = Exploration(
+        [dataclasses.replace(p, journeys=p.journeys[:60]) for p in exploration.parts],
+        exploration.reached,
+    )
+    report = verify(flow_set, seed=11, make_target=make, exploration=some, stop_after=3)
     assert report.passed == (portal == "shipped")
     text = json.dumps(report.as_dict(), ensure_ascii=False)
     emailed = {

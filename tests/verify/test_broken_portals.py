@@ -5,8 +5,6 @@ the difference."""
 
 from __future__ import annotations
 
-import os
-
 import pytest
 
 from simulator.verify.command import verify
@@ -23,32 +21,16 @@ def test_the_corpus_covers_every_guide_id_and_decision(flow_set: FlowSet) -> Non
     assert len({p.id for p in BROKEN_PORTALS}) == len(BROKEN_PORTALS)
 
 
-# `make test` runs these (each killed within its first journeys); the whole corpus runs
-# with RPP_CORPUS=1 (`make corpus`), which takes tens of minutes here.
-IN_MAKE_TEST = {
-    "login-reset-password-link-missing",
-    "login-button-renamed",
-    "welcome-item-missing",
-    "account-menu-missing",
-    "state-mt-not-offered",
-    "edit-profile-before-state",
-    "temporary-sign-in-opens-change-password",
-    "password-accepted-with-caps-lock",
-    "user-name-case-sensitive",
-}
-SELECTED = [
-    p for p in BROKEN_PORTALS if os.environ.get("RPP_CORPUS") == "1" or p.id in IN_MAKE_TEST
-]
-
-
-@pytest.mark.parametrize("portal", SELECTED, ids=lambda p: p.id)
+@pytest.mark.parametrize("portal", BROKEN_PORTALS, ids=lambda p: p.id)
 def test_verify_kills_the_broken_portal(
     portal: BrokenPortal, flow_set: FlowSet, exploration: Exploration
 ) -> None:
     def make(parameters: Parameters):  # type: ignore[no-untyped-def]
         return portal.make(flow_set, parameters)
 
-    report = verify(flow_set, seed=1, make_target=make, exploration=exploration, stop_after=1)
+    report = verify(
+        flow_set, seed=1, make_target=make, exploration=exploration, stop_after=1, workers=2
+    )
     assert not report.passed, f"{portal.id} ({portal.description}) passed rpp verify"
     failure = report.failed[0].failure or ""
     assert failure.startswith("step "), failure
