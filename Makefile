@@ -4,12 +4,17 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test lint typecheck unit bench clean corpus
+.PHONY: run test lint typecheck unit features-http features-browser bench clean corpus
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@# The browser runs drive Debian's Chromium (Playwright's own download is not used).
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+	  else echo "install Debian's chromium (sudo apt-get install chromium) or set RPP_CHROMIUM"; exit 1; fi; }
 	touch $(STAMP)
 
 run: $(STAMP)
@@ -25,15 +30,24 @@ typecheck: $(STAMP)
 	$(BIN)/mypy specs simulator
 
 unit: $(STAMP)
-	$(BIN)/pytest --cucumberjson=reports/cucumber.json --junitxml=reports/junit.xml
+	$(BIN)/pytest --cucumber-report=reports/cucumber.json --junitxml=reports/junit.xml \
+	  --html=reports/report.html --self-contained-html
 
-test: lint typecheck unit
+# The features again over HTTP and in headless Chromium, on a portal this run serves.
+features-http: $(STAMP)
+	$(BIN)/pytest -q -p no:cacheprovider tests/test_features.py --target serve
+
+features-browser: $(STAMP)
+	$(BIN)/pytest -q -p no:cacheprovider tests/test_features.py --target serve --browser
+
+test: lint typecheck unit features-http features-browser
 
 corpus: $(STAMP)
 	$(BIN)/python -m pytest -q tests/verify/test_broken_portals.py
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks.verify
+	$(BIN)/python -m benchmarks.http
 	$(BIN)/python -m benchmarks.load_flows
 	$(BIN)/python -m benchmarks.population
 	$(BIN)/python -m benchmarks.simulate

@@ -1,4 +1,4 @@
-"""The ``rpp`` command: validate, diagram, paths, trace, verify, simulate.
+"""The ``rpp`` command: validate, diagram, paths, trace, verify, simulate, serve, mailbox.
 
 Exit codes (contract): 0 success, 1 invalid flows or a failed check, 2 usage.
 Bad input never ends in a traceback: spec problems are printed as
@@ -18,7 +18,7 @@ from pathlib import Path
 from specs.errors import RppError, SpecError, UsageError
 from specs.loader import DEFAULT_FLOWS_DIR, load_flows, load_flows_dir
 from specs.model import FlowSet
-from specs.scenarios import DEFAULT_FEATURES_DIR
+from specs.scenarios import FEATURES_ENV, features_dir
 
 __all__ = ["main"]
 
@@ -114,7 +114,8 @@ def _lazy(target: str) -> Command:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="rpp",
-        description="Retail Producer Portal flows: validate, draw, trace, verify, simulate.",
+        description="Retail Producer Portal flows: validate, draw, trace, verify, simulate,"
+        " serve them as a web portal with a mailbox.",
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
@@ -150,9 +151,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.add_argument(
         "--features",
-        default=str(DEFAULT_FEATURES_DIR),
+        default=str(features_dir()),
         metavar="DIR",
-        help="feature files whose @GUIDE-ID tags name the scenarios (default: features/)",
+        help="the feature files (every *.feature under DIR, as the test run binds them) whose"
+        f" @GUIDE-ID tags name the scenarios (default: ${FEATURES_ENV} or features/)",
     )
     p.set_defaults(run=cmd_trace)
 
@@ -167,7 +169,24 @@ def build_parser() -> argparse.ArgumentParser:
         default="reference",
         metavar="TARGET",
         help="the portal under test: reference (default), flows:DIR (the portal of other"
-        " flows), or MODULE:CALLABLE (a factory CALLABLE(parameters) -> Target)",
+        " flows), MODULE:CALLABLE (a factory CALLABLE(parameters) -> Target), or"
+        " http://HOST:PORT (a portal served with `rpp serve --test-api`)",
+    )
+    p.add_argument(
+        "--mailbox",
+        metavar="URL",
+        help="with --target http://...: the portal's mail API (`rpp mailbox`, Mailpit)",
+    )
+    p.add_argument(
+        "--browser",
+        action="store_true",
+        help="with --target http://...: drive headless Chromium instead of plain HTTP",
+    )
+    p.add_argument(
+        "--part",
+        action="append",
+        metavar="NAME",
+        help="run only this part's journeys (repeatable; default: every part)",
     )
     p.add_argument(
         "--extra-states",
@@ -179,6 +198,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument(
         "--show", type=int, default=5, metavar="N", help="failed journeys to print (default 5)"
+    )
+    p.add_argument(
+        "--max-failures",
+        type=int,
+        default=None,
+        metavar="N",
+        help="stop after N failed journeys, shortest first (default: run them all)",
     )
     p.add_argument(
         "--workers",
@@ -220,6 +246,21 @@ def build_parser() -> argparse.ArgumentParser:
         help="fault: extra minutes before every email arrives (overrides the scenario)",
     )
     p.set_defaults(run=_lazy("simulator.simulation.cli:run"))
+
+    from simulator.mail import command as mailbox_command
+    from simulator.web import command as serve_command
+
+    p = sub.add_parser(
+        "serve", help="serve the flows as a web portal (HTML pages, cookies, CSRF, SMTP mail)"
+    )
+    serve_command.add_arguments(p)
+    p.set_defaults(run=_lazy("simulator.web.command:run"))
+
+    p = sub.add_parser(
+        "mailbox", help="a real SMTP sink with a Mailpit-shaped HTTP API and an HTML inbox"
+    )
+    mailbox_command.add_arguments(p)
+    p.set_defaults(run=_lazy("simulator.mail.command:run"))
 
     return parser
 

@@ -1,4 +1,6 @@
-"""Shared fixtures. Step definitions for features/ are registered here too (once)."""
+"""Shared fixtures. Step definitions for features/ are registered here too (once), and
+the options choosing where the features run (``--target``, ``--mailbox``, ``--browser``:
+see tests/bdd/targets.py)."""
 
 from __future__ import annotations
 
@@ -14,8 +16,47 @@ from tests.steps import STEP_MODULES
 
 GUIDE_DIR = default_guide_path().parent
 
-# The world fixtures, every step module, and the coverage gate: registered once here.
-pytest_plugins = ["tests.bdd.world", *STEP_MODULES, "tests.bdd.coverage"]
+# The target and world fixtures, every step module, the coverage gate, the binding of the
+# feature files (its step lookup error hook) and --cucumber-report: registered once here.
+pytest_plugins = [
+    "tests.bdd.targets",
+    "tests.bdd.world",
+    *STEP_MODULES,
+    "tests.bdd.coverage",
+    "tests.bdd.binding",
+    "tests.bdd.cucumber",
+]
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    """Where the features run (tests/bdd/targets.py reads these); in-process without them.
+    (Defined here, not imported: this runs before the plugins above are imported.)"""
+    group = parser.getgroup("rpp-features", "where the features of features/ run")
+    group.addoption(
+        "--target",
+        metavar="URL|serve",
+        help="run the features against a portal served with `rpp serve --test-api` at URL"
+        " (needs --mailbox), or `serve`: serve the flows under test for this session"
+        " (env $RPP_TARGET; default: in-process)",
+    )
+    group.addoption(
+        "--mailbox",
+        metavar="URL",
+        help="the Mailpit API holding the mail of --target URL (env $RPP_MAILBOX)",
+    )
+    group.addoption(
+        "--browser",
+        action="store_true",
+        default=None,
+        help="drive the portal of --target in headless Chromium; screenshots go to"
+        " reports/screens/ (env $RPP_BROWSER=1)",
+    )
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    from tests.bdd.targets import TargetChoice
+
+    return f"features run: {TargetChoice.of(config).describe()}"
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -23,7 +64,10 @@ def pytest_configure(config: pytest.Config) -> None:
     (of the flows under test), so --strict-markers rejects a misspelt tag."""
     from specs import SpecError
     from tests.bdd.tags import register_markers
+    from tests.bdd.targets import TargetChoice
     from tests.bdd.world import features_flows_dir, load_features_flows
+
+    TargetChoice.of(config)  # a usage error names the option to change, before any test
 
     try:
         flow_set = load_features_flows(str(features_flows_dir()))

@@ -1,11 +1,11 @@
-"""Binds every scenario of features/ (one feature file per guide section, in the order
-a producer meets them). The steps live in tests/steps/, registered by conftest.py."""
+"""Binds every scenario of every ``*.feature`` under features/ (or ``$RPP_FEATURES``),
+subfolders included: the guide's sections first, in the order a producer meets them,
+then any other file. A file that cannot run becomes a failing test naming the file,
+the line and why (tests/bdd/binding.py). The steps live in tests/steps/, registered by
+conftest.py."""
 
 from __future__ import annotations
 
-from pytest_bdd import scenarios
+from tests.bdd.binding import bind
 
-from tests.bdd.tags import FEATURES_DIR, SECTIONS
-
-for _file, _ in SECTIONS.values():
-    scenarios(str(FEATURES_DIR / _file))
+BOUND = bind(globals())

@@ -13,18 +13,32 @@ Promises:
   not filed there again and is counted in :attr:`Mailbox.duplicates_refused`;
   nothing else is ever dropped, and a message with no recipient is an error, not a
   silent loss.
-- Reading never changes the mailbox; :meth:`Mailbox.describe` is a readable dump for
-  test failure messages.
+- Reading never changes the mailbox (only :meth:`Mailbox.mark_read` flags a message
+  as read, for the HTTP inbox); :meth:`Mailbox.describe` is a readable dump for test
+  failure messages.
+- Each delivery that files at least one copy is a :class:`Delivery` with a stable ID
+  (never reused, even after deletion) that names it in the HTTP read API
+  (:mod:`simulator.mail.http_api`); :meth:`Mailbox.delete` and :meth:`Mailbox.clear`
+  remove deliveries with every copy they filed, after which the same Message-ID may be
+  filed again. :meth:`Mailbox.receive` files a message received over SMTP with its raw
+  source, and refuses it with :class:`MailboxFull`, filing nothing, when the mailbox
+  already holds its maximum number of deliveries.
+- :meth:`Mailbox.move` files deliveries in the other folder with every copy they filed,
+  as a provider's spam filter or a person moves mail (the HTTP API's ``spam`` tag). A
+  moved delivery is a new :class:`Delivery` object (one held from before keeps its old
+  folder); its ID, sequence and read flag stay.
 - A :class:`Transport` sends a message: :class:`MailboxTransport` files it directly,
   :class:`SmtpTransport` speaks real SMTP (e.g. to :class:`simulator.mail.smtp_sink.SmtpSink`).
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import email.policy
 import smtplib
 import threading
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from email.message import EmailMessage
 from email.utils import getaddresses, parseaddr
 from typing import Protocol, runtime_checkable
@@ -35,12 +49,15 @@ from specs.model import PortalSpec
 
 __all__ = [
     "FOLDERS",
+    "Delivery",
     "Filed",
     "Mailbox",
+    "MailboxFull",
     "MailboxTransport",
     "NoSuchMessage",
     "SmtpTransport",
     "Transport",
+    "describe_message",
     "normalize_address",
 ]
 
@@ -51,6 +68,10 @@ SpamRule = Callable[[EmailMessage], bool]
 
 class NoSuchMessage(RppError, LookupError):
     """The mailbox holds no message matching what was asked for (the dump says what it holds)."""
+
+
+class MailboxFull(RppError):
+    """The mailbox holds its maximum number of deliveries: the message was not filed."""
 
 
 def normalize_address(address: str) -> str:
@@ -67,12 +88,39 @@ def _check_folder(name: str) -> str:
 
 @dataclass(frozen=True)
 class Filed:
-    """One message filed under one address, ``sequence`` counting deliveries from 1."""
+    """One message filed under one address, ``sequence`` counting filings from 1;
+    ``delivery`` is the ID of the :class:`Delivery` that filed it."""
 
     sequence: int
     address: str
     folder: str
     message: EmailMessage
+    delivery: str = ""
+
+
+# The raw source of a message that did not arrive over SMTP: RFC 5322 lines end in CRLF.
+_WIRE_POLICY = email.policy.SMTP
+
+
+@dataclass(frozen=True, eq=False)
+class Delivery:
+    """One message as it was delivered: filed under ``addresses`` (in delivery order) in
+    ``folder``. ``id`` names it for good; ``sequence`` counts deliveries from 1;
+    ``received_at`` and ``raw`` are known when it came over SMTP."""
+
+    id: str
+    sequence: int
+    message: EmailMessage
+    folder: str
+    addresses: tuple[str, ...]
+    received_at: dt.datetime | None = None
+    raw: bytes | None = None
+
+    def source(self) -> bytes:
+        """The RFC 5322 source: as received, else the message serialized with CRLF lines."""
+        if self.raw is not None:
+            return self.raw
+        return self.message.as_bytes(policy=_WIRE_POLICY)
 
 
 class Mailbox:
@@ -88,6 +136,10 @@ class Mailbox:
         self._by_address: dict[str, list[Filed]] = {}
         self._seen: set[tuple[str, str]] = set()  # (address, Message-ID)
         self._duplicates_refused = 0
+        self._deliveries: dict[str, Delivery] = {}  # by ID, in delivery order
+        self._read: set[str] = set()  # IDs of deliveries opened in the HTTP inbox
+        self._filings = 0  # counters, never wound back: sequences and IDs are not reused
+        self._delivery_count = 0
 
     # --- writing -----------------------------------------------------------------
 
@@ -104,6 +156,39 @@ class Mailbox:
         defaults to ``spam`` when ``spam_for(message)`` says so, else ``inbox``.
         Raises ``ValueError`` for an unknown folder or a message with no recipient.
         """
+        delivery = self._file(message, folder, recipients)
+        return 0 if delivery is None else len(delivery.addresses)
+
+    def receive(
+        self,
+        message: EmailMessage,
+        *,
+        recipients: Iterable[str],
+        raw: bytes | None = None,
+        received_at: dt.datetime | None = None,
+        max_messages: int | None = None,
+    ) -> Delivery | None:
+        """File a message received over SMTP (``recipients``: its ``RCPT TO``), keeping its
+        ``raw`` source and when it was received, as :meth:`deliver` files any message.
+
+        Returns the :class:`Delivery`, or ``None`` when every recipient already held its
+        Message-ID. Raises :class:`MailboxFull`, filing nothing, when ``max_messages``
+        deliveries are held; ``ValueError`` as :meth:`deliver` does.
+        """
+        return self._file(
+            message, None, recipients, raw=raw, received_at=received_at, max_messages=max_messages
+        )
+
+    def _file(
+        self,
+        message: EmailMessage,
+        folder: str | None,
+        recipients: Iterable[str] | None,
+        *,
+        raw: bytes | None = None,
+        received_at: dt.datetime | None = None,
+        max_messages: int | None = None,
+    ) -> Delivery | None:
         if folder is None:
             # The rule is caller code: run it outside the lock.
             spam = self._spam_for is not None and self._spam_for(message)
@@ -118,19 +203,99 @@ class Mailbox:
                 f" it has no recipient (To: {message.get('To')!r})"
             )
         message_id = str(message.get("Message-ID", "")).strip()
-        filed = 0
         with self._lock:
-            for address in addresses:
+            new = [a for a in addresses if not message_id or (a, message_id) not in self._seen]
+            if new and max_messages is not None and len(self._deliveries) >= max_messages:
+                raise MailboxFull(
+                    f"the mailbox holds its maximum of {max_messages} messages:"
+                    " delete some to make room"
+                )
+            self._duplicates_refused += len(addresses) - len(new)
+            if not new:
+                return None
+            self._delivery_count += 1
+            delivery = Delivery(
+                str(self._delivery_count),
+                self._delivery_count,
+                message,
+                folder,
+                tuple(new),
+                received_at,
+                raw,
+            )
+            self._deliveries[delivery.id] = delivery
+            for address in new:
                 if message_id:
-                    if (address, message_id) in self._seen:
-                        self._duplicates_refused += 1
-                        continue
                     self._seen.add((address, message_id))
-                entry = Filed(len(self._filed) + 1, address, folder, message)
+                self._filings += 1
+                entry = Filed(self._filings, address, folder, message, delivery.id)
                 self._filed.append(entry)
                 self._by_address.setdefault(address, []).append(entry)
-                filed += 1
-        return filed
+        return delivery
+
+    def delete(self, ids: Iterable[str]) -> int:
+        """Remove the deliveries ``ids`` name (unknown IDs are ignored) with every copy
+        they filed; returns how many were removed. Their Message-IDs may be filed again."""
+        with self._lock:
+            gone = {i for i in ids if i in self._deliveries}
+            if not gone:
+                return 0
+            for delivery_id in gone:
+                delivery = self._deliveries.pop(delivery_id)
+                self._read.discard(delivery_id)
+                message_id = str(delivery.message.get("Message-ID", "")).strip()
+                if message_id:
+                    for address in delivery.addresses:
+                        self._seen.discard((address, message_id))
+            self._filed = [entry for entry in self._filed if entry.delivery not in gone]
+            for address in list(self._by_address):
+                kept = [e for e in self._by_address[address] if e.delivery not in gone]
+                if kept:
+                    self._by_address[address] = kept
+                else:
+                    del self._by_address[address]
+            return len(gone)
+
+    def clear(self) -> int:
+        """Remove every delivery; returns how many there were."""
+        with self._lock:
+            removed = len(self._deliveries)
+            self._filed.clear()
+            self._by_address.clear()
+            self._seen.clear()
+            self._deliveries.clear()
+            self._read.clear()
+            return removed
+
+    def mark_read(self, delivery_id: str) -> None:
+        """Flag a delivery as read (opened in the HTTP inbox); unknown IDs are ignored."""
+        with self._lock:
+            if delivery_id in self._deliveries:
+                self._read.add(delivery_id)
+
+    def move(self, ids: Iterable[str], folder: str) -> int:
+        """File the deliveries ``ids`` name in ``folder`` (``inbox`` or ``spam``), every
+        copy they filed with them; returns how many changed folder. Unknown IDs are
+        ignored; ``ValueError`` for an unknown folder."""
+        _check_folder(folder)
+        with self._lock:
+            moved = {
+                i for i in ids if i in self._deliveries and self._deliveries[i].folder != folder
+            }
+            if not moved:
+                return 0
+            for delivery_id in moved:  # assigning an existing key keeps delivery order
+                self._deliveries[delivery_id] = replace(
+                    self._deliveries[delivery_id], folder=folder
+                )
+            refiled: dict[int, Filed] = {}
+            for entry in self._filed:
+                if entry.delivery in moved:
+                    refiled[entry.sequence] = replace(entry, folder=folder)
+            self._filed = [refiled.get(e.sequence, e) for e in self._filed]
+            for address, entries in self._by_address.items():
+                self._by_address[address] = [refiled.get(e.sequence, e) for e in entries]
+            return len(moved)
 
     # --- reading -----------------------------------------------------------------
 
@@ -139,6 +304,37 @@ class Mailbox:
         """How many filings were refused because the address already held that Message-ID."""
         with self._lock:
             return self._duplicates_refused
+
+    def deliveries(self, address: str | None = None) -> list[Delivery]:
+        """Every delivery (that filed a copy for ``address``, when given), oldest first."""
+        with self._lock:
+            if address is None:
+                return list(self._deliveries.values())
+            entries = self._by_address.get(normalize_address(address), [])
+            return [self._deliveries[i] for i in dict.fromkeys(e.delivery for e in entries)]
+
+    def delivery(self, delivery_id: str) -> Delivery:
+        """The delivery ``delivery_id`` names; :class:`NoSuchMessage` when there is none."""
+        with self._lock:
+            found = self._deliveries.get(delivery_id)
+        if found is None:
+            raise NoSuchMessage(f"no message with ID {delivery_id!r} in the mailbox")
+        return found
+
+    def delivery_count(self) -> int:
+        """How many deliveries are held (a message to three addresses is one delivery)."""
+        with self._lock:
+            return len(self._deliveries)
+
+    def is_read(self, delivery_id: str) -> bool:
+        """Whether the delivery was opened in the HTTP inbox (see :meth:`mark_read`)."""
+        with self._lock:
+            return delivery_id in self._read
+
+    def unread_count(self) -> int:
+        """How many deliveries were never opened in the HTTP inbox."""
+        with self._lock:
+            return len(self._deliveries) - len(self._read)
 
     def addresses(self) -> list[str]:
         """Every address holding mail, in order of first delivery."""
@@ -229,18 +425,24 @@ class Mailbox:
         for holder, held in by_address.items():
             lines.append(f"{holder}:")
             for entry in held:
-                message = entry.message
-                lines.append(
-                    f"  #{entry.sequence} [{entry.folder}] To: {message.get('To', '')}"
-                    f" | Subject: {message.get('Subject', '')}"
+                lines += describe_message(
+                    entry.message, f"#{entry.sequence}", entry.folder, body_lines
                 )
-                try:
-                    text = [line for line in body_of(message).splitlines() if line.strip()]
-                except MissingEmailPart:
-                    text = ["(no plain text body)"]
-                for line in text[:body_lines]:
-                    lines.append(f"      {line[:110]}{'…' if len(line) > 110 else ''}")
         return "\n".join(lines)
+
+
+def describe_message(message: EmailMessage, label: str, folder: str, body_lines: int) -> list[str]:
+    """A message as failure messages show it: its label, folder, To and Subject, and
+    the first ``body_lines`` non-blank lines of its text."""
+    lines = [
+        f"  {label} [{folder}] To: {message.get('To', '')} | Subject: {message.get('Subject', '')}"
+    ]
+    try:
+        text = [line for line in body_of(message).splitlines() if line.strip()]
+    except MissingEmailPart:
+        text = ["(no plain text body)"]
+    lines += [f"      {line[:110]}{'…' if len(line) > 110 else ''}" for line in text[:body_lines]]
+    return lines
 
 
 @runtime_checkable

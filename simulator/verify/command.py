@@ -27,6 +27,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from simulator.drivers.http import HttpTarget
 from simulator.drivers.in_process import InProcessTarget
 from simulator.drivers.protocol import Target
 from simulator.population import Population, Producer
@@ -225,6 +226,10 @@ def check_journey(
         return _failure(
             journey, number, description, f"the portal raised {error!r}", probe, secrets
         )
+    finally:
+        close = getattr(target, "close", None)
+        if callable(close):
+            close()
     return None
 
 
@@ -251,6 +256,7 @@ def _failure(
 
 
 HIDDEN = "[password hidden]"
+SCREENSHOTS = Path("reports/screens")  # where a browser run saves each screen it visits
 
 
 def _redact(text: str, secrets: set[str]) -> str:
@@ -341,8 +347,20 @@ def _run_chunk(bounds: tuple[int, int]) -> list[str | None]:
     return out
 
 
-def load_target(spec: str, flow_set: FlowSet) -> TargetMaker | None:
-    """``reference`` (None: the flows' own portal), ``flows:DIR`` or ``MODULE:CALLABLE``."""
+def is_url(spec: str) -> bool:
+    return spec.startswith(("http://", "https://"))
+
+
+def load_target(
+    spec: str, flow_set: FlowSet, mailbox: str | None = None, browser: bool = False
+) -> TargetMaker | None:
+    """``reference`` (None: the flows' own portal), ``flows:DIR``, ``MODULE:CALLABLE``, or
+    the URL of a portal served with a test API (its mail read at ``mailbox``; in headless
+    Chromium when ``browser``)."""
+    if is_url(spec):
+        return _url_target(spec, flow_set, mailbox, browser)
+    if browser or mailbox:
+        raise UsageError("--mailbox and --browser go with --target http://HOST:PORT")
     if spec == "reference":
         return None
     if spec.startswith("flows:"):
@@ -375,6 +393,27 @@ def load_target(spec: str, flow_set: FlowSet) -> TargetMaker | None:
     if not callable(factory):
         raise UsageError(f"--target {spec}: {module_name} has no callable {name!r}")
     return factory  # type: ignore[no-any-return]
+
+
+def _url_target(url: str, flow_set: FlowSet, mailbox: str | None, browser: bool) -> TargetMaker:
+    if not mailbox or not is_url(mailbox):
+        raise UsageError(
+            f"--target {url}: give --mailbox http://HOST:PORT, the portal's mail API"
+            " (`rpp mailbox`, or the one `rpp serve` prints, or a team's Mailpit)"
+        )
+    known = variants(flow_set)
+
+    def make(parameters: Parameters) -> Target:
+        variant = next(name for name, p in known if p == parameters)
+        if browser:
+            from simulator.drivers.browser import BrowserTarget
+
+            return BrowserTarget(
+                url, mailbox, flow_set.portal, variant=variant, screens=SCREENSHOTS
+            )
+        return HttpTarget(url, mailbox, flow_set.portal, variant=variant)
+
+    return make
 
 
 def _summary(report: VerifyReport) -> str:
@@ -412,20 +451,32 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(f"--json {args.json}: is a directory; name a file")
     if args.json and not Path(args.json).parent.exists():
         raise UsageError(f"--json {args.json}: no such directory {Path(args.json).parent}")
+    if args.max_failures is not None and args.max_failures < 1:
+        raise UsageError("--max-failures takes 1 or more")
     if not 0 <= args.workers <= (os.cpu_count() or 1) * 4:
         raise UsageError(f"--workers takes 1 to {(os.cpu_count() or 1) * 4} (0: the default)")
     started = time.perf_counter()
     flow_set = load_flows_dir(args.flows, "--flows")
-    make_target = load_target(args.target, flow_set)
+    make_target = load_target(args.target, flow_set, args.mailbox, args.browser)
     workers = args.workers or min(2, os.cpu_count() or 1)
     exploration = explore(flow_set, args.extra_states, workers)
+    if args.part:
+        known = {p.part.name for p in exploration.parts}
+        unknown = [name for name in args.part if name not in known]
+        if unknown:
+            raise UsageError(f"--part {unknown[0]!r}: the parts are {', '.join(sorted(known))}")
+        exploration = Exploration(
+            [p for p in exploration.parts if p.part.name in args.part], exploration.reached
+        )
     report = verify(
         flow_set,
         seed=args.seed,
         make_target=make_target,
         exploration=exploration,
         target_name=args.target,
-        workers=workers,
+        # A served portal is one portal: its journeys run one after another.
+        workers=1 if is_url(args.target) else workers,
+        stop_after=args.max_failures,
     )
     print(f"rpp verify: {args.target} against the flows of {args.flows}")
     print(_summary(report))

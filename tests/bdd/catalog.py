@@ -13,10 +13,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from pytest_bdd.feature import get_features
 from pytest_bdd.steps import StepFunctionContext, step_function_context_registry
 
-from tests.bdd.tags import FEATURES_DIR, SECTIONS
+from tests.bdd.tags import FEATURES_DIR, SECTIONS, feature_paths, parse_feature, relative_name
 from tests.bdd.vocabulary import VALUE_PHRASES, Template
 from tests.bdd.world import PRODUCER_COLUMNS
 from tests.steps import STEP_MODULES
@@ -70,11 +69,11 @@ def steps() -> list[StepDefinition]:
 
 
 def feature_steps(features_dir: Path = FEATURES_DIR) -> Iterator[FeatureStep]:
-    """Every step of every scenario (backgrounds included), as it runs."""
-    paths = [str(features_dir / file) for file, _ in SECTIONS.values()]
-    by_file = {Path(f.filename).name: f for f in get_features(paths)}
-    for file, _ in SECTIONS.values():
-        for template in by_file[file].scenarios.values():
+    """Every step of every scenario (backgrounds included), as it runs, of every feature
+    file under ``features_dir`` (the sections' files first)."""
+    for path in feature_paths(features_dir):
+        file = relative_name(path, features_dir)
+        for template in parse_feature(path).scenarios.values():
             contexts = [c for ex in template.examples for c in ex.as_contexts()] or [{}]
             for context in contexts:
                 for step in template.render(context).steps:

@@ -7,7 +7,13 @@ run ends with, per machine, the transitions fired out of the total, and per guid
 and decision the scenarios that passed; the run fails, naming them, when a
 transition, a guide ID or a decision is left uncovered. It writes
 ``reports/scenarios.json`` (guide ID -> passing scenarios). A failing scenario's
-report gets the page the producer saw and the mailbox's contents.
+report gets the page the producer saw and the mailbox's contents; in Chromium
+(``--browser``), a failing step also saves the page as
+``reports/screens/failed-<scenario>.png`` and names that file in the failure message.
+
+The transitions fired come from the in-process portal's listener, or, on a served
+portal (``--target``), from its test API: the gate means the same in every mode, as
+long as the served portal runs the flows the features load (``--target serve`` does).
 """
 
 from __future__ import annotations
@@ -17,12 +23,15 @@ from collections.abc import Generator, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import httpx
 import pytest
 from pluggy import Result
 from pytest_bdd.parser import Feature, Scenario, Step
 
+from simulator.drivers.http import DriverError
 from specs.model import FlowSet
-from tests.bdd.tags import DECISION_TAG, scenario_count
+from tests.bdd.tags import DECISION_TAG, relative_name, scenario_count
+from tests.bdd.targets import SCREENS_DIR, scenario_slug
 from tests.bdd.world import WORLD, features_flows_dir, load_features_flows
 
 __all__ = ["FEATURES_MODULE", "SCENARIOS_REPORT", "GateResult", "gate"]
@@ -112,6 +121,8 @@ class _FeatureRun:
     passed: dict[str, list[str]] = field(default_factory=dict)
     result: GateResult | None = None
     note: str | None = None
+    # Passing scenarios whose transitions fired could not be read (from a served portal).
+    unread: list[str] = field(default_factory=list)
 
 
 _RUN = pytest.StashKey[_FeatureRun]()
@@ -135,14 +146,40 @@ def pytest_bdd_before_scenario(
 ) -> None:
     rule_tags = scenario.rule.tags if scenario.rule is not None else set()
     tags = frozenset(scenario.tags | feature.tags | rule_tags)
-    request.node.stash[_SCENARIO] = (f"{Path(feature.filename).name}: {scenario.name}", tags)
+    name = f"{relative_name(Path(feature.filename))}: {scenario.name}"
+    request.node.stash[_SCENARIO] = (name, tags)
 
 
 def pytest_bdd_step_error(
-    request: pytest.FixtureRequest, feature: Feature, scenario: Scenario, step: Step
+    request: pytest.FixtureRequest,
+    feature: Feature,
+    scenario: Scenario,
+    step: Step,
+    exception: BaseException,
 ) -> None:
-    where = f"{Path(feature.filename).name}:{step.line_number}"
-    request.node.stash[_FAILED_STEP] = f"{step.keyword} {step.name}  ({where})"
+    where = f"{relative_name(Path(feature.filename))}:{step.line_number}"
+    failed = f"{step.keyword} {step.name}  ({where})"
+    world = request.node.stash.get(WORLD, None)
+    if world is not None:
+        callspec = getattr(request.node, "callspec", None)
+        name = f"failed-{scenario_slug(scenario.name, callspec.id if callspec else None)}.png"
+        try:
+            shot = world.screenshot(request.config.rootpath / SCREENS_DIR / name)
+        except Exception as error:  # the step's failure is the news, not the camera's
+            exception.add_note(f"(no screenshot of the page: {error})")
+        else:
+            if shot is not None:
+                shown = _shown_path(shot, request.config.rootpath)
+                exception.add_note(f"screenshot of the page the producer saw: {shown}")
+                failed += f"\nscreenshot: {shown}"
+    request.node.stash[_FAILED_STEP] = failed
+
+
+def _shown_path(path: Path, root: Path) -> str:
+    try:
+        return str(path.relative_to(root))
+    except ValueError:
+        return str(path)
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -165,7 +202,11 @@ def pytest_runtest_makereport(
     scenario = item.stash.get(_SCENARIO, None)
     if report.passed and scenario is not None:
         name, tags = scenario
-        run.fired.update(world.fired)
+        try:
+            run.fired.update(world.transitions_fired())
+        except (httpx.HTTPError, DriverError) as error:  # the served portal's test API
+            run.unread.append(name)
+            report.sections.append(("coverage gate", f"transitions fired not read: {error}"))
         for tag in tags:
             run.passed.setdefault(tag, []).append(name)
 
@@ -182,6 +223,14 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
         return
     if run.ran != run.selected:
         run.note = f"coverage gate skipped: {run.ran} of {run.selected} scenarios ran"
+        return
+    if run.unread:
+        run.note = (
+            f"COVERAGE GATE FAILED: the transitions fired by {len(run.unread)} scenario(s)"
+            f" could not be read from the served portal, first: {run.unread[0]}"
+        )
+        if session.exitstatus == pytest.ExitCode.OK:
+            session.exitstatus = pytest.ExitCode.TESTS_FAILED
         return
     run.result = gate(run.flow_set, run.fired, run.passed)
     report = session.config.rootpath / str(session.config.getoption("scenarios_report"))

@@ -1,35 +1,54 @@
 """The world one scenario runs in: the portal under test, its producers, one browser,
 and the mailbox as the producer reads it.
 
-The portal is built from the flows in ``$RPP_FLOWS`` (default: the shipped
-``flows/``), one fresh :class:`~simulator.drivers.in_process.InProcessTarget` per scenario. Steps
-act only through the :class:`~simulator.drivers.in_process.Target` and
-:class:`~simulator.drivers.in_process.Driver` protocols and read mail from the fake mailbox;
-the one in-process hook is the listener that records which transitions fire (for
-the coverage gate).
+The portal runs the flows in ``$RPP_FLOWS`` (default: the shipped ``flows/``), fresh
+for each scenario: in-process (an :class:`~simulator.drivers.in_process.InProcessTarget`),
+or, with ``--target`` (:mod:`tests.bdd.targets`), served over HTTP
+(:class:`~simulator.drivers.http.HttpTarget`) or driven in Chromium
+(:class:`~simulator.drivers.browser.BrowserTarget`), reset with the scenario's parameter
+changes. Steps act only through the :class:`~simulator.drivers.protocol.Target` and
+:class:`~simulator.drivers.protocol.Driver` protocols and read mail through the
+:class:`~simulator.mail.reader.MailReader` protocol, so they run alike on every target.
+Which emails a step has looked at is remembered by their Message-ID.
+
+Two things are not a producer's doing, and differ by target:
+
+- the transitions fired, for the coverage gate: the in-process portal's listener, or
+  the served portal's test API (``target.fired()``);
+- the producer's email provider filing the portal's mail as spam: the in-process
+  mailbox's rule, or over HTTP the provider's filter simulated by tagging every
+  message ``spam`` through Mailpit's tag API (``PUT /api/v1/tags``) before any step
+  reads mail.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import functools
+import hashlib
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping
 from email.message import EmailMessage
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
+import httpx
 import pytest
 
+from simulator.drivers.browser import BrowserDriver, BrowserTarget
+from simulator.drivers.http import DriverError, HttpTarget
 from simulator.drivers.in_process import InProcessTarget
 from simulator.drivers.protocol import Driver, Target
-from simulator.mail.mailbox import Filed, Mailbox, normalize_address
+from simulator.mail.mailbox import Mailbox, normalize_address
+from simulator.mail.mailpit import MailpitError
 from simulator.mail.messages import email_kind, temporary_password_in
+from simulator.mail.reader import MailReader
 from simulator.population import Population, Producer
 from simulator.portal.forms import AGENT_UNIQUE_ID, EMAIL, PASSWORD, STATE, USER_NAME
 from simulator.portal.screens import Screen
 from specs import DEFAULT_FLOWS_DIR, FlowSet, load_flows
 from specs.model import Cell, Parameters
+from tests.bdd.targets import Remote
 from tests.bdd.vocabulary import VALUE_PHRASES
 
 __all__ = [
@@ -39,6 +58,8 @@ __all__ = [
     "World",
     "features_flows_dir",
     "load_features_flows",
+    "message_key",
+    "parameter_changes",
 ]
 
 FLOWS_ENV = "RPP_FLOWS"
@@ -67,12 +88,41 @@ def load_features_flows(directory: str) -> FlowSet:
     return load_flows([Path(directory)])
 
 
+def message_key(message: EmailMessage) -> str:
+    """What tells one email from another on every mailbox: its Message-ID (the portal
+    gives each email its own), else a digest of its bytes."""
+    message_id = str(message.get("Message-ID", "")).strip()
+    if message_id:
+        return message_id
+    return "sha256:" + hashlib.sha256(message.as_bytes()).hexdigest()
+
+
+def parameter_changes(shipped: Parameters, wanted: Parameters) -> dict[str, int | None]:
+    """The parameters ``wanted`` sets otherwise than ``shipped``, as a served portal's
+    reset takes them (whole numbers, or None for "off")."""
+    changes: dict[str, int | None] = {}
+    for field in dataclasses.fields(Parameters):
+        value = getattr(wanted, field.name)
+        if value == getattr(shipped, field.name):
+            continue
+        if isinstance(value, bool) or not (value is None or isinstance(value, int)):
+            raise AssertionError(
+                f"the parameter {field.name} cannot be changed on a served portal"
+                " (its test API resets whole numbers only)"
+            )
+        changes[field.name] = value
+    return changes
+
+
 class World:
     """One scenario's portal, producers, browser and mail."""
 
-    def __init__(self, flow_set: FlowSet, population: Population) -> None:
+    def __init__(
+        self, flow_set: FlowSet, population: Population, remote: Remote | None = None
+    ) -> None:
         self.flow_set = flow_set
         self.population = population
+        self.remote = remote  # the served portal to run on; None: in-process
         self.parameters: Parameters = flow_set.portal.parameters
         self.spam_folder = False  # the producers' mail provider files the portal's mail as spam
         self.fired: list[str] = []  # machine.id of every transition fired, in order
@@ -81,24 +131,58 @@ class World:
         self.email: EmailMessage | None = None  # the email the producer is reading
         self.looked_up: tuple[str, Cell] | None = None  # (what, cell) of a directory look-up
         self._target: Target | None = None
+        self._served: HttpTarget | None = None  # the same target, when served over HTTP
+        self._spam_filter: _SpamFilter | None = None  # the provider's, over HTTP
         self._browser: Driver | None = None
         self._browsers: list[Driver] = []  # every browser opened, the first one first
-        self._read: set[int] = set()  # mailbox sequence numbers already looked at
+        self._read: set[str] = set()  # message_key of each email already looked at
         self._next_index = 0
 
     # -- the portal under test -------------------------------------------------------------
 
     @property
     def target(self) -> Target:
-        """The portal under test, built at the first thing a producer does."""
+        """The portal under test, built (or reset, when served) at the first thing a
+        producer does."""
         if self._target is None:
-            mailbox = Mailbox(spam_for=(lambda message: True) if self.spam_folder else None)
-            target = InProcessTarget(self.flow_set, self.parameters, mailbox=mailbox)
-            target.portal.on_fired(lambda spec: self.fired.append(spec.name))
+            target = self._in_process() if self.remote is None else self._serve(self.remote)
             for producer in self.producers:
                 target.register(producer)
             self._target = target
         return self._target
+
+    def _in_process(self) -> InProcessTarget:
+        mailbox = Mailbox(spam_for=(lambda message: True) if self.spam_folder else None)
+        target = InProcessTarget(self.flow_set, self.parameters, mailbox=mailbox)
+        target.portal.on_fired(lambda spec: self.fired.append(spec.name))
+        return target
+
+    def _serve(self, remote: Remote) -> HttpTarget:
+        changes = parameter_changes(self.flow_set.portal.parameters, self.parameters) or None
+        portal = self.flow_set.portal
+        served: HttpTarget
+        if remote.browser:
+            served = BrowserTarget(
+                remote.url, remote.mailbox_url, portal, parameters=changes, screens=remote.screens
+            )
+        else:
+            served = HttpTarget(remote.url, remote.mailbox_url, portal, parameters=changes)
+        self._served = served
+        return served
+
+    def transitions_fired(self) -> list[str]:
+        """``machine.id`` of every transition fired so far, in order: the in-process
+        listener's record, or what the served portal's test API reports."""
+        if self._served is not None:
+            self.fired += self._served.fired()
+        return self.fired
+
+    def close(self) -> None:
+        """Close the browsers and connections of a served target."""
+        if self._spam_filter is not None:
+            self._spam_filter.close()
+        if self._served is not None:
+            self._served.close()
 
     def before_portal_opens(self, what: str) -> None:
         """Settings of the portal itself must come before anybody uses it."""
@@ -170,6 +254,13 @@ class World:
     def screen(self) -> Screen:
         return self.browser.screen()
 
+    def screenshot(self, path: Path) -> Path | None:
+        """Save the page the producer sees as a PNG at ``path``, when the browser is
+        a real one (Chromium); None otherwise."""
+        if isinstance(self._browser, BrowserDriver):
+            return self._browser.screenshot(path)
+        return None
+
     def label_for(self, trigger: str) -> str:
         """The button or link of the page now shown that fires ``trigger``, as the flows
         name it (so Given steps need no label of their own)."""
@@ -225,15 +316,23 @@ class World:
     # -- mail --------------------------------------------------------------------------------
 
     @property
-    def mailbox(self) -> Mailbox:
-        return self.target.mailbox
+    def mailbox(self) -> MailReader:
+        """The producers' mail, as their provider files it."""
+        mailbox = self.target.mailbox
+        if self._served is not None and self.spam_folder:
+            if self._spam_filter is None:
+                self._spam_filter = _SpamFilter(self._served.mailbox.base_url)
+            self._spam_filter.run()
+        return mailbox
 
-    def unread(self, address: str | None = None) -> list[Filed]:
-        """Mail filed (for ``address``, or anybody) that no step has looked at yet."""
-        return [entry for entry in self.mailbox.filed(address) if entry.sequence not in self._read]
+    def unread(self, address: str | None = None) -> list[EmailMessage]:
+        """Mail (of ``address``, or anybody's) that no step has looked at yet, oldest first."""
+        mailbox = self.mailbox
+        held = mailbox.messages(address) if address is not None else mailbox.search()
+        return [message for message in held if message_key(message) not in self._read]
 
-    def mark_read(self, entries: Sequence[Filed]) -> None:
-        self._read.update(entry.sequence for entry in entries)
+    def mark_read(self, messages: Iterable[EmailMessage]) -> None:
+        self._read.update(message_key(message) for message in messages)
 
     def temporary_passwords(self) -> list[str]:
         """The temporary passwords of every reset email to the producer, oldest first."""
@@ -257,14 +356,67 @@ class World:
         else:
             parts.append("No browser was opened.")
         if self._target is not None:
-            parts.append("The mailbox:\n" + self._target.mailbox.describe(body_lines=4))
-        if self.fired:
-            parts.append("Transitions fired, last ten: " + ", ".join(self.fired[-10:]))
+            try:
+                mailbox = self.mailbox
+            except (httpx.HTTPError, MailpitError) as error:  # a report must not fail
+                parts.append(f"The mailbox could not be filed as spam: {error}")
+                mailbox = self._target.mailbox
+            parts.append("The mailbox:\n" + mailbox.describe(body_lines=4))
+        try:
+            fired = self.transitions_fired()
+        except (httpx.HTTPError, DriverError) as error:
+            parts.append(f"The transitions fired could not be read: {error}")
+        else:
+            if fired:
+                parts.append("Transitions fired, last ten: " + ", ".join(fired[-10:]))
         return "\n\n".join(parts)
 
     def fail(self, message: str) -> NoReturn:
         page = _page(self._browser.screen()) if self._browser is not None else "(no browser)"
         raise AssertionError(f"{message}\n\nThe page the producer saw:\n{page}")
+
+
+class _SpamFilter:
+    """The producers' email provider filing every message the portal sends as spam, over
+    HTTP: each message not yet in the spam folder is tagged ``spam`` through Mailpit's
+    API (``PUT /api/v1/tags`` replaces a message's tags, so the tags it had are kept)."""
+
+    SPAM = "spam"
+
+    def __init__(self, mailbox_url: str) -> None:
+        self._client = httpx.Client(base_url=mailbox_url, timeout=10.0)
+
+    def run(self) -> None:
+        untagged: dict[tuple[str, ...], list[str]] = {}
+        for summary in self._summaries():
+            tags = tuple(str(tag) for tag in summary.get("Tags") or ())
+            if self.SPAM not in (tag.lower() for tag in tags):
+                untagged.setdefault(tags, []).append(str(summary["ID"]))
+        for tags, ids in untagged.items():
+            response = self._client.put(
+                "/api/v1/tags", json={"IDs": ids, "Tags": [*tags, self.SPAM]}
+            )
+            if response.status_code != 200:
+                raise MailpitError(
+                    f"PUT {response.url} answered {response.status_code}: {response.text[:200]}"
+                )
+
+    def _summaries(self, page: int = 200) -> Iterator[dict[str, Any]]:
+        """Every message summary the Mailpit API lists, newest first."""
+        start = 0
+        while True:
+            response = self._client.get("/api/v1/messages", params={"start": start, "limit": page})
+            if response.status_code != 200:
+                raise MailpitError(f"GET {response.url} answered {response.status_code}")
+            data = response.json()
+            messages: list[dict[str, Any]] = data.get("messages") or []
+            yield from messages
+            start += len(messages)
+            if not messages or start >= int(data.get("messages_count", data.get("total", 0))):
+                return
+
+    def close(self) -> None:
+        self._client.close()
 
 
 def _page(screen: Screen) -> str:
@@ -299,8 +451,12 @@ def population(features_flow_set: FlowSet) -> Population:
 
 @pytest.fixture
 def world(
-    request: pytest.FixtureRequest, features_flow_set: FlowSet, population: Population
-) -> World:
-    made = World(features_flow_set, population)
+    request: pytest.FixtureRequest,
+    features_flow_set: FlowSet,
+    population: Population,
+    remote: Remote | None,
+) -> Iterator[World]:
+    made = World(features_flow_set, population, remote)
     request.node.stash[WORLD] = made
-    return made
+    yield made
+    made.close()

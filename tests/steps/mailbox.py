@@ -8,10 +8,10 @@ from email.message import EmailMessage
 
 from pytest_bdd import then
 
-from simulator.mail.mailbox import Filed, normalize_address
+from simulator.mail.mailbox import normalize_address
 from simulator.mail.messages import body_of, temporary_password_in, user_names_in
 from tests.bdd.vocabulary import Template
-from tests.bdd.world import World
+from tests.bdd.world import World, message_key
 
 # In an expected email, this stands for the temporary password the email gives.
 TEMPORARY_PASSWORD_MARK = "{temporary password}"
@@ -25,7 +25,7 @@ def _one_new_email(world: World, address: str, subject: str) -> None:
             f"expected one new email at {normalize_address(address)}, got {len(new)}\n\n"
             + world.mailbox.describe()
         )
-    message = new[0].message
+    message = new[0]
     world.email = message
     if str(message.get("Subject", "")) != subject:
         raise AssertionError(
@@ -58,9 +58,9 @@ def no_email(world: World) -> None:
         )
 
 
-def _summary(entries: list[Filed]) -> str:
+def _summary(messages: list[EmailMessage]) -> str:
     return "\n".join(
-        f"  to {entry.address}: {entry.message.get('Subject', '')}" for entry in entries
+        f"  to {message.get('To', '')}: {message.get('Subject', '')}" for message in messages
     )
 
 
@@ -139,9 +139,9 @@ def email_comes_from(world: World, sender: str) -> None:
 
 @then(Template("the email is in the {folder:inbox|spam} folder"))
 def email_in_folder(world: World, folder: str) -> None:
-    message = _email(world)
+    key = message_key(_email(world))
     address = world.producer.email
-    if not any(m is message for m in world.mailbox.folder(address, folder)):
+    if not any(message_key(m) == key for m in world.mailbox.folder(address, folder)):
         raise AssertionError(f"the email is not in the {folder} folder of {address}")
 
 

@@ -1,0 +1,1 @@
+"""Serving ASGI apps on real sockets, shared by the served portal and the mailbox."""

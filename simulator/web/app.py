@@ -1,0 +1,210 @@
+"""The flows served as a web portal: a Starlette app over one in-process
+:class:`~simulator.portal.portal.Portal`.
+
+Promises:
+
+- ``GET /`` shows the current screen of the browser's session as an HTML page
+  (:mod:`simulator.web.pages` states the HTML contract). Without a valid session
+  cookie it starts a fresh portal session, so the page is Please Sign-In. A GET never
+  changes the portal.
+- ``POST /`` takes the screen's fields, ``control`` and ``csrf_token``: it fills every
+  field of the current screen (a field not posted is empty), clicks ``control`` and
+  answers 303 to ``GET /`` (post/redirect/get). It changes nothing and answers 403
+  without a live session cookie or with a missing or wrong CSRF token; 409 with the
+  current page when the form came from another screen (a stale tab); 400 for a
+  control the flows give no click (e.g. "Register") or a form out of bounds
+  (:mod:`simulator.web.formdata`); 413 for a body over 64 KiB; 415 for a body that is
+  not a form.
+- Signing in, and any click that signs out, issues a new session id and CSRF token
+  (:mod:`simulator.web.sessions`). The cookie ``rpp_session`` holds only that id:
+  HttpOnly, SameSite=Lax, Path=/, Secure when the request came over https, no
+  expiry date (the server expires it after an idle time).
+- ``POST /logout`` (with ``csrf_token``) is "close the browser" (LOCK-5): the server
+  forgets the session and the next ``GET /`` starts afresh. It has no button (the
+  guide shows none); a GET of it answers 405 like every other wrong method.
+- ``/static/portal.js`` and ``/static/portal.css`` are the only scripts and styles.
+- Every response carries :data:`~simulator.web.security.SECURITY_HEADERS`; errors
+  are plain text without a traceback (a portal usage error is a 400).
+- With ``test_api=True`` the loopback-only JSON endpoints of
+  :mod:`simulator.web.testapi` are mounted; without it they do not exist.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.middleware.body_limit import RequestBodyLimitMiddleware
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
+from starlette.routing import BaseRoute, Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from simulator.mail.mailbox import Transport
+from simulator.portal.clock import Clock
+from simulator.portal.passwords import DEFAULT_HASH_ITERATIONS
+from simulator.web.contract import CSRF_FIELD
+from simulator.web.formdata import MAX_BODY_BYTES, FormRejected, read_form
+from simulator.web.pages import PageRenderer
+from simulator.web.security import SECURITY_HEADERS, SecurityHeadersMiddleware
+from simulator.web.served import ServedPortal
+from simulator.web.sessions import SessionStore, WebSession
+from simulator.web.testapi import testapi_routes
+from specs.model import FlowSet, Parameters
+
+__all__ = ["SESSION_COOKIE", "STATIC_DIR", "create_app", "served_portal"]
+
+SESSION_COOKIE = "rpp_session"
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+
+_log = logging.getLogger("rpp.web")
+
+_NO_SESSION = (
+    "Forbidden: this browser has no live session with the portal (it expired, or the"
+    " page was not served by this portal). Nothing was changed. Open the portal again."
+)
+_BAD_TOKEN = (
+    "Forbidden: the form's security token is missing or wrong. Nothing was changed."
+    " Open the portal again."
+)
+
+
+def _plain(status: int, message: str, headers: dict[str, str] | None = None) -> Response:
+    return PlainTextResponse(message + "\n", status_code=status, headers=headers)
+
+
+def _set_session_cookie(response: Response, web: WebSession, request: Request) -> None:
+    response.set_cookie(
+        SESSION_COOKIE,
+        web.id,
+        path="/",
+        secure=request.url.scheme == "https",
+        httponly=True,
+        samesite="lax",
+    )
+
+
+def _http_error(request: Request, error: Exception) -> Response:
+    if not isinstance(error, HTTPException):  # pragma: no cover - registered for HTTPException
+        raise error
+    return _plain(error.status_code, error.detail, dict(error.headers or {}))
+
+
+def _server_error(request: Request, error: Exception) -> Response:
+    # Outside the security-headers middleware (Starlette runs this outermost): set them here.
+    _log.error("error serving %s %s: %r", request.method, request.url.path, error)
+    return _plain(
+        500,
+        "Internal Server Error: the portal could not complete this request.",
+        dict(SECURITY_HEADERS),
+    )
+
+
+def served_portal(app: Starlette) -> ServedPortal:
+    """The portal ``app`` serves (for harnesses and tests)."""
+    served: ServedPortal = app.state.served
+    return served
+
+
+def create_app(
+    flow_set: FlowSet,
+    *,
+    transport: Transport,
+    clock: Clock,
+    parameters: Parameters | None = None,
+    test_api: bool = False,
+    hash_iterations: int = DEFAULT_HASH_ITERATIONS,
+    sessions: SessionStore | None = None,
+) -> Starlette:
+    """A web app serving one portal of ``flow_set``, sending mail by ``transport``,
+    telling time by ``clock``; ``sessions`` sets the idle expiry and the cap on sessions
+    (default: 30 minutes, 10,000)."""
+    served = ServedPortal(
+        flow_set,
+        transport,
+        clock,
+        parameters,
+        hash_iterations,
+        sessions if sessions is not None else SessionStore(),
+    )
+    renderer = PageRenderer(flow_set.portal, served.portal.parameters.states)
+
+    def page(web: WebSession, status: int) -> Response:
+        screen, chosen_state = served.screen(web)
+        html = renderer.render(screen, csrf_token=web.csrf_token, chosen_state=chosen_state)
+        return HTMLResponse(html, status_code=status)
+
+    async def checked_post(request: Request) -> tuple[WebSession, dict[str, str]] | Response:
+        """The session and form of a POST, or the response refusing it."""
+        try:
+            form = await read_form(request)
+        except FormRejected as error:
+            return _plain(error.status, error.message)
+        web = served.sessions.get(request.cookies.get(SESSION_COOKIE))
+        if web is None:
+            return _plain(403, _NO_SESSION)
+        if not web.csrf_matches(form.get(CSRF_FIELD)):
+            return _plain(403, _BAD_TOKEN)
+        return web, form
+
+    async def home(request: Request) -> Response:
+        if request.method != "POST":
+            web = served.sessions.get(request.cookies.get(SESSION_COOKIE))
+            fresh = web is None
+            if web is None:
+                web = served.open_browser()
+            response = await run_in_threadpool(page, web, 200)
+            if fresh:
+                _set_session_cookie(response, web, request)
+            return response
+        checked = await checked_post(request)
+        if isinstance(checked, Response):
+            return checked
+        web, form = checked
+        outcome = await run_in_threadpool(served.act, web, form)
+        if outcome.kind == "stale":
+            return await run_in_threadpool(page, web, 409)
+        if outcome.kind == "refused":
+            return _plain(400, f"Bad Request: {outcome.message}. Nothing was changed.")
+        response = RedirectResponse("/", status_code=303)
+        if outcome.signed_in_or_out:
+            _set_session_cookie(response, served.sessions.rotate(web), request)
+        return response
+
+    async def logout(request: Request) -> Response:
+        checked = await checked_post(request)
+        if isinstance(checked, Response):
+            return checked
+        web, _ = checked
+        served.sessions.discard(web)
+        response = RedirectResponse("/", status_code=303)
+        response.delete_cookie(
+            SESSION_COOKIE,
+            path="/",
+            secure=request.url.scheme == "https",
+            httponly=True,
+            samesite="lax",
+        )
+        return response
+
+    routes: list[BaseRoute] = [
+        Route("/", home, methods=["GET", "POST"]),
+        Route("/logout", logout, methods=["POST"]),
+        Mount("/static", app=StaticFiles(directory=STATIC_DIR), name="static"),
+    ]
+    if test_api:
+        routes += testapi_routes(served)
+    app = Starlette(
+        routes=routes,
+        middleware=[
+            Middleware(SecurityHeadersMiddleware),
+            Middleware(RequestBodyLimitMiddleware, max_body_size=MAX_BODY_BYTES),
+        ],
+        exception_handlers={HTTPException: _http_error, Exception: _server_error},
+    )
+    app.state.served = served
+    return app

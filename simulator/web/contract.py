@@ -1,0 +1,84 @@
+"""The names the served pages and the posted forms share (the HTML contract's vocabulary).
+
+Promises:
+
+- :func:`field_name` turns a field label of portal.yaml into the form's ``name``
+  (``"E-mail Address"`` -> ``"e_mail_address"``), :func:`field_id` into its element
+  id; :func:`check_field_names` proves at start-up that no two fields of a screen
+  share a name and that none is one of the reserved names below.
+- Every form posts ``control`` (the label of the button or link clicked),
+  ``csrf_token`` and ``screen`` (the screen the page showed, so a stale page from
+  another tab is recognised even when both screens have a button of that label).
+- :data:`MENU_LINKS` says which links sit in which menu. portal.yaml lists a screen's
+  menus and links but not which link belongs to which menu; the guide's reading is
+  RESET-8 ("Account menu -> Edit Profile"). A link not listed here, or on a screen
+  without its menu, is shown with the screen's other controls.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+
+from specs.model import PortalSpec
+
+__all__ = [
+    "CONTROL_FIELD",
+    "CSRF_FIELD",
+    "MENU_LINKS",
+    "RESERVED_NAMES",
+    "SCREEN_FIELD",
+    "check_field_names",
+    "field_id",
+    "field_name",
+    "menu_of",
+]
+
+CONTROL_FIELD = "control"
+CSRF_FIELD = "csrf_token"
+SCREEN_FIELD = "screen"
+RESERVED_NAMES = frozenset({CONTROL_FIELD, CSRF_FIELD, SCREEN_FIELD})
+
+# menu -> the links it holds, in the guide's words (RESET-8: "Account menu -> Edit Profile").
+MENU_LINKS: Mapping[str, tuple[str, ...]] = {"Account": ("Edit Profile",)}
+
+_NOT_NAME = re.compile(r"[^a-z0-9]+")
+
+
+def field_name(label: str) -> str:
+    """The form name of a field: its label lower-cased, each run of other characters
+    an underscore (``"Agent Unique ID"`` -> ``"agent_unique_id"``)."""
+    return _NOT_NAME.sub("_", label.lower()).strip("_")
+
+
+def field_id(label: str) -> str:
+    """The element id of a field's control, which its ``<label for>`` names."""
+    return "field-" + field_name(label).replace("_", "-")
+
+
+def menu_of(link: str, menus: tuple[str, ...]) -> str | None:
+    """The menu of ``menus`` that holds ``link``, or None when it is in none of them."""
+    for menu in menus:
+        if link in MENU_LINKS.get(menu, ()):
+            return menu
+    return None
+
+
+def check_field_names(portal: PortalSpec) -> None:
+    """Raise ``ValueError`` naming the screen when two of its fields would post under
+    one name, or a field would post under a reserved name or no name at all."""
+    for screen in portal.screens.values():
+        seen: dict[str, str] = {}
+        for label in screen.fields:
+            name = field_name(label)
+            if not name or name in RESERVED_NAMES:
+                raise ValueError(
+                    f"screen {screen.name}: field {label!r} would post as {name!r},"
+                    f" which is {'empty' if not name else 'reserved'}"
+                )
+            if name in seen:
+                raise ValueError(
+                    f"screen {screen.name}: fields {seen[name]!r} and {label!r} would both"
+                    f" post as {name!r}"
+                )
+            seen[name] = label

@@ -1,0 +1,176 @@
+"""The served portal's pages: one HTML page per :class:`~simulator.portal.screens.Screen`.
+
+Promises (the HTML contract a driver and a person read):
+
+- ``<title>`` and the one ``<h1>`` are the screen's title; ``<main data-screen=NAME>``.
+- Messages, in order: ``<div role="alert">`` with one ``<p class="message">`` each;
+  absent when there are none. Texts, in order: ``<section class="texts">`` with one
+  ``<p class="text">`` per line.
+- One ``<form method="post" action="/">`` holds everything a producer can post: the
+  hidden ``csrf_token`` and ``screen``, the menus, the fields and the controls.
+  Menus, in order: ``<nav aria-label=MENU>`` holding the screen's links of that menu
+  (:data:`~simulator.web.contract.MENU_LINKS`). Every control is
+  ``<button type="submit" name="control" value=LABEL>LABEL</button>``; a link is the
+  same with ``role="link" class="link"``; buttons in the screen's order, then the
+  links no menu holds, in the screen's order. The first button the flows give a click
+  is marked ``data-default`` (what Enter in a field presses, with /static/portal.js).
+- Fields, in order: ``<label for=ID>LABEL</label>`` then the control with that id,
+  named :func:`~simulator.web.contract.field_name` of the label, never pre-filled
+  (passwords are never echoed). A label containing "Password" is a password input;
+  "State" is a ``<select>`` of parameters.states after an empty "Select a state"
+  option, the chosen state selected; choosing submits with ``control=State``
+  (/static/portal.js) and a ``<noscript>`` submit button does it without script.
+- The Producer Services directory: ``<table class="directory">``, an empty corner
+  header then a ``<th scope="col">`` per state; a row per line with a
+  ``<th scope="row">`` label and a cell per state: the number text exactly, or
+  ``<td class="illegible">unknown</td>`` where the guide is illegible.
+- Every text comes from the Screen (so from portal.yaml), HTML-escaped (Jinja2
+  autoescape); the templates add only "Select a state" and "unknown".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import jinja2
+
+from simulator.portal.forms import (
+    AGENT_UNIQUE_ID,
+    CONFIRM_NEW_PASSWORD,
+    CURRENT_PASSWORD,
+    EMAIL,
+    NEW_PASSWORD,
+    PASSWORD,
+    STATE,
+    USER_NAME,
+)
+from simulator.portal.screens import Screen
+from simulator.web.contract import (
+    CONTROL_FIELD,
+    CSRF_FIELD,
+    SCREEN_FIELD,
+    check_field_names,
+    field_id,
+    field_name,
+    menu_of,
+)
+from specs.model import PortalSpec
+
+__all__ = ["TEMPLATES_DIR", "ControlView", "FieldView", "MenuView", "PageRenderer"]
+
+TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
+
+# What a browser may offer to fill in (autocomplete tokens of the HTML standard).
+_AUTOCOMPLETE = {
+    USER_NAME: "username",
+    PASSWORD: "current-password",
+    CURRENT_PASSWORD: "current-password",
+    NEW_PASSWORD: "new-password",
+    CONFIRM_NEW_PASSWORD: "new-password",
+    EMAIL: "email",
+    AGENT_UNIQUE_ID: "off",
+    STATE: "off",
+}
+_INPUTMODE = {EMAIL: "email", AGENT_UNIQUE_ID: "numeric"}
+
+
+@dataclass(frozen=True)
+class ControlView:
+    """A button or link as the page shows it."""
+
+    label: str
+    link: bool = False
+    default: bool = False
+
+
+@dataclass(frozen=True)
+class MenuView:
+    name: str
+    links: tuple[ControlView, ...]
+
+
+@dataclass(frozen=True)
+class FieldView:
+    """A field as the page shows it: a text, password or select control."""
+
+    label: str
+    name: str
+    id: str
+    kind: str  # "text", "password" or "select"
+    autocomplete: str
+    inputmode: str | None = None
+    submit_control: str | None = None  # a select that posts the form when chosen
+    options: tuple[str, ...] = ()
+    selected: str | None = None
+
+
+class PageRenderer:
+    """Renders screens of one portal spec as HTML pages."""
+
+    def __init__(self, portal: PortalSpec, states: Sequence[str]) -> None:
+        check_field_names(portal)
+        self.portal = portal
+        self.states = tuple(states)
+        environment = jinja2.Environment(
+            loader=jinja2.FileSystemLoader(TEMPLATES_DIR),
+            autoescape=True,
+            undefined=jinja2.StrictUndefined,
+            trim_blocks=True,
+            lstrip_blocks=True,
+        )
+        self._template = environment.get_template("page.html")
+
+    def render(self, screen: Screen, *, csrf_token: str, chosen_state: str | None = None) -> str:
+        """The page of ``screen``, its form carrying ``csrf_token``."""
+        spec = self.portal.screens.get(screen.name)
+        clicks = spec.clicks if spec is not None else {}
+        default = next((b for b in screen.buttons if b in clicks), None)
+        buttons = tuple(ControlView(b, default=b == default) for b in screen.buttons)
+        in_menus = {link: menu_of(link, screen.menus) for link in screen.links}
+        menus = tuple(
+            MenuView(
+                menu,
+                tuple(
+                    ControlView(link, link=True) for link in screen.links if in_menus[link] == menu
+                ),
+            )
+            for menu in screen.menus
+        )
+        links = tuple(
+            ControlView(link, link=True) for link in screen.links if in_menus[link] is None
+        )
+        fields = tuple(self._field(label, label in clicks, chosen_state) for label in screen.fields)
+        return self._template.render(
+            screen=screen,
+            csrf_token=csrf_token,
+            menus=menus,
+            fields=fields,
+            controls=buttons + links,
+            control_field=CONTROL_FIELD,
+            csrf_field=CSRF_FIELD,
+            screen_field=SCREEN_FIELD,
+        )
+
+    def _field(self, label: str, submits: bool, chosen_state: str | None) -> FieldView:
+        autocomplete = _AUTOCOMPLETE.get(label, "off")
+        if label == STATE:
+            return FieldView(
+                label,
+                field_name(label),
+                field_id(label),
+                "select",
+                autocomplete,
+                submit_control=label if submits else None,
+                options=self.states,
+                selected=chosen_state if chosen_state in self.states else None,
+            )
+        if "Password" in label:
+            kind = "password"
+            autocomplete = _AUTOCOMPLETE.get(label, "current-password")
+        else:
+            kind = "text"
+        return FieldView(
+            label, field_name(label), field_id(label), kind, autocomplete, _INPUTMODE.get(label)
+        )

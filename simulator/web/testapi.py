@@ -1,0 +1,168 @@
+"""Test-only JSON endpoints of the served portal, for harnesses on the same machine.
+
+Promises:
+
+- :func:`testapi_routes` are mounted only when the app is made with ``test_api=True``;
+  otherwise ``/test/...`` does not exist (404).
+- Each answers 403 to any client whose address is not a literal loopback address,
+  before reading the body; each takes POST only (405 otherwise). No CSRF token and
+  no session: loopback and the flag are the whole protection.
+- ``POST /test/producers`` with a JSON object ``{user_name, agent_unique_id, email,
+  password, home_state?, state_farm?}`` registers an account: 201 with
+  ``{"user_name": ...}``; 400 naming the field that is missing, unknown or of the
+  wrong type; 409 when the user name is taken.
+- ``POST /test/clock`` with ``{"minutes": number >= 0}`` advances the simulated
+  clock: 204; 400 for a bad body; 409 when the portal runs on a real clock.
+- ``POST /test/reset``: a new portal with no accounts and no sessions: 204; with
+  ``{"variant": NAME}`` it runs a verification variant of portal.yaml (400 for a name
+  portal.yaml does not have), with ``{"parameters": {NAME: N}}`` other values of
+  ``lockout_threshold``, ``temporary_password_valid_minutes`` or
+  ``auto_unlock_after_minutes`` (null: off), until the next reset.
+- ``POST /test/fired``: ``{"fired": [machine.id, ...]}``, the transitions of the flows
+  fired since the last call (what a harness's coverage gate counts).
+- Errors are JSON ``{"error": "..."}``.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Awaitable, Callable
+from dataclasses import replace
+from typing import Any
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from simulator.portal.clock import SimulatedClock
+from simulator.web.security import is_loopback
+from simulator.web.served import ServedPortal
+
+__all__ = ["testapi_routes"]
+
+_REQUIRED = ("user_name", "agent_unique_id", "email", "password")
+_OPTIONAL: dict[str, type] = {"home_state": str, "state_farm": bool}
+
+Endpoint = Callable[[Request], Awaitable[Response]]
+
+
+class _BadRequest(Exception):
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+def _error(status: int, message: str) -> JSONResponse:
+    return JSONResponse({"error": message}, status_code=status)
+
+
+def _loopback_only(handler: Callable[[Request], Awaitable[Response]]) -> Endpoint:
+    async def endpoint(request: Request) -> Response:
+        client = request.client
+        if client is None or not is_loopback(client.host):
+            return _error(403, "the test API answers only clients on this machine (loopback)")
+        try:
+            return await handler(request)
+        except _BadRequest as error:
+            return _error(error.status, error.message)
+
+    return endpoint
+
+
+async def _json_object(request: Request) -> dict[str, Any]:
+    try:
+        body = json.loads(await request.body())
+    except (ValueError, UnicodeDecodeError):
+        raise _BadRequest(400, "the body is not JSON") from None
+    if not isinstance(body, dict):
+        raise _BadRequest(400, "the body must be a JSON object")
+    return body
+
+
+# The parameters a reset may change: the plain numbers of portal.yaml's parameters.
+_SETTABLE = {
+    "lockout_threshold": (int,),
+    "temporary_password_valid_minutes": (int,),
+    "auto_unlock_after_minutes": (int, type(None)),
+}
+
+
+def _parameter_changes(given: object) -> dict[str, object]:
+    if not isinstance(given, dict):
+        raise _BadRequest(400, "field 'parameters' must be an object")
+    for name, value in given.items():
+        if name not in _SETTABLE:
+            raise _BadRequest(
+                400, f"parameter {name!r} cannot be set (settable: {', '.join(_SETTABLE)})"
+            )
+        if isinstance(value, bool) or not isinstance(value, _SETTABLE[name]):
+            raise _BadRequest(400, f"parameter {name!r} must be a whole number")
+        if isinstance(value, int) and value < 1:
+            raise _BadRequest(400, f"parameter {name!r} must be 1 or more")
+    return dict(given)
+
+
+def testapi_routes(served: ServedPortal) -> list[Route]:
+    """The routes of the test API, acting on ``served``."""
+
+    async def producers(request: Request) -> Response:
+        body = await _json_object(request)
+        unknown = sorted(set(body) - set(_REQUIRED) - set(_OPTIONAL))
+        if unknown:
+            raise _BadRequest(400, f"unknown field {unknown[0]!r}")
+        for name in _REQUIRED:
+            if not isinstance(body.get(name), str) or not body[name]:
+                raise _BadRequest(400, f"field {name!r} must be a non-empty string")
+        for name, kind in _OPTIONAL.items():
+            if name in body and not isinstance(body[name], kind):
+                raise _BadRequest(400, f"field {name!r} must be a {kind.__name__}")
+        try:
+            account = await run_in_threadpool(served.portal.register, **body)
+        except ValueError as error:
+            raise _BadRequest(409, str(error)) from None
+        return JSONResponse({"user_name": account.user_name}, status_code=201)
+
+    async def clock(request: Request) -> Response:
+        body = await _json_object(request)
+        minutes = body.get("minutes")
+        if (
+            isinstance(minutes, bool)
+            or not isinstance(minutes, int | float)
+            or not math.isfinite(minutes)
+            or minutes < 0
+        ):
+            raise _BadRequest(400, "field 'minutes' must be a number of minutes, 0 or more")
+        if not isinstance(served.clock, SimulatedClock):
+            raise _BadRequest(409, "this portal runs on a real clock, which cannot be advanced")
+        served.clock.advance(minutes)
+        return Response(status_code=204)
+
+    async def reset(request: Request) -> Response:
+        body = await _json_object(request) if await request.body() else {}
+        unknown = sorted(set(body) - {"variant", "parameters"})
+        if unknown:
+            raise _BadRequest(400, f"unknown field {unknown[0]!r}")
+        variant = body.get("variant")
+        variants = {v.name: v for v in served.flow_set.portal.variants}
+        if variant is not None and variant not in variants:
+            raise _BadRequest(
+                400, f"no variant {variant!r} in portal.yaml (it has: {', '.join(variants)})"
+            )
+        changes: dict[str, object] = dict(variants[variant].parameters) if variant else {}
+        changes.update(_parameter_changes(body.get("parameters", {})))
+        base = served.parameters or served.flow_set.portal.parameters
+        served.reset(replace(base, **changes) if changes else None)  # type: ignore[arg-type]
+        return Response(status_code=204)
+
+    async def fired(request: Request) -> Response:
+        return JSONResponse({"fired": served.take_fired()})
+
+    return [
+        Route("/test/producers", _loopback_only(producers), methods=["POST"]),
+        Route("/test/clock", _loopback_only(clock), methods=["POST"]),
+        Route("/test/reset", _loopback_only(reset), methods=["POST"]),
+        Route("/test/fired", _loopback_only(fired), methods=["POST"]),
+    ]

@@ -1,0 +1,173 @@
+"""Where the features run: in this process (the default), against a portal served over
+HTTP, or in headless Chromium on that portal.
+
+The pytest options (``tests/conftest.py`` registers them; :class:`TargetChoice` reads
+them), each with an environment variable used when the option is not given:
+
+``--target URL|serve`` (``RPP_TARGET``)
+    ``serve``: this test session serves the flows under test (``$RPP_FLOWS`` or the
+    shipped ones) on a free port, with the test API and an embedded mailbox, exactly
+    as ``rpp serve --test-api --port 0`` does, and stops it at the end. A URL: a portal
+    already served with ``rpp serve --test-api`` (its mail at ``--mailbox``).
+``--mailbox URL`` (``RPP_MAILBOX``)
+    The Mailpit API (``rpp mailbox`` or a real Mailpit) holding the mail of
+    ``--target URL``; ``--target serve`` brings its own.
+``--browser`` (``RPP_BROWSER=1``)
+    Each producer's browser is a headless Chromium window (with ``--target``). Every
+    distinct screen visited is saved in ``reports/screens/``, and a failing step saves
+    the page as ``reports/screens/failed-<scenario>.png``.
+
+Without ``--target`` every scenario runs in-process, as before. With it, each scenario
+gets the served portal afresh (``/test/reset``, with the scenario's parameter changes)
+and an empty mailbox.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from specs.model import FlowSet
+
+__all__ = [
+    "BROWSER_ENV",
+    "MAILBOX_ENV",
+    "SCREENS_DIR",
+    "SERVE",
+    "TARGET_ENV",
+    "Remote",
+    "TargetChoice",
+    "scenario_slug",
+    "serve",
+]
+
+TARGET_ENV = "RPP_TARGET"
+MAILBOX_ENV = "RPP_MAILBOX"
+BROWSER_ENV = "RPP_BROWSER"
+SERVE = "serve"
+SCREENS_DIR = Path("reports") / "screens"  # relative to the rootdir
+_LOOPBACK = "127.0.0.1"  # as `rpp serve`: the test API and the mailbox stay on this machine
+
+
+@dataclass(frozen=True)
+class TargetChoice:
+    """What the options (or their environment variables) ask for."""
+
+    target: str | None
+    mailbox: str | None
+    browser: bool
+
+    @classmethod
+    def of(cls, config: pytest.Config) -> TargetChoice:
+        """The choice of this run; :class:`pytest.UsageError` when it makes no sense."""
+        target = config.getoption("target", None) or os.environ.get(TARGET_ENV) or None
+        mailbox = config.getoption("mailbox", None) or os.environ.get(MAILBOX_ENV) or None
+        browser = config.getoption("browser", None)
+        if browser is None:
+            flag = os.environ.get(BROWSER_ENV, "").strip()
+            if flag not in ("", "0", "1"):
+                raise pytest.UsageError(f"${BROWSER_ENV}={flag}: write 1 (Chromium) or 0")
+            browser = flag == "1"
+        choice = cls(target, mailbox, bool(browser))
+        choice._check()
+        return choice
+
+    def _check(self) -> None:
+        target, mailbox = self.target, self.mailbox
+        if target is None:
+            if mailbox is not None:
+                raise pytest.UsageError(
+                    "--mailbox (or $RPP_MAILBOX) goes with --target URL: say which portal"
+                    " sends that mail"
+                )
+            if self.browser:
+                raise pytest.UsageError(
+                    "--browser (or $RPP_BROWSER=1) drives a served portal: add --target serve"
+                    " (or --target URL --mailbox URL)"
+                )
+            return
+        if target == SERVE:
+            if mailbox is not None:
+                raise pytest.UsageError(
+                    "--target serve starts its own mailbox: drop --mailbox (or $RPP_MAILBOX)"
+                )
+            return
+        for option, url in (("--target", target), ("--mailbox", mailbox)):
+            if url is None:
+                raise pytest.UsageError(
+                    f"--target {target} needs --mailbox URL (or $RPP_MAILBOX): the Mailpit"
+                    " API its mail goes to"
+                )
+            if not url.startswith(("http://", "https://")):
+                raise pytest.UsageError(
+                    f"{option} {url}: expected serve or an http:// or https:// URL"
+                    if option == "--target"
+                    else f"{option} {url}: expected an http:// or https:// URL"
+                )
+
+    @property
+    def in_process(self) -> bool:
+        return self.target is None
+
+    def describe(self) -> str:
+        if self.target is None:
+            return "in-process"
+        where = "served by this session" if self.target == SERVE else self.target
+        return f"{'Chromium' if self.browser else 'HTTP'} on the portal {where}"
+
+
+@dataclass(frozen=True)
+class Remote:
+    """A portal served over HTTP with a test API, the features' target: its URL, its
+    mail's Mailpit API, and whether producers use Chromium (saving screens there)."""
+
+    url: str
+    mailbox_url: str
+    browser: bool = False
+    screens: Path | None = None
+
+
+@contextmanager
+def serve(flow_set: FlowSet) -> Iterator[tuple[str, str]]:
+    """``flow_set`` served as ``rpp serve --test-api --port 0`` serves it: on loopback,
+    a free port, a simulated clock starting now, the harness's password hashing, mail
+    over SMTP to an embedded mailbox. Yields the portal's URL and the mailbox's."""
+    from simulator.web.serving import serving
+
+    with serving(flow_set, _LOOPBACK, 0) as served:
+        assert served.mailbox_url is not None
+        yield served.url, served.mailbox_url
+
+
+def scenario_slug(name: str, example: str | None = None) -> str:
+    """A file name's worth of a scenario's name (and its example's ID, for an outline)."""
+    text = name if example is None else f"{name} {example}"
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:120].rstrip("-") or "scenario"
+
+
+@pytest.fixture(scope="session")
+def remote(request: pytest.FixtureRequest, features_flow_set: FlowSet) -> Iterator[Remote | None]:
+    """The served portal the features run against (None: in-process). ``serve`` starts
+    it once for the whole session."""
+    choice = TargetChoice.of(request.config)
+    if choice.target is None:
+        yield None
+        return
+    screens: Path | None = None
+    if choice.browser:
+        screens = request.config.rootpath / SCREENS_DIR
+        screens.mkdir(parents=True, exist_ok=True)
+        for stale in screens.glob("failed-*.png"):  # last run's failures, not this one's
+            stale.unlink()
+    if choice.target == SERVE:
+        with serve(features_flow_set) as (url, mailbox_url):
+            yield Remote(url, mailbox_url, choice.browser, screens)
+        return
+    assert choice.mailbox is not None  # TargetChoice checked it
+    yield Remote(choice.target, choice.mailbox, choice.browser, screens)

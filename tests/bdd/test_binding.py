@@ -1,0 +1,130 @@
+"""Every feature file under the features directory runs, without Python changes: a new
+file written from features/STEPS.md is bound, marked with its file name, counted by the
+coverage gate and listed by `rpp trace`; a file that cannot run fails naming its file
+and line. Each case runs pytest on a copy of features/ (``$RPP_FEATURES``) in a
+subprocess."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from specs.scenarios import FEATURES_ENV, scenarios_by_guide_id
+from tests.bdd.tags import FEATURES_DIR, scenario_count
+
+ROOT = Path(__file__).resolve().parents[2]
+TIMEOUT_SECONDS = 300
+
+NEWCOMER = """\
+Feature: A newcomer's first login
+  Background:
+    Given a registered producer:
+      | User Name | Password |
+      | newcomer1 | Newbie19 |
+
+  @LOGIN-1
+  Scenario: A newcomer sees the login page
+    When the producer opens the portal
+    Then the producer sees the "Please Sign-In" page
+"""
+
+UNKNOWN_STEP = """\
+Feature: A newcomer who flies
+
+  @LOGIN-1
+  Scenario: A newcomer flies to the moon
+    When the producer opens the portal
+    And the producer flies to the moon
+"""
+
+BROKEN_SYNTAX = """\
+Feature: Broken
+  Scenario: One
+    When the producer opens the portal
+  Scenario Outline without a colon
+"""
+
+
+@pytest.fixture
+def features_copy(tmp_path: Path) -> Path:
+    target = tmp_path / "features"
+    shutil.copytree(FEATURES_DIR, target)
+    return target
+
+
+def _pytest(features: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, FEATURES_ENV: str(features)}
+    for name in ("RPP_TARGET", "RPP_MAILBOX", "RPP_BROWSER"):  # in-process, whatever the caller
+        env.pop(name, None)
+    command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"]
+    report = str(features.parent / "scenarios.json")
+    return subprocess.run(
+        [*command, "tests/test_features.py", "--scenarios-report", report, *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT_SECONDS,
+    )
+
+
+def test_a_new_feature_file_runs_with_its_marker_and_counts_in_the_gate(
+    features_copy: Path,
+) -> None:
+    (features_copy / "more").mkdir()
+    (features_copy / "more" / "newcomer.feature").write_text(NEWCOMER, encoding="utf-8")
+    expected = scenario_count(features_copy)
+    assert expected == scenario_count(FEATURES_DIR) + 1
+
+    alone = _pytest(features_copy, "-m", "newcomer")
+    assert alone.returncode == 0, alone.stdout + alone.stderr
+    assert "1 passed" in alone.stdout
+
+    everything = _pytest(features_copy)
+    out = everything.stdout + everything.stderr
+    assert everything.returncode == 0, out
+    assert f"{expected} passed" in out
+    assert "coverage gate passed" in out
+    assert "more/newcomer.feature: A newcomer sees the login page" in (
+        features_copy.parent / "scenarios.json"
+    ).read_text(encoding="utf-8")
+
+    # `rpp trace` lists it, as the run ran it.
+    traced = scenarios_by_guide_id(features_copy)["LOGIN-1"]
+    assert "more/newcomer.feature: A newcomer sees the login page" in traced
+
+
+def test_the_sections_keep_their_markers(features_copy: Path) -> None:
+    (features_copy / "newcomer.feature").write_text(NEWCOMER, encoding="utf-8")
+    result = _pytest(features_copy, "-m", "lockout", "--collect-only")
+    assert result.returncode == 0, result.stdout + result.stderr
+    lockout = sum(1 for line in result.stdout.splitlines() if "::test_" in line)
+    assert lockout > 0
+    assert "a_newcomer_sees" not in result.stdout
+
+
+def test_an_unknown_step_fails_naming_the_file_and_line(features_copy: Path) -> None:
+    (features_copy / "flying.feature").write_text(UNKNOWN_STEP, encoding="utf-8")
+    result = _pytest(features_copy, "-m", "flying")
+    out = result.stdout + result.stderr
+    assert result.returncode == 1, out
+    assert "flying.feature:6: no step definition matches And the producer flies to the moon" in out
+    assert "closest steps of the catalogue (features/STEPS.md" in out
+    assert "When the producer opens the portal" in out  # a suggestion
+
+
+def test_a_gherkin_syntax_error_fails_naming_the_file_and_line(features_copy: Path) -> None:
+    (features_copy / "broken.feature").write_text(BROKEN_SYNTAX, encoding="utf-8")
+    result = _pytest(features_copy)
+    out = result.stdout + result.stderr
+    assert result.returncode == 1, out
+    assert "broken.feature:4: Gherkin syntax error" in out
+    assert f"{scenario_count(FEATURES_DIR)} passed" in out  # the other files still ran
+    # Not bound, so not traced either.
+    traced = {name for names in scenarios_by_guide_id(features_copy).values() for name in names}
+    assert not any(name.startswith("broken.feature") for name in traced)

@@ -1,0 +1,289 @@
+"""Producers' journeys over HTTP: logging in and out, the lock-out, the test API, and a
+password reset whose email arrives over real SMTP at a portal on a real socket."""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Callable
+
+import httpx
+import pytest
+from starlette.applications import Starlette
+from starlette.testclient import TestClient
+
+from simulator.mail.mailbox import Mailbox
+from simulator.mail.messages import body_of
+from simulator.mail.smtp_sink import SmtpSink
+from simulator.portal.clock import SimulatedClock
+from simulator.portal.passwords import HARNESS_HASH_ITERATIONS
+from simulator.web.app import SESSION_COOKIE, create_app, served_portal
+from simulator.web.clock import SystemClock
+from simulator.web.server import PortalServer
+from specs import FlowSet
+from tests.web.browser import Browser
+from tests.web.conftest import AGENT_UNIQUE_ID, EMAIL, PASSWORD, USER
+from tests.web.dom import parse, read_screen
+
+
+def _text(flow_set: FlowSet, key: str) -> str:
+    return flow_set.portal.texts[key].text
+
+
+def test_log_in_and_out(browser: Browser) -> None:
+    assert browser.open().screen.name == "login_page"
+    welcome = browser.fill_and_click("Login", {"User Name": USER, "Password": PASSWORD})
+    assert welcome.screen.name == "welcome" and welcome.screen.messages == ()
+    assert browser.open().screen.name == "welcome", "a reload stays signed in"
+    response = browser.http.post("/logout", data={"csrf_token": welcome.csrf_token})
+    assert response.status_code == 303
+    assert browser.open().screen.name == "login_page"
+    again = browser.fill_and_click("Login", {"User Name": USER, "Password": PASSWORD})
+    assert again.screen.name == "welcome"
+
+
+def test_three_failures_lock_the_account(
+    app: Starlette, browser: Browser, flow_set: FlowSet
+) -> None:
+    browser.open()
+    wrong = {"User Name": USER, "Password": "wrong1"}
+    seen = [browser.fill_and_click("Login", wrong).screen.messages for _ in range(3)]
+    failed, locked = _text(flow_set, "login_failed"), _text(flow_set, "account_locked")
+    assert seen == [(failed,), (failed,), (locked,)]
+    view = served_portal(app).portal.view(USER)
+    assert view is not None and view.locked
+    page = browser.fill_and_click("Login", {"User Name": USER, "Password": PASSWORD})
+    assert page.screen.name == "login_page" and page.screen.messages == (locked,)
+    # The page shows it as a person sees it: one alert, the guide's words.
+    alert = page.dom.find("div", role="alert")
+    assert [p.text() for p in alert.find_all("p", class_="message")] == [locked]
+
+
+def test_field_errors_show_above_the_form(browser: Browser, flow_set: FlowSet) -> None:
+    browser.open()
+    browser.click("Forgot User Name?")
+    page = browser.fill_and_click("Submit", {"Agent Unique ID": "12", "E-mail Address": ""})
+    assert page.screen.name == "forgot_user_name"
+    assert page.screen.messages == (
+        _text(flow_set, "agent_unique_id_malformed"),
+        _text(flow_set, "email_required"),
+    )
+
+
+# -- the test API -------------------------------------------------------------------------
+
+
+@pytest.fixture
+def test_app(make_app: Callable[..., Starlette]) -> Starlette:
+    return make_app(test_api=True)
+
+
+def _local(app: Starlette) -> TestClient:
+    return TestClient(app, client=("127.0.0.1", 40000), follow_redirects=False)
+
+
+PRODUCER = {
+    "user_name": "ruthie",
+    "agent_unique_id": "987654321",
+    "email": "ruthie@example.com",
+    "password": "Abc123",
+    "home_state": "TX",
+    "state_farm": True,
+}
+
+
+def test_the_test_api_registers_producers(test_app: Starlette) -> None:
+    client = _local(test_app)
+    response = client.post("/test/producers", json=PRODUCER)
+    assert response.status_code == 201 and response.json() == {"user_name": "ruthie"}
+    account = served_portal(test_app).portal.account_named("ruthie")
+    assert account is not None and account.home_state == "TX" and account.state_farm
+    assert client.post("/test/producers", json=PRODUCER).status_code == 409
+    minimal = {k: PRODUCER[k] for k in ("user_name", "agent_unique_id", "email", "password")}
+    assert client.post("/test/producers", json={**minimal, "user_name": "mo"}).status_code == 201
+    browser = Browser(test_app)
+    browser.open()
+    page = browser.fill_and_click("Login", {"User Name": "ruthie", "Password": "Abc123"})
+    assert page.screen.name == "welcome"
+
+
+@pytest.mark.parametrize(
+    ("body", "named"),
+    [
+        ({k: v for k, v in PRODUCER.items() if k != "email"}, "'email'"),
+        ({**PRODUCER, "password": 123456}, "'password'"),
+        ({**PRODUCER, "state_farm": "yes"}, "'state_farm'"),
+        ({**PRODUCER, "role": "admin"}, "'role'"),
+        ([PRODUCER], "JSON object"),
+    ],
+)
+def test_a_bad_producer_is_refused_naming_the_field(
+    test_app: Starlette, body: object, named: str
+) -> None:
+    response = _local(test_app).post("/test/producers", json=body)
+    assert response.status_code == 400
+    assert named in response.json()["error"]
+    assert served_portal(test_app).portal.accounts() == []
+
+
+def test_a_body_that_is_not_json_is_refused(test_app: Starlette) -> None:
+    response = _local(test_app).post("/test/producers", content=b"{not json")
+    assert response.status_code == 400 and "not JSON" in response.json()["error"]
+
+
+def test_the_test_api_advances_the_clock(test_app: Starlette, clock: SimulatedClock) -> None:
+    start = clock.now()
+    client = _local(test_app)
+    assert client.post("/test/clock", json={"minutes": 90}).status_code == 204
+    assert client.post("/test/clock", json={"minutes": 0.5}).status_code == 204
+    assert (clock.now() - start).total_seconds() == 90.5 * 60
+    for bad in ({"minutes": -1}, {"minutes": "5"}, {"minutes": True}, {}, {"minutes": None}):
+        assert client.post("/test/clock", json=bad).status_code == 400, bad
+    assert (clock.now() - start).total_seconds() == 90.5 * 60
+
+
+def test_the_test_api_resets_the_portal(test_app: Starlette) -> None:
+    client = _local(test_app)
+    client.post("/test/producers", json=PRODUCER)
+    browser = Browser(test_app)
+    browser.open()
+    browser.fill_and_click("Login", {"User Name": "ruthie", "Password": "Abc123"})
+    token = browser.form("State")["csrf_token"]
+    assert client.post("/test/reset").status_code == 204
+    assert served_portal(test_app).portal.accounts() == []
+    assert browser.post(browser.form("State", {"State": "IL"})).status_code == 403
+    assert browser.open().screen.name == "login_page", "no sessions survive"
+    assert browser.form("Login")["csrf_token"] != token
+
+
+@pytest.mark.parametrize("path", ["/test/producers", "/test/clock", "/test/reset"])
+def test_the_test_api_exists_only_with_the_flag_and_only_for_loopback(
+    app: Starlette, test_app: Starlette, path: str
+) -> None:
+    assert _local(app).post(path, json={}).status_code == 404
+    for client in (("testclient", 50000), ("10.1.2.3", 5000), ("192.168.0.9", 5000)):
+        remote = TestClient(test_app, client=client)
+        response = remote.post(path, json=PRODUCER)
+        assert response.status_code == 403, client
+        assert "loopback" in response.json()["error"]
+    assert _local(test_app).get(path).status_code == 405
+    assert served_portal(test_app).portal.accounts() == []
+
+
+def test_the_test_api_says_so_when_the_clock_is_real(make_app: Callable[..., Starlette]) -> None:
+    app = make_app(test_api=True, clock=SystemClock())
+    response = _local(app).post("/test/clock", json={"minutes": 5})
+    assert response.status_code == 409 and "real clock" in response.json()["error"]
+
+
+# -- over a real socket, with mail over real SMTP -------------------------------------------
+
+
+class HttpBrowser:
+    """A browser over real HTTP: posts the page's own form, follows the redirect."""
+
+    def __init__(self, base_url: str) -> None:
+        self.http = httpx.Client(base_url=base_url, follow_redirects=False, timeout=10)
+        self.html = ""
+
+    def open(self) -> str:
+        response = self.http.get("/")
+        assert response.status_code == 200
+        self.html = response.text
+        return read_screen(self.html).name
+
+    def click(self, control: str, fields: dict[str, str] | None = None) -> str:
+        doc = parse(self.html)
+        form = {
+            n.attrs["name"] or "": n.attrs["value"] or ""
+            for n in doc.find_all("input", type="hidden")
+        }
+        for label, value in (fields or {}).items():
+            (node,) = [n for n in doc.find_all("label") if n.text() == label]
+            (control_node,) = [n for n in doc.iter() if n.attrs.get("id") == node.attrs["for"]]
+            form[control_node.attrs["name"] or ""] = value
+        form["control"] = control
+        response = self.http.post("/", data=form)
+        assert response.status_code == 303, response.text
+        return self.open()
+
+
+def test_a_password_reset_over_http_and_smtp(flow_set: FlowSet) -> None:
+    mailbox = Mailbox(portal=flow_set.portal)
+    clock = SimulatedClock()
+    with SmtpSink(mailbox) as sink:
+        app = create_app(
+            flow_set,
+            transport=sink.transport(),
+            clock=clock,
+            test_api=True,
+            hash_iterations=HARNESS_HASH_ITERATIONS,
+        )
+        with PortalServer(app, "127.0.0.1", 0) as server:
+            assert re.fullmatch(r"http://127\.0\.0\.1:\d+", server.url)
+            api = httpx.Client(base_url=server.url, timeout=10)
+            producer = {
+                "user_name": USER,
+                "agent_unique_id": AGENT_UNIQUE_ID,
+                "email": EMAIL,
+                "password": PASSWORD,
+            }
+            assert api.post("/test/producers", json=producer).status_code == 201
+
+            browser = HttpBrowser(server.url)
+            assert browser.open() == "login_page"
+            assert browser.http.cookies.get(SESSION_COOKIE)
+            assert browser.click("Reset Password?") == "reset_password"
+            assert (
+                browser.click("Submit", {"User Name": USER, "E-mail Address": EMAIL})
+                == "reset_request_submitted"
+            )
+
+            email = mailbox.latest(EMAIL, kind="password_reset")
+            temporary = re.search(r"Temporary Password: (\w+)", body_of(email))
+            assert temporary is not None, mailbox.describe()
+            assert browser.click("OK") == "login_page"
+            assert (
+                browser.click("Login", {"User Name": USER, "Password": temporary.group(1)})
+                == "welcome"
+            )
+            assert api.post("/test/clock", json={"minutes": 5}).status_code == 204
+            assert browser.click("State", {"State": "OK"}) == "state_selected"
+            assert browser.click("Edit Profile") == "edit_profile"
+            changed = browser.click(
+                "Update Password",
+                {
+                    "Current Password": temporary.group(1),
+                    "New Password": "Fresh123",
+                    "Confirm New Password": "Fresh123",
+                },
+            )
+            assert changed == "password_updated"
+            for name, value in (("cache-control", "no-store"), ("x-frame-options", "DENY")):
+                assert browser.http.get("/").headers[name] == value
+            assert "server" not in browser.http.get("/").headers
+            api.close()
+            browser.http.close()
+
+
+def test_the_server_stops_cleanly_and_frees_its_port(make_app: Callable[..., Starlette]) -> None:
+    server = PortalServer(make_app(), "127.0.0.1", 0).start()
+    port = server.port
+    assert httpx.get(f"{server.url}/", timeout=10).status_code == 200
+    server.stop()
+    server.stop()  # a second stop does nothing
+    assert not server.running
+    with pytest.raises(httpx.ConnectError):
+        httpx.get(f"http://127.0.0.1:{port}/", timeout=2)
+    with PortalServer(make_app(), "127.0.0.1", port) as again:  # the port is free again
+        assert again.port == port
+
+
+def test_a_port_in_use_is_an_os_error_before_any_thread_starts(
+    make_app: Callable[..., Starlette],
+) -> None:
+    with PortalServer(make_app(), "127.0.0.1", 0) as first:
+        threads = threading.active_count()
+        with pytest.raises(OSError):
+            PortalServer(make_app(), "127.0.0.1", first.port).start()
+        assert threading.active_count() == threads
