@@ -303,11 +303,17 @@ def _read_screen(reader: Reader, name: str, node: Node, key_node: Node) -> Scree
         node,
         what,
         ("guide", "title"),
-        ("fields", "buttons", "links", "menus", "texts", "directory", "clicks"),
+        ("fields", "buttons", "links", "menus", "menu_links", "texts", "directory", "clicks"),
     )
     if f is None:
         return None
     title = reader.string(f.get("title"), f"{what}: title")
+    menu_links: dict[str, tuple[str, ...]] = {}
+    menu_entries = (
+        reader.entries(f["menu_links"], f"{what}: menu_links") if "menu_links" in f else None
+    )
+    for menu, (_, links_node) in (menu_entries or {}).items():
+        menu_links[menu] = reader.names(links_node, f"{what}: menu_links.{menu}")
     clicks: dict[str, str] = {}
     click_entries = reader.entries(f["clicks"], f"{what}: clicks") if "clicks" in f else None
     for label, (_, trigger_node) in (click_entries or {}).items():
@@ -328,6 +334,7 @@ def _read_screen(reader: Reader, name: str, node: Node, key_node: Node) -> Scree
         directory=reader.boolean(f.get("directory"), f"{what}: directory"),
         clicks=clicks,
         where=reader.where(key_node),
+        menu_links=menu_links,
     )
 
 

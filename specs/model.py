@@ -103,6 +103,7 @@ class ScreenSpec:
     directory: bool
     clicks: Mapping[str, str]  # button/link label -> trigger
     where: Where
+    menu_links: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # menu -> its links
 
 
 @dataclass(frozen=True)

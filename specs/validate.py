@@ -38,6 +38,7 @@ def validate(flow_set: FlowSet) -> list[SpecProblem]:
         problems.extend(_check_names(flow_set, flow))
     problems.extend(_check_guide_ids(flow_set))
     problems.extend(_check_clicks(flow_set))
+    problems.extend(_check_menu_links(flow_set))
     problems.extend(_check_state_farm_row(flow_set))
     problems.extend(_check_email_subjects(flow_set))
     for model in flow_set.models:
@@ -170,6 +171,34 @@ def _check_clicks(flow_set: FlowSet) -> Iterator[SpecProblem]:
                     f"screen '{screen.name}': '{label}' fires '{trigger}', which no session flow takes"
                     f" from '{screen.name}' (triggers there: {_listing(sorted(taken)) or 'none'})",
                 )
+
+
+def _check_menu_links(flow_set: FlowSet) -> Iterator[SpecProblem]:
+    """Each menu of ``menu_links`` is one of the screen's menus, each of its links one of
+    the screen's links, and no link is in two menus."""
+    for screen in flow_set.portal.screens.values():
+        seen: dict[str, str] = {}
+        for menu, links in screen.menu_links.items():
+            if menu not in screen.menus:
+                yield _at(
+                    screen.where,
+                    f"screen '{screen.name}': menu_links names menu '{menu}', which the screen"
+                    f" does not show (menus: {_listing(screen.menus) or 'none'})",
+                )
+            for link in links:
+                if link not in screen.links:
+                    yield _at(
+                        screen.where,
+                        f"screen '{screen.name}': menu '{menu}' holds '{link}', which is not"
+                        f" one of the screen's links ({_listing(screen.links) or 'none'})",
+                    )
+                elif link in seen:
+                    yield _at(
+                        screen.where,
+                        f"screen '{screen.name}': '{link}' is in two menus, '{seen[link]}'"
+                        f" and '{menu}'",
+                    )
+                seen.setdefault(link, menu)
 
 
 def _check_state_farm_row(flow_set: FlowSet) -> Iterator[SpecProblem]:

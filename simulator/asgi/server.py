@@ -30,7 +30,18 @@ import uvicorn
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-__all__ = ["AsgiServer", "SecurityHeadersMiddleware"]
+__all__ = ["LOOPBACK_NAMES", "AsgiServer", "SecurityHeadersMiddleware", "trusted_hosts"]
+
+# The names a server on loopback answers to: a page that rebinds its own DNS name to
+# 127.0.0.1 sends another Host, and is refused (TrustedHostMiddleware, 400).
+LOOPBACK_NAMES = ("127.0.0.1", "localhost")
+
+
+def trusted_hosts(host: str) -> list[str] | None:
+    """The Host names a server listening on ``host`` accepts: the loopback names when it
+    listens on IPv4 loopback, else None (any: it is reached by names it cannot know)."""
+    return [*LOOPBACK_NAMES] if host in LOOPBACK_NAMES or host.startswith("127.") else None
+
 
 KEEP_ALIVE_SECONDS = 30
 _WILDCARD_TO_LOOPBACK = {"0.0.0.0": "127.0.0.1", "::": "::1", "": "127.0.0.1"}

@@ -103,9 +103,13 @@ class BrowserDriver:
 
     def _open(self) -> None:
         self._context = launch().new_context(base_url=self.base_url)
-        self._context.set_default_timeout(TIMEOUT_MS)
-        self._page = self._context.new_page()
-        self._go(lambda: self._page.goto(self.base_url + "/"))
+        try:
+            self._context.set_default_timeout(TIMEOUT_MS)
+            self._page = self._context.new_page()
+            self._go(lambda: self._page.goto(self.base_url + "/"))
+        except BaseException:
+            self._context.close()
+            raise
 
     def _go(self, act: Any) -> None:
         """Do ``act`` (which loads a page) and read the page it leads to."""

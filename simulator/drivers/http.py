@@ -14,8 +14,9 @@ Promises:
 - :class:`HttpTarget` is a served portal with a test API (``rpp serve --test-api``):
   ``register`` and ``advance_clock`` use ``/test/producers`` and ``/test/clock``; made
   ``fresh``, it starts the portal afresh (``/test/reset``, in a verification variant
-  or with other parameter values when asked) and empties the mailbox, so each journey
-  or scenario has the portal to itself.
+  or with other parameter values when asked) and empties the mailbox when it is on
+  this machine (:func:`own_mailbox`; a team's Mailpit elsewhere is never emptied), so
+  each journey or scenario has the portal to itself. Every test API call is JSON.
 - Pages are read by :mod:`simulator.drivers.page`: the screen is recognised from the
   flows' portal spec, never read from a private attribute.
 """
@@ -34,7 +35,7 @@ from simulator.mail.mailpit import MailpitReader
 from simulator.portal.screens import Screen
 from specs.model import PortalSpec
 
-__all__ = ["DriverError", "HttpDriver", "HttpTarget"]
+__all__ = ["DriverError", "HttpDriver", "HttpTarget", "own_mailbox"]
 
 TIMEOUT = 10.0  # seconds a request may take before the driver gives up
 
@@ -55,7 +56,11 @@ class HttpDriver:
         self.timeout = timeout
         self._client = self._new_client()
         self._typed: dict[str, str] = {}
-        self._page = self._read(self._request("GET", "/"))
+        try:
+            self._page = self._read(self._request("GET", "/"))
+        except BaseException:
+            self._client.close()
+            raise
 
     def _new_client(self) -> httpx.Client:
         return httpx.Client(
@@ -116,6 +121,15 @@ class HttpDriver:
         self._client.close()
 
 
+def own_mailbox(url: str) -> bool:
+    """True for a mailbox on this machine (``rpp mailbox``, the one ``rpp serve`` starts,
+    a personal Mailpit): the harness empties it between journeys. A mailbox elsewhere
+    (a team's Mailpit) is never emptied: each journey reads only the mail that arrives
+    after it starts."""
+    host = httpx.URL(url).host
+    return host in ("localhost", "127.0.0.1", "::1") or host.startswith("127.")
+
+
 class HttpTarget:
     """A portal served with a test API at ``url``, its mail at ``mailbox_url``."""
 
@@ -138,16 +152,22 @@ class HttpTarget:
             reset: dict[str, Any] = {"variant": variant} if variant else {}
             if parameters:
                 reset["parameters"] = dict(parameters)
-            self._post("/test/reset", reset or None)
-            self._mailbox.delete_all()
+            try:
+                self._post("/test/reset", reset)
+                if own_mailbox(mailbox_url):
+                    self._mailbox.delete_all()
+            except BaseException:
+                self.close()
+                raise
 
     @property
     def mailbox(self) -> MailpitReader:
         return self._mailbox
 
-    def _post(self, path: str, body: dict[str, Any] | None) -> None:
+    def _post(self, path: str, body: dict[str, Any]) -> None:
         try:
-            response = self._api.post(path, json=body) if body is not None else self._api.post(path)
+            # Always JSON: a browser cannot send that cross-site without a preflight.
+            response = self._api.post(path, json=body)
         except httpx.HTTPError as error:
             raise DriverError(f"POST {self.url}{path}: {error or type(error).__name__}") from error
         if response.status_code == 404:
@@ -182,7 +202,7 @@ class HttpTarget:
 
     def fired(self) -> list[str]:
         """The transitions of the flows fired since the last call (the test API's)."""
-        response = self._api.post("/test/fired")
+        response = self._api.post("/test/fired", json={})
         if response.status_code != 200:
             raise DriverError(f"POST {self.url}/test/fired answered {response.status_code}")
         names = response.json().get("fired")

@@ -52,7 +52,7 @@ import json
 import re
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import getaddresses, parsedate_to_datetime
@@ -63,6 +63,7 @@ from urllib.parse import quote
 import jinja2
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
+from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
@@ -366,7 +367,7 @@ def _href(prefix: str, value: str) -> str:
     return prefix + quote(value, safe="@")
 
 
-def mailbox_app(mailbox: Mailbox) -> Starlette:
+def mailbox_app(mailbox: Mailbox, allowed_hosts: Sequence[str] | None = None) -> Starlette:
     """The Starlette app serving ``mailbox`` (see the module's promises)."""
     entries = _Entries()
     templates = jinja2.Environment(
@@ -611,6 +612,13 @@ def mailbox_app(mailbox: Mailbox) -> Starlette:
             Route("/view/{id}", view, methods=["GET"]),
             Route("/style.css", style, methods=["GET"]),
         ],
-        middleware=[Middleware(SecurityHeadersMiddleware, headers=SECURITY_HEADERS)],
+        middleware=[
+            *(
+                [Middleware(TrustedHostMiddleware, allowed_hosts=allowed_hosts)]
+                if allowed_hosts
+                else []
+            ),
+            Middleware(SecurityHeadersMiddleware, headers=SECURITY_HEADERS),
+        ],
         exception_handlers=handlers,
     )

@@ -23,7 +23,7 @@ from __future__ import annotations
 import errno
 from types import TracebackType
 
-from simulator.asgi.server import AsgiServer
+from simulator.asgi.server import AsgiServer, trusted_hosts
 from simulator.mail.http_api import mailbox_app
 from simulator.mail.mailbox import Mailbox
 from simulator.mail.smtp_sink import SmtpSink
@@ -136,7 +136,10 @@ class MailboxService:
             ) from error
         try:
             http = AsgiServer(
-                mailbox_app(self._mailbox), self.host, self.requested_http_port, stop_timeout=5.0
+                mailbox_app(self._mailbox, trusted_hosts(self.host)),
+                self.host,
+                self.requested_http_port,
+                stop_timeout=5.0,
             )
             try:
                 http.start()

@@ -32,6 +32,7 @@ Promises:
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from pathlib import Path
 
 from starlette.applications import Starlette
@@ -39,6 +40,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.middleware.body_limit import RequestBodyLimitMiddleware
+from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
@@ -119,10 +121,12 @@ def create_app(
     test_api: bool = False,
     hash_iterations: int = DEFAULT_HASH_ITERATIONS,
     sessions: SessionStore | None = None,
+    allowed_hosts: Sequence[str] | None = None,
 ) -> Starlette:
     """A web app serving one portal of ``flow_set``, sending mail by ``transport``,
     telling time by ``clock``; ``sessions`` sets the idle expiry and the cap on sessions
-    (default: 30 minutes, 10,000)."""
+    (default: 30 minutes, 10,000); ``allowed_hosts``: the only Host names answered
+    (a DNS-rebinding page is refused), any when None."""
     served = ServedPortal(
         flow_set,
         transport,
@@ -201,6 +205,11 @@ def create_app(
     app = Starlette(
         routes=routes,
         middleware=[
+            *(
+                [Middleware(TrustedHostMiddleware, allowed_hosts=allowed_hosts)]
+                if allowed_hosts
+                else []
+            ),
             Middleware(SecurityHeadersMiddleware),
             Middleware(RequestBodyLimitMiddleware, max_body_size=MAX_BODY_BYTES),
         ],

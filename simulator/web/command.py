@@ -33,8 +33,6 @@ from specs.loader import DEFAULT_FLOWS_DIR, load_flows_dir
 
 __all__ = ["add_arguments", "run"]
 
-_MAILBOX_HOST = "127.0.0.1"  # the mailbox holds temporary passwords: never on the network
-
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """The options of ``rpp serve`` (``--flows`` included)."""
@@ -109,6 +107,7 @@ def run(args: argparse.Namespace, stop: threading.Event | None = None) -> int:
     if smtp is None and not 0 <= args.mailbox_port <= 65535:
         raise UsageError(f"--mailbox-port {args.mailbox_port}: takes 0 to 65535")
     # The web machinery loads here, not when the rpp command line is parsed.
+    from simulator.mail.service import CannotListen
     from simulator.web.serving import serving
 
     flow_set = load_flows_dir(args.flows, "--flows")
@@ -120,8 +119,16 @@ def run(args: argparse.Namespace, stop: threading.Event | None = None) -> int:
             served = stack.enter_context(
                 serving(flow_set, args.host, args.port, smtp, args.mailbox_port, args.test_api)
             )
+        except CannotListen as error:
+            raise UsageError(
+                f"the embedded mailbox cannot listen on port {args.mailbox_port}: another"
+                " mailbox (rpp mailbox, Mailpit) may have it; pick another --mailbox-port"
+                " (0: any free port) or send to it with --smtp HOST:PORT"
+            ) from error
         except OSError as error:
             raise UsageError(_listen_problem(args.host, args.port, error)) from None
+        except ValueError as error:  # flows whose fields cannot be posted as a form
+            raise UsageError(f"--flows {args.flows}: cannot be served: {error}") from None
         server = served.server
         mail_line = f"mailbox: {served.mail}" if served.mailbox_url else f"mail:    {served.mail}"
         print(f"rpp serve: portal:  {server.url}/")

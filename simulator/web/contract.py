@@ -9,23 +9,20 @@ Promises:
 - Every form posts ``control`` (the label of the button or link clicked),
   ``csrf_token`` and ``screen`` (the screen the page showed, so a stale page from
   another tab is recognised even when both screens have a button of that label).
-- :data:`MENU_LINKS` says which links sit in which menu. portal.yaml lists a screen's
-  menus and links but not which link belongs to which menu; the guide's reading is
-  RESET-8 ("Account menu -> Edit Profile"). A link not listed here, or on a screen
-  without its menu, is shown with the screen's other controls.
+- :func:`menu_of` says which menu of a screen holds a link, from the screen's
+  ``menu_links`` in portal.yaml (RESET-8: "Account menu -> Edit Profile"). A link in
+  no menu is shown with the screen's other controls.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
 
-from specs.model import PortalSpec
+from specs.model import PortalSpec, ScreenSpec
 
 __all__ = [
     "CONTROL_FIELD",
     "CSRF_FIELD",
-    "MENU_LINKS",
     "RESERVED_NAMES",
     "SCREEN_FIELD",
     "check_field_names",
@@ -38,9 +35,6 @@ CONTROL_FIELD = "control"
 CSRF_FIELD = "csrf_token"
 SCREEN_FIELD = "screen"
 RESERVED_NAMES = frozenset({CONTROL_FIELD, CSRF_FIELD, SCREEN_FIELD})
-
-# menu -> the links it holds, in the guide's words (RESET-8: "Account menu -> Edit Profile").
-MENU_LINKS: Mapping[str, tuple[str, ...]] = {"Account": ("Edit Profile",)}
 
 _NOT_NAME = re.compile(r"[^a-z0-9]+")
 
@@ -56,10 +50,13 @@ def field_id(label: str) -> str:
     return "field-" + field_name(label).replace("_", "-")
 
 
-def menu_of(link: str, menus: tuple[str, ...]) -> str | None:
-    """The menu of ``menus`` that holds ``link``, or None when it is in none of them."""
-    for menu in menus:
-        if link in MENU_LINKS.get(menu, ()):
+def menu_of(link: str, screen: ScreenSpec | None) -> str | None:
+    """The menu of ``screen`` that holds ``link`` (its ``menu_links`` in portal.yaml), or
+    None when it is in none of them."""
+    if screen is None:
+        return None
+    for menu, links in screen.menu_links.items():
+        if link in links and menu in screen.menus:
             return menu
     return None
 

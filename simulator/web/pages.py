@@ -9,7 +9,7 @@ Promises (the HTML contract a driver and a person read):
 - One ``<form method="post" action="/">`` holds everything a producer can post: the
   hidden ``csrf_token`` and ``screen``, the menus, the fields and the controls.
   Menus, in order: ``<nav aria-label=MENU>`` holding the screen's links of that menu
-  (:data:`~simulator.web.contract.MENU_LINKS`). Every control is
+  (the screen's ``menu_links`` in portal.yaml). Every control is
   ``<button type="submit" name="control" value=LABEL>LABEL</button>``; a link is the
   same with ``role="link" class="link"``; buttons in the screen's order, then the
   links no menu holds, in the screen's order. The first button the flows give a click
@@ -128,7 +128,7 @@ class PageRenderer:
         clicks = spec.clicks if spec is not None else {}
         default = next((b for b in screen.buttons if b in clicks), None)
         buttons = tuple(ControlView(b, default=b == default) for b in screen.buttons)
-        in_menus = {link: menu_of(link, screen.menus) for link in screen.links}
+        in_menus = {link: menu_of(link, spec) for link in screen.links}
         menus = tuple(
             MenuView(
                 menu,

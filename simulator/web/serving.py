@@ -21,7 +21,7 @@ from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 
-from simulator.asgi.server import AsgiServer
+from simulator.asgi.server import AsgiServer, trusted_hosts
 from simulator.mail.mailbox import SmtpTransport
 from simulator.mail.service import MailboxService
 from simulator.portal.clock import Clock, SimulatedClock
@@ -72,6 +72,7 @@ def serving(
             clock=clock,
             test_api=test_api,
             hash_iterations=HARNESS_HASH_ITERATIONS if test_api else DEFAULT_HASH_ITERATIONS,
+            allowed_hosts=trusted_hosts(host),
         )
         server = stack.enter_context(AsgiServer(app, host, port))
         yield Served(server, server.url, mailbox_url, mail)

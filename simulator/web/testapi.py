@@ -5,8 +5,9 @@ Promises:
 - :func:`testapi_routes` are mounted only when the app is made with ``test_api=True``;
   otherwise ``/test/...`` does not exist (404).
 - Each answers 403 to any client whose address is not a literal loopback address,
-  before reading the body; each takes POST only (405 otherwise). No CSRF token and
-  no session: loopback and the flag are the whole protection.
+  before reading the body, and 415 to a request that is not JSON (so a web page in
+  the tester's browser cannot call it without a CORS preflight, never granted); each
+  takes POST only (405 otherwise). No CSRF token and no session.
 - ``POST /test/producers`` with a JSON object ``{user_name, agent_unique_id, email,
   password, home_state?, state_farm?}`` registers an account: 201 with
   ``{"user_name": ...}``; 400 naming the field that is missing, unknown or of the
@@ -42,6 +43,7 @@ from simulator.web.served import ServedPortal
 
 __all__ = ["testapi_routes"]
 
+MAX_CLOCK_MINUTES = 10 * 366 * 24 * 60  # ten years in one step is plenty
 _REQUIRED = ("user_name", "agent_unique_id", "email", "password")
 _OPTIONAL: dict[str, type] = {"home_state": str, "state_farm": bool}
 
@@ -64,6 +66,11 @@ def _loopback_only(handler: Callable[[Request], Awaitable[Response]]) -> Endpoin
         client = request.client
         if client is None or not is_loopback(client.host):
             return _error(403, "the test API answers only clients on this machine (loopback)")
+        kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        if kind != "application/json":
+            # A web page cannot send JSON cross-site without a CORS preflight, which
+            # this API never grants: a page in the tester's browser cannot call it.
+            return _error(415, "the test API takes JSON only (Content-Type: application/json)")
         try:
             return await handler(request)
         except _BadRequest as error:
@@ -132,9 +139,11 @@ def testapi_routes(served: ServedPortal) -> list[Route]:
             isinstance(minutes, bool)
             or not isinstance(minutes, int | float)
             or not math.isfinite(minutes)
-            or minutes < 0
+            or not 0 <= minutes <= MAX_CLOCK_MINUTES
         ):
-            raise _BadRequest(400, "field 'minutes' must be a number of minutes, 0 or more")
+            raise _BadRequest(
+                400, f"field 'minutes' must be a number of minutes, 0 to {MAX_CLOCK_MINUTES:,}"
+            )
         if not isinstance(served.clock, SimulatedClock):
             raise _BadRequest(409, "this portal runs on a real clock, which cannot be advanced")
         served.clock.advance(minutes)

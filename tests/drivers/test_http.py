@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -132,7 +133,7 @@ def test_a_page_like_no_screen_of_the_flows_is_unknown(flow_set: FlowSet) -> Non
 
 
 @pytest.mark.skipif(
-    not (os.environ.get("RPP_CHROMIUM") or Path("/usr/bin/chromium").exists()),
+    not (os.environ.get("RPP_CHROMIUM") or shutil.which("chromium")),
     reason="no Chromium here (make test installs Debian's chromium)",
 )
 def test_the_browser_driver_signs_in_and_saves_the_screens(

@@ -787,6 +787,20 @@ CORPUS: list[Broken] = [
         "guide ID SERVICES-2 is cited by no transition, text or data",
         1,
     ),
+    Broken(
+        "menu-link-not-on-the-screen",
+        PORTAL,
+        edit('menu_links: {"Account": ["Edit Profile"]}', 'menu_links: {"Account": ["Log Out"]}'),
+        "menu 'Account' holds 'Log Out', which is not one of the screen's links",
+        "  state_selected:",
+    ),
+    Broken(
+        "menu-links-of-an-unshown-menu",
+        PORTAL,
+        edit('menu_links: {"Account": ["Edit Profile"]}', 'menu_links: {"Help": ["Edit Profile"]}'),
+        "menu_links names menu 'Help', which the screen does not show",
+        "  state_selected:",
+    ),
     # -- files ----------------------------------------------------------------------------
     Broken("unreadable-file", "extra.yaml", directory_instead, "cannot read the file", 1),
     Broken("no-portal-yaml", "flows", remove, "no portal.yaml beside the flows", 1),

@@ -12,6 +12,7 @@ import pytest
 from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
+from simulator.mail.http_api import mailbox_app
 from simulator.mail.mailbox import Mailbox
 from simulator.mail.messages import body_of
 from simulator.mail.smtp_sink import SmtpSink
@@ -127,8 +128,33 @@ def test_a_bad_producer_is_refused_naming_the_field(
 
 
 def test_a_body_that_is_not_json_is_refused(test_app: Starlette) -> None:
-    response = _local(test_app).post("/test/producers", content=b"{not json")
+    client = _local(test_app)
+    response = client.post(
+        "/test/producers", content=b"{not json", headers={"content-type": "application/json"}
+    )
     assert response.status_code == 400 and "not JSON" in response.json()["error"]
+    # What a web page can send cross-site without a preflight is refused before it is read.
+    for kind in ("text/plain", "application/x-www-form-urlencoded", "multipart/form-data"):
+        plain = client.post("/test/reset", content=b"{}", headers={"content-type": kind})
+        assert plain.status_code == 415, kind
+    assert client.post("/test/reset").status_code == 415
+    assert served_portal(test_app).portal.accounts() == []
+
+
+def test_the_portal_and_its_mailbox_answer_only_their_own_names(
+    make_app: Callable[..., Starlette],
+) -> None:
+    """A page that rebinds its DNS name to 127.0.0.1 sends its own Host: refused."""
+    app = make_app(test_api=True, allowed_hosts=["127.0.0.1", "localhost"])
+    rebound = TestClient(app, base_url="http://evil.example", client=("127.0.0.1", 5000))
+    assert rebound.post("/test/reset", json={}).status_code == 400
+    assert rebound.get("/").status_code == 400
+    local = TestClient(app, base_url="http://127.0.0.1:8000", client=("127.0.0.1", 5000))
+    assert local.post("/test/reset", json={}).status_code == 204
+    mailbox = TestClient(
+        mailbox_app(Mailbox(), ["127.0.0.1", "localhost"]), base_url="http://evil.example"
+    )
+    assert mailbox.get("/api/v1/messages").status_code == 400
 
 
 def test_the_test_api_advances_the_clock(test_app: Starlette, clock: SimulatedClock) -> None:
@@ -137,7 +163,14 @@ def test_the_test_api_advances_the_clock(test_app: Starlette, clock: SimulatedCl
     assert client.post("/test/clock", json={"minutes": 90}).status_code == 204
     assert client.post("/test/clock", json={"minutes": 0.5}).status_code == 204
     assert (clock.now() - start).total_seconds() == 90.5 * 60
-    for bad in ({"minutes": -1}, {"minutes": "5"}, {"minutes": True}, {}, {"minutes": None}):
+    for bad in (
+        {"minutes": -1},
+        {"minutes": "5"},
+        {"minutes": True},
+        {},
+        {"minutes": None},
+        {"minutes": 1e300},
+    ):
         assert client.post("/test/clock", json=bad).status_code == 400, bad
     assert (clock.now() - start).total_seconds() == 90.5 * 60
 
@@ -149,7 +182,7 @@ def test_the_test_api_resets_the_portal(test_app: Starlette) -> None:
     browser.open()
     browser.fill_and_click("Login", {"User Name": "ruthie", "Password": "Abc123"})
     token = browser.form("State")["csrf_token"]
-    assert client.post("/test/reset").status_code == 204
+    assert client.post("/test/reset", json={}).status_code == 204
     assert served_portal(test_app).portal.accounts() == []
     assert browser.post(browser.form("State", {"State": "IL"})).status_code == 403
     assert browser.open().screen.name == "login_page", "no sessions survive"
@@ -282,8 +315,11 @@ def test_the_server_stops_cleanly_and_frees_its_port(make_app: Callable[..., Sta
 def test_a_port_in_use_is_an_os_error_before_any_thread_starts(
     make_app: Callable[..., Starlette],
 ) -> None:
+    def servers() -> list[str]:
+        return [t.name for t in threading.enumerate() if t.name.startswith("rpp-http-")]
+
     with PortalServer(make_app(), "127.0.0.1", 0) as first:
-        threads = threading.active_count()
+        running = servers()
         with pytest.raises(OSError):
             PortalServer(make_app(), "127.0.0.1", first.port).start()
-        assert threading.active_count() == threads
+        assert servers() == running
