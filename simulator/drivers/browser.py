@@ -45,6 +45,11 @@ PLAYWRIGHTS_OWN = "playwright"  # RPP_CHROMIUM=playwright: the build `playwright
 TIMEOUT_MS = 15_000
 
 _running: dict[str, Any] = {}
+_ADD_OPTION = "(menu, value) => menu.add(new Option(value, value))"
+_SET_CHOICE = (
+    "(menu, value) => { if (![...menu.options].some(o => o.value === value))"
+    " menu.add(new Option(value, value)); menu.value = value; }"
+)
 
 
 def chromium_path() -> str | None:
@@ -162,10 +167,15 @@ class BrowserDriver:
             value = self._chosen.pop(label, "")
             menu = page.get_by_label(label, exact=True)
             if value not in self._seen.options[label]:
-                menu.evaluate("(menu, value) => menu.add(new Option(value, value))", value)
+                menu.evaluate(_ADD_OPTION, value)
             self._go(lambda: menu.select_option(value))
             return self._seen.screen
         self._seen.require_control(label)
+        for menu_label, value in self._chosen.items():
+            # A choice not yet submitted goes with the form, as the HTTP driver posts it
+            # (set without the change event, which would submit it on its own).
+            page.get_by_label(menu_label, exact=True).evaluate(_SET_CHOICE, value)
+        self._chosen = {}
         role = "link" if label in self._seen.screen.links else "button"
         control = page.get_by_role(role, name=label, exact=True)
         self._go(lambda: control.click())

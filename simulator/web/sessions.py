@@ -12,8 +12,9 @@ Promises:
   before signing in is worth nothing after).
 - A session unused for ``idle_seconds`` (real time, from ``timer``) is expired:
   :meth:`SessionStore.get` no longer finds it. At most ``max_sessions`` are kept;
-  beyond that the least recently used is forgotten, so cookie-less requests cannot
-  fill memory.
+  beyond that the least recently used session that is not signed in is forgotten (the
+  least recently used of all only when every one is signed in), so cookie-less
+  requests can neither fill memory nor sign producers out.
 - Thread-safe: one lock guards the store.
 """
 
@@ -81,7 +82,7 @@ class SessionStore:
             now = self.timer()
             self._forget_expired(now)
             while len(self._sessions) >= self.max_sessions:
-                self._sessions.popitem(last=False)
+                self._evict_one()
             web.last_used = now
             self._sessions[web.id] = web
         return web
@@ -124,6 +125,16 @@ class SessionStore:
     def __len__(self) -> int:
         with self._lock:
             return len(self._sessions)
+
+    def _evict_one(self) -> None:
+        """Forget the least recently used session that is not signed in (a flood of
+        cookie-less requests must not sign producers out); only when every session is
+        signed in, the least recently used one."""
+        for key, web in self._sessions.items():
+            if web.portal_session.account is None:
+                del self._sessions[key]
+                return
+        self._sessions.popitem(last=False)
 
     def _forget_expired(self, now: float) -> None:
         # Least recently used first: stop at the first one still live.

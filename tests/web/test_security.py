@@ -316,6 +316,23 @@ def test_the_session_store_forgets_the_least_recently_used_beyond_its_cap(
     assert browsers[0].post({"csrf_token": token, "control": "Register"}).status_code == 403
 
 
+def test_a_flood_of_cookie_less_requests_signs_nobody_out(
+    make_app: Callable[..., Starlette],
+) -> None:
+    app = make_app(sessions=SessionStore(max_sessions=3))
+    served_portal(app).portal.register(USER, "123456789", "jessica@example.com", PASSWORD, "IL")
+    producer = Browser(app)
+    producer.open()
+    assert (
+        producer.fill_and_click("Login", {"User Name": USER, "Password": PASSWORD}).screen.name
+        == "welcome"
+    )
+    for _ in range(20):  # e.g. health checks or a crawler, each without a cookie
+        Browser(app).open()
+    assert len(served_portal(app).sessions) == 3
+    assert producer.open().screen.name == "welcome", "the signed-in session survived"
+
+
 def test_the_clock_is_not_real_time_for_sessions(
     clock: SimulatedClock, app: Starlette, browser: Browser
 ) -> None:
