@@ -22,6 +22,7 @@ import json
 import os
 import sys
 import time
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -48,7 +49,15 @@ from specs.errors import UsageError
 from specs.loader import load_flows_dir
 from specs.model import FlowSet, Parameters
 
-__all__ = ["JourneyResult", "VerifyReport", "check_journey", "load_target", "run", "verify"]
+__all__ = [
+    "JourneyResult",
+    "VerifyReport",
+    "check_journey",
+    "first_difference",
+    "load_target",
+    "run",
+    "verify",
+]
 
 TargetMaker = Callable[[Parameters], Target]
 
@@ -105,13 +114,21 @@ class _Mismatch(Exception):
     pass
 
 
-def _first_difference(want: str, got: str) -> str:
-    """Where two texts part: the position, and each side's character there."""
+def first_difference(want: str, got: str) -> str:
+    """Where two texts part: the position, and each side's character there with its
+    Unicode name (a hyphen for an en dash is otherwise hard to see)."""
     for i, (a, b) in enumerate(zip(want, got, strict=False)):
         if a != b:
-            return f"first difference at character {i + 1}: expected {a!r}, got {b!r}"
+            return (
+                f"first difference at character {i + 1}: expected {a!r} ({_name(a)}),"
+                f" got {b!r} ({_name(b)})"
+            )
     shorter, longer = ("got", want) if len(got) < len(want) else ("expected", got)
     return f"{shorter} stops at character {min(len(want), len(got))} of {len(longer)}"
+
+
+def _name(character: str) -> str:
+    return unicodedata.name(character, f"U+{ord(character):04X}")
 
 
 def _compare_lines(what: str, want: tuple[str, ...], got: tuple[str, ...]) -> None:
@@ -120,7 +137,7 @@ def _compare_lines(what: str, want: tuple[str, ...], got: tuple[str, ...]) -> No
     for i, (a, b) in enumerate(zip(want, got, strict=False)):
         if a != b:
             raise _Mismatch(
-                f"{what} {i + 1}: expected {a!r}\n  got {b!r}\n  ({_first_difference(a, b)})"
+                f"{what} {i + 1}: expected {a!r}\n  got {b!r}\n  ({first_difference(a, b)})"
             )
     missing = [x for x in want if x not in got]
     extra = [x for x in got if x not in want]
@@ -190,7 +207,7 @@ def _compare(want: Observation, got: Observation) -> None:
                 raise _Mismatch(f"email {number} {what}: expected {x!r}, got {y!r}")
         if a.body != b.body:
             raise _Mismatch(
-                f"email {number} ({a.subject}) body: {_first_difference(a.body, b.body)}"
+                f"email {number} ({a.subject}) body: {first_difference(a.body, b.body)}"
                 f"\n--- expected\n{a.body}\n--- got\n{b.body}"
             )
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from pytest_bdd import given, then, when
 
+from simulator.verify.command import first_difference
 from tests.bdd.vocabulary import Template
 from tests.bdd.world import World
 
@@ -134,4 +135,13 @@ def _listing(lines: tuple[str, ...] | list[str]) -> str:
 
 
 def _difference(what: str, expected: list[str], shown: list[str]) -> str:
-    return f"expected {what}:\n{_listing(expected)}\nshown:\n{_listing(shown)}"
+    """The first line that differs and where in it, then both lists whole."""
+    where = ""
+    for number, (want, got) in enumerate(zip(expected, shown, strict=False), 1):
+        if want != got:
+            where = f"{what} {number}: {first_difference(want, got)}\n"
+            break
+    else:
+        if len(expected) != len(shown):
+            where = f"expected {len(expected)} {what}, shown {len(shown)}\n"
+    return f"{where}expected {what}:\n{_listing(expected)}\nshown:\n{_listing(shown)}"

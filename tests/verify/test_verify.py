@@ -199,3 +199,19 @@ def test_every_email_lands_once_at_the_address_on_file(
     assert len(messages) == 1
     assert str(messages[0]["To"]) == account.email
     assert targets[0].mailbox.duplicates_refused == 0
+
+
+def test_a_difference_names_the_characters_that_part() -> None:
+    from simulator.verify.command import first_difference
+    from tests.steps.pages import _difference
+
+    lock_1 = "account information – please try again"
+    typed = "account information - please try again"
+    said = first_difference(lock_1, typed)
+    assert said == (
+        "first difference at character 21: expected '–' (EN DASH), got '-' (HYPHEN-MINUS)"
+    )
+    assert first_difference("Submit", "Submit!") == "expected stops at character 6 of 7"
+    step = _difference("message(s)", [lock_1], [typed])
+    assert step.startswith("message(s) 1: first difference at character 21")
+    assert _difference("message(s)", [lock_1], []).startswith("expected 1 message(s), shown 0")
