@@ -87,10 +87,6 @@ class HttpDriver:
         except PageError as error:
             raise DriverError(f"{response.url}: {error}") from error
 
-    @property
-    def page(self) -> Page:
-        return self._page
-
     def screen(self) -> Screen:
         return self._page.screen
 
