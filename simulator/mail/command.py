@@ -31,9 +31,17 @@ from specs.errors import UsageError
 if TYPE_CHECKING:
     from simulator.mail.service import MailboxService
 
-__all__ = ["DEFAULT_HTTP_PORT", "DEFAULT_SMTP_PORT", "add_arguments", "run", "serve"]
+__all__ = [
+    "DEFAULT_HTTP_PORT",
+    "DEFAULT_MAX_TOTAL_BYTES",
+    "DEFAULT_SMTP_PORT",
+    "add_arguments",
+    "run",
+    "serve",
+]
 
 DEFAULT_SMTP_PORT = 1025  # Mailpit's
+DEFAULT_MAX_TOTAL_BYTES = 256 * 1024 * 1024  # raw mail held by `rpp mailbox`
 DEFAULT_HTTP_PORT = 8025  # Mailpit's
 _STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
@@ -71,6 +79,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="N",
         help="largest message accepted; larger ones get 552 (default: 1048576)",
     )
+    parser.add_argument(
+        "--max-total-bytes",
+        type=int,
+        default=DEFAULT_MAX_TOTAL_BYTES,
+        metavar="N",
+        help="bytes of mail held before SMTP answers 452"
+        f" (default: {DEFAULT_MAX_TOTAL_BYTES}, 256 MiB)",
+    )
 
 
 def _service(args: argparse.Namespace) -> MailboxService:
@@ -84,6 +100,7 @@ def _service(args: argparse.Namespace) -> MailboxService:
     for option, value in (
         ("--max-messages", args.max_messages),
         ("--max-message-bytes", args.max_message_bytes),
+        ("--max-total-bytes", args.max_total_bytes),
     ):
         if value < 1:
             raise UsageError(f"{option} {value}: expected a number of at least 1")
@@ -93,6 +110,7 @@ def _service(args: argparse.Namespace) -> MailboxService:
         http_port=args.http_port,
         max_messages=args.max_messages,
         max_message_bytes=args.max_message_bytes,
+        max_total_bytes=args.max_total_bytes,
     )
 
 

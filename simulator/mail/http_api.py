@@ -26,6 +26,10 @@ Promises:
 - ``DELETE /api/v1/messages`` with no body or ``{"IDs": []}`` deletes everything, with
   ``{"IDs": [...]}`` those messages, and answers ``ok``. A body that is not that JSON is
   a 400 (Mailpit would delete everything); bodies are read up to 1 MiB.
+- ``GET /api/v1/info`` answers Mailpit's counters: ``Messages``, ``Unread``,
+  ``Tags``, and ``RuntimeStats`` with ``SMTPAccepted``, ``SMTPAcceptedSize``,
+  ``SMTPRejected``, ``SMTPIgnored`` (a Message-ID an address already held: never filed
+  twice) and ``MessagesDeleted``; ``DatabaseSize`` is the raw mail held, in bytes.
 - ``PUT /api/v1/tags`` with ``{"IDs": [...], "Tags": [...]}`` sets those messages'
   tags as Mailpit does (replacing their tags; no IDs: nothing changes) and answers
   ``ok``. This mailbox keeps one tag, ``spam``, which is its spam folder: tagging a
@@ -51,7 +55,8 @@ import html
 import json
 import re
 import threading
-from collections import OrderedDict
+import time
+from collections import Counter, OrderedDict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from email.message import EmailMessage
@@ -367,8 +372,14 @@ def _href(prefix: str, value: str) -> str:
     return prefix + quote(value, safe="@")
 
 
-def mailbox_app(mailbox: Mailbox, allowed_hosts: Sequence[str] | None = None) -> Starlette:
-    """The Starlette app serving ``mailbox`` (see the module's promises)."""
+def mailbox_app(
+    mailbox: Mailbox,
+    allowed_hosts: Sequence[str] | None = None,
+    smtp_rejected: Callable[[], int] | None = None,
+) -> Starlette:
+    """The Starlette app serving ``mailbox`` (see the module's promises);
+    ``smtp_rejected`` counts what its SMTP server refused, for ``/api/v1/info``."""
+    started = time.monotonic()
     entries = _Entries()
     templates = jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATES_DIR),
@@ -595,6 +606,29 @@ def mailbox_app(mailbox: Mailbox, allowed_hosts: Sequence[str] | None = None) ->
     def style(request: Request) -> Response:
         return Response(stylesheet, media_type="text/css")
 
+    def info(request: Request) -> Response:
+        stats = mailbox.stats()
+        folders = Counter(d.folder for d in mailbox.deliveries())
+        return JSONResponse(
+            {
+                "Version": "rpp mailbox",
+                "LatestVersion": "",
+                "Database": "",  # held in memory
+                "DatabaseSize": stats["held_bytes"],
+                "Messages": stats["held"],
+                "Unread": mailbox.unread_count(),
+                "Tags": {"spam": folders["spam"]} if folders["spam"] else {},
+                "RuntimeStats": {
+                    "Uptime": int(time.monotonic() - started),
+                    "MessagesDeleted": stats["deleted"],
+                    "SMTPAccepted": stats["accepted"],
+                    "SMTPAcceptedSize": stats["accepted_bytes"],
+                    "SMTPRejected": smtp_rejected() if smtp_rejected is not None else 0,
+                    "SMTPIgnored": stats["ignored"],
+                },
+            }
+        )
+
     def server_error(request: Request, error: Exception) -> Response:
         return _error("Internal Server Error", 500)
 
@@ -607,6 +641,7 @@ def mailbox_app(mailbox: Mailbox, allowed_hosts: Sequence[str] | None = None) ->
             Route("/api/v1/message/{id}/raw", raw, methods=["GET"]),
             Route("/api/v1/search", search, methods=["GET"]),
             Route("/api/v1/tags", set_tags, methods=["PUT"]),
+            Route("/api/v1/info", info, methods=["GET"]),
             Route("/", index, methods=["GET"]),
             Route("/inbox/{address:path}", inbox, methods=["GET"]),
             Route("/view/{id}", view, methods=["GET"]),

@@ -22,7 +22,8 @@ Promises:
   remove deliveries with every copy they filed, after which the same Message-ID may be
   filed again. :meth:`Mailbox.receive` files a message received over SMTP with its raw
   source, and refuses it with :class:`MailboxFull`, filing nothing, when the mailbox
-  already holds its maximum number of deliveries.
+  already holds its maximum number of deliveries or its raw sources would pass the
+  maximum number of bytes.
 - :meth:`Mailbox.move` files deliveries in the other folder with every copy they filed,
   as a provider's spam filter or a person moves mail (the HTTP API's ``spam`` tag). A
   moved delivery is a new :class:`Delivery` object (one held from before keeps its old
@@ -140,6 +141,9 @@ class Mailbox:
         self._read: set[str] = set()  # IDs of deliveries opened in the HTTP inbox
         self._filings = 0  # counters, never wound back: sequences and IDs are not reused
         self._delivery_count = 0
+        self._held_bytes = 0  # the raw sources of the deliveries held
+        self._accepted_bytes = 0  # counters of everything ever filed or deleted
+        self._deleted = 0
 
     # --- writing -----------------------------------------------------------------
 
@@ -167,16 +171,24 @@ class Mailbox:
         raw: bytes | None = None,
         received_at: dt.datetime | None = None,
         max_messages: int | None = None,
+        max_bytes: int | None = None,
     ) -> Delivery | None:
         """File a message received over SMTP (``recipients``: its ``RCPT TO``), keeping its
         ``raw`` source and when it was received, as :meth:`deliver` files any message.
 
         Returns the :class:`Delivery`, or ``None`` when every recipient already held its
         Message-ID. Raises :class:`MailboxFull`, filing nothing, when ``max_messages``
-        deliveries are held; ``ValueError`` as :meth:`deliver` does.
+        deliveries are held or the raw sources held would pass ``max_bytes``;
+        ``ValueError`` as :meth:`deliver` does.
         """
         return self._file(
-            message, None, recipients, raw=raw, received_at=received_at, max_messages=max_messages
+            message,
+            None,
+            recipients,
+            raw=raw,
+            received_at=received_at,
+            max_messages=max_messages,
+            max_bytes=max_bytes,
         )
 
     def _file(
@@ -188,6 +200,7 @@ class Mailbox:
         raw: bytes | None = None,
         received_at: dt.datetime | None = None,
         max_messages: int | None = None,
+        max_bytes: int | None = None,
     ) -> Delivery | None:
         if folder is None:
             # The rule is caller code: run it outside the lock.
@@ -210,6 +223,13 @@ class Mailbox:
                     f"the mailbox holds its maximum of {max_messages} messages:"
                     " delete some to make room"
                 )
+            size = len(raw) if raw is not None else 0
+            if new and max_bytes is not None and self._held_bytes + size > max_bytes:
+                raise MailboxFull(
+                    f"the mailbox holds {self._held_bytes:,} bytes of mail; this message"
+                    f" ({size:,} bytes) would pass its maximum of {max_bytes:,}:"
+                    " delete some to make room"
+                )
             self._duplicates_refused += len(addresses) - len(new)
             if not new:
                 return None
@@ -224,6 +244,8 @@ class Mailbox:
                 raw,
             )
             self._deliveries[delivery.id] = delivery
+            self._held_bytes += size
+            self._accepted_bytes += size
             for address in new:
                 if message_id:
                     self._seen.add((address, message_id))
@@ -240,8 +262,10 @@ class Mailbox:
             gone = {i for i in ids if i in self._deliveries}
             if not gone:
                 return 0
+            self._deleted += len(gone)
             for delivery_id in gone:
                 delivery = self._deliveries.pop(delivery_id)
+                self._held_bytes -= len(delivery.raw) if delivery.raw is not None else 0
                 self._read.discard(delivery_id)
                 message_id = str(delivery.message.get("Message-ID", "")).strip()
                 if message_id:
@@ -260,11 +284,13 @@ class Mailbox:
         """Remove every delivery; returns how many there were."""
         with self._lock:
             removed = len(self._deliveries)
+            self._deleted += removed
             self._filed.clear()
             self._by_address.clear()
             self._seen.clear()
             self._deliveries.clear()
             self._read.clear()
+            self._held_bytes = 0
             return removed
 
     def mark_read(self, delivery_id: str) -> None:
@@ -320,6 +346,25 @@ class Mailbox:
         if found is None:
             raise NoSuchMessage(f"no message with ID {delivery_id!r} in the mailbox")
         return found
+
+    def stats(self) -> dict[str, int]:
+        """Counters since the mailbox was made: ``accepted`` deliveries and their raw
+        ``accepted_bytes``, ``ignored`` filings of a Message-ID the address already held,
+        ``deleted`` deliveries; and the ``held`` deliveries and ``held_bytes`` now."""
+        with self._lock:
+            return {
+                "accepted": self._delivery_count,
+                "accepted_bytes": self._accepted_bytes,
+                "ignored": self._duplicates_refused,
+                "deleted": self._deleted,
+                "held": len(self._deliveries),
+                "held_bytes": self._held_bytes,
+            }
+
+    def held_bytes(self) -> int:
+        """The bytes of the raw sources held (messages received over SMTP)."""
+        with self._lock:
+            return self._held_bytes
 
     def delivery_count(self) -> int:
         """How many deliveries are held (a message to three addresses is one delivery)."""

@@ -238,6 +238,18 @@ class MailpitReader:
             raise MailpitError(f"{self.base_url}/api/v1/messages answered no total")
         return int(total)
 
+    def runtime_stats(self) -> dict[str, int]:
+        """The server's counters (``GET /api/v1/info``'s ``RuntimeStats``: ``SMTPAccepted``,
+        ``SMTPRejected``, ``SMTPIgnored`` (duplicate Message-IDs not filed), ...)."""
+        response = self._request("GET", "/api/v1/info")
+        try:
+            stats = response.json().get("RuntimeStats")
+        except (ValueError, AttributeError):
+            stats = None
+        if not isinstance(stats, dict):
+            raise MailpitError(f"GET {response.url} answered no RuntimeStats")
+        return {k: int(v) for k, v in stats.items() if isinstance(v, int | float)}
+
     def delete_all(self) -> None:
         """Delete every message the server holds."""
         self._request("DELETE", "/api/v1/messages")

@@ -14,8 +14,9 @@ Promises:
   nothing running.
 - The SMTP side refuses, never accepting to drop: an invalid ``RCPT TO`` (553), a
   message over ``max_message_bytes`` (552), any message once ``max_messages`` are held
-  (452). Memory is bounded by those limits: at most ``max_messages`` messages of at
-  most ``max_message_bytes`` each (each kept raw and parsed, so a few times that).
+  (452), and any message that would take the mail held past ``max_total_bytes`` (452).
+  Memory is bounded by those limits: at most ``max_total_bytes`` of raw sources (each
+  message is also kept parsed, so a few times that).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ import errno
 from types import TracebackType
 
 from simulator.asgi.server import AsgiServer, trusted_hosts
+from simulator.mail.command import DEFAULT_MAX_TOTAL_BYTES
 from simulator.mail.http_api import mailbox_app
 from simulator.mail.mailbox import Mailbox
 from simulator.mail.smtp_sink import SmtpSink
@@ -49,8 +51,8 @@ def _reason(error: OSError) -> str:
 class MailboxService:
     """An SMTP sink and its HTTP read API for one mailbox (a new one when not given).
 
-    ``max_messages`` messages of up to ``max_message_bytes`` each are held; more are
-    refused over SMTP. Raises ``ValueError`` for limits or ports out of range.
+    ``max_messages`` messages of up to ``max_message_bytes`` each, ``max_total_bytes`` in
+    all, are held; more are refused over SMTP. Raises ``ValueError`` for limits or ports out of range.
     """
 
     def __init__(
@@ -61,14 +63,15 @@ class MailboxService:
         http_port: int = 0,
         max_messages: int = 10_000,
         max_message_bytes: int = 1_048_576,
+        max_total_bytes: int = DEFAULT_MAX_TOTAL_BYTES,
     ) -> None:
         for name, port in (("smtp_port", smtp_port), ("http_port", http_port)):
             if not 0 <= port <= 65535:
                 raise ValueError(f"{name} must be 0 (a free port) to 65535, got {port}")
-        if max_messages < 1 or max_message_bytes < 1:
+        if min(max_messages, max_message_bytes, max_total_bytes) < 1:
             raise ValueError(
-                "max_messages and max_message_bytes must be at least 1,"
-                f" got {max_messages} and {max_message_bytes}"
+                "max_messages, max_message_bytes and max_total_bytes must be at least 1,"
+                f" got {max_messages}, {max_message_bytes} and {max_total_bytes}"
             )
         # Not `mailbox or ...`: an empty Mailbox is falsy (it has __len__).
         self._mailbox = mailbox if mailbox is not None else Mailbox()
@@ -77,6 +80,7 @@ class MailboxService:
         self.requested_http_port = http_port
         self.max_messages = max_messages
         self.max_message_bytes = max_message_bytes
+        self.max_total_bytes = max_total_bytes
         self._smtp: SmtpSink | None = None
         self._http: AsgiServer | None = None
 
@@ -126,6 +130,7 @@ class MailboxService:
             port=self.requested_smtp_port,
             data_size_limit=self.max_message_bytes,
             max_messages=self.max_messages,
+            max_bytes=self.max_total_bytes,
         )
         try:
             smtp.start()
@@ -136,7 +141,11 @@ class MailboxService:
             ) from error
         try:
             http = AsgiServer(
-                mailbox_app(self._mailbox, trusted_hosts(self.host)),
+                mailbox_app(
+                    self._mailbox,
+                    trusted_hosts(self.host),
+                    smtp_rejected=lambda: smtp.handler.rejected,
+                ),
                 self.host,
                 self.requested_http_port,
                 stop_timeout=5.0,

@@ -15,7 +15,8 @@ Promises:
   valid address gets 553, the 101st recipient of a message 452; a message over
   ``data_size_limit`` bytes gets 552 (at ``MAIL FROM ... SIZE=`` or after ``DATA``);
   when the mailbox holds ``max_messages`` deliveries, ``RCPT TO`` and ``DATA`` get
-  452 (insufficient storage); a message that cannot be parsed gets 554, one the
+  452 (insufficient storage), and so does a ``DATA`` that would take the raw sources
+  held past ``max_bytes``; a message that cannot be parsed gets 554, one the
   mailbox cannot file 451 or 550. Memory is bounded by those limits.
 - Many client threads may send at once: the server handles each connection, and the
   mailbox is thread-safe.
@@ -75,16 +76,27 @@ def _said(error: Exception) -> str:
 class MailboxHandler:
     """aiosmtpd handler: checks each ``RCPT TO``, parses each DATA and files it for every
     envelope recipient; refuses (4xx/5xx) what it cannot keep, never accepting to drop.
-    ``max_messages`` bounds the deliveries the mailbox may hold (``None``: no bound)."""
+    ``max_messages`` bounds the deliveries the mailbox may hold and ``max_bytes`` their
+    raw sources' total size (``None``: no bound)."""
 
-    def __init__(self, mailbox: Mailbox, max_messages: int | None = None) -> None:
+    def __init__(
+        self, mailbox: Mailbox, max_messages: int | None = None, max_bytes: int | None = None
+    ) -> None:
         self.mailbox = mailbox
         self.max_messages = max_messages
-        self.received = 0  # only touched on the server's event loop thread
+        self.max_bytes = max_bytes
+        # Only touched on the server's event loop thread:
+        self.received = 0
+        self.rejected = 0  # RCPT TO and DATA refused (4xx/5xx)
 
     def _full(self) -> bool:
         limit = self.max_messages
         return limit is not None and self.mailbox.delivery_count() >= limit
+
+    def _counted(self, reply: str) -> str:
+        if not reply.startswith("2"):
+            self.rejected += 1
+        return reply
 
     async def handle_RCPT(
         self,
@@ -94,6 +106,12 @@ class MailboxHandler:
         address: str,
         rcpt_options: list[str],
     ) -> str:
+        return self._counted(self._rcpt(envelope, address, rcpt_options))
+
+    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
+        return self._counted(self._data(envelope))
+
+    def _rcpt(self, envelope: Envelope, address: str, rcpt_options: list[str]) -> str:
         if not is_valid_address(address):
             return "553 5.1.3 Error: not a valid mailbox address (expected local@domain)"
         if len(envelope.rcpt_tos) >= MAX_RECIPIENTS:
@@ -104,7 +122,7 @@ class MailboxHandler:
         envelope.rcpt_options.extend(rcpt_options)
         return "250 OK"
 
-    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
+    def _data(self, envelope: Envelope) -> str:
         raw = envelope.original_content
         if raw is None:
             content = envelope.content
@@ -127,6 +145,7 @@ class MailboxHandler:
                 raw=raw,
                 received_at=dt.datetime.now(dt.UTC),
                 max_messages=self.max_messages,
+                max_bytes=self.max_bytes,
             )
         except MailboxFull:
             return "452 4.3.1 Insufficient system storage: the mailbox is full"
@@ -141,7 +160,8 @@ class MailboxHandler:
 class SmtpSink:
     """A running SMTP server for ``mailbox`` on ``host``: on ``port``, or a free port
     chosen when started when ``port`` is 0. Messages over ``data_size_limit`` bytes are
-    refused (552); ``max_messages`` bounds the deliveries the mailbox may hold (452)."""
+    refused (552); ``max_messages`` bounds the deliveries the mailbox may hold and
+    ``max_bytes`` the bytes of their raw sources (452)."""
 
     def __init__(
         self,
@@ -152,13 +172,14 @@ class SmtpSink:
         port: int = 0,
         data_size_limit: int = DATA_SIZE_DEFAULT,
         max_messages: int | None = None,
+        max_bytes: int | None = None,
     ):
         self.mailbox = mailbox
         self.host = host
         self.ready_timeout = ready_timeout
         self.requested_port = port
         self.data_size_limit = data_size_limit
-        self.handler = MailboxHandler(mailbox, max_messages=max_messages)
+        self.handler = MailboxHandler(mailbox, max_messages=max_messages, max_bytes=max_bytes)
         self._controller: Controller | None = None
         self._port: int | None = None
 

@@ -14,7 +14,8 @@ Promises:
   current page when the form came from another screen (a stale tab); 400 for a
   control the flows give no click (e.g. "Register") or a form out of bounds
   (:mod:`simulator.web.formdata`); 413 for a body over 64 KiB; 415 for a body that is
-  not a form.
+  not a form; 503 (with Retry-After) while the outbox is full of mail the relay
+  refused (:mod:`simulator.mail.outbox`).
 - Signing in, and any click that signs out, issues a new session id and CSRF token
   (:mod:`simulator.web.sessions`). The cookie ``rpp_session`` holds only that id:
   HttpOnly, SameSite=Lax, Path=/, Secure when the request came over https, no
@@ -169,6 +170,13 @@ def create_app(
         if isinstance(checked, Response):
             return checked
         web, form = checked
+        if served.outbox.full:
+            return _plain(
+                503,
+                "Service Unavailable: the portal cannot send email just now."
+                " Nothing was changed; please try again in a minute.",
+                {"Retry-After": "60"},
+            )
         outcome = await run_in_threadpool(served.act, web, form)
         if outcome.kind == "stale":
             return await run_in_threadpool(page, web, 409)

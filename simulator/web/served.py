@@ -17,6 +17,11 @@ Promises:
   is empty), clicks, and says whether the session signed in or out (the caller then
   issues a new session id). The whole check-fill-click runs under the portal's lock,
   so two tabs of one session cannot interleave.
+- The portal's mail goes through an :class:`~simulator.mail.outbox.Outbox`
+  (:attr:`ServedPortal.outbox`): collected under the lock and sent after it, kept and
+  retried when the relay refuses it, so a mail outage neither blocks other producers
+  nor turns a click into an error. :meth:`ServedPortal.reset` forgets waiting mail and
+  :meth:`ServedPortal.close` stops the retries.
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from simulator.mail.mailbox import Transport
+from simulator.mail.outbox import Outbox
 from simulator.portal.clock import Clock
 from simulator.portal.portal import Portal, PortalUsageError
 from simulator.portal.screens import Screen
@@ -59,6 +65,7 @@ class ServedPortal:
     ) -> None:
         self.flow_set = flow_set
         self.transport = transport
+        self.outbox = Outbox(transport)
         self.clock = clock
         self.parameters = parameters
         self.hash_iterations = hash_iterations
@@ -70,7 +77,7 @@ class ServedPortal:
     def _new_portal(self, parameters: Parameters | None = None) -> Portal:
         portal = Portal(
             self.flow_set,
-            self.transport,
+            self.outbox,
             clock=self.clock,
             parameters=parameters or self.parameters,
             hash_iterations=self.hash_iterations,
@@ -85,6 +92,11 @@ class ServedPortal:
             self.portal = self._new_portal(parameters)
             self.sessions.clear()
             self._fired.clear()
+            self.outbox.clear()
+
+    def close(self) -> None:
+        """Stop retrying waiting mail (when the server stops)."""
+        self.outbox.close()
 
     def take_fired(self) -> list[str]:
         """The transitions of the flows fired since the last call (machine.id), in order."""
@@ -104,6 +116,10 @@ class ServedPortal:
 
     def act(self, web: WebSession, form: Mapping[str, str]) -> Outcome:
         """Fill the screen's fields from ``form`` and click its ``control``."""
+        with self.outbox.collecting():  # the mail goes once the lock is released
+            return self._act(web, form)
+
+    def _act(self, web: WebSession, form: Mapping[str, str]) -> Outcome:
         session = web.portal_session
         portal = session.portal
         with portal.lock:

@@ -26,7 +26,7 @@ from simulator.mail.mailbox import SmtpTransport
 from simulator.mail.service import MailboxService
 from simulator.portal.clock import Clock, SimulatedClock
 from simulator.portal.passwords import DEFAULT_HASH_ITERATIONS, HARNESS_HASH_ITERATIONS
-from simulator.web.app import create_app
+from simulator.web.app import create_app, served_portal
 from simulator.web.clock import SystemClock
 from specs.model import FlowSet
 
@@ -74,5 +74,6 @@ def serving(
             hash_iterations=HARNESS_HASH_ITERATIONS if test_api else DEFAULT_HASH_ITERATIONS,
             allowed_hosts=trusted_hosts(host),
         )
+        stack.callback(served_portal(app).close)  # after the server has stopped
         server = stack.enter_context(AsgiServer(app, host, port))
         yield Served(server, server.url, mailbox_url, mail)

@@ -218,3 +218,32 @@ def test_a_server_that_is_not_mailpit_is_a_clear_error(service: MailboxService) 
         thread.join()
     with pytest.raises(ValueError, match="http://"):
         MailpitReader("127.0.0.1:8025")
+
+
+def test_the_info_counters_see_a_repeated_message_id_and_refusals() -> None:
+    def to(address: str) -> EmailMessage:
+        bad = EmailMessage()
+        bad["From"], bad["To"], bad["Subject"] = "portal@rpp.example", address, "Hello"
+        bad.set_content("hi")
+        return bad
+
+    with MailboxService() as service, MailpitReader(service.http_url) as reader:
+        before = reader.runtime_stats()
+        message = EmailMessage()
+        message["From"], message["To"], message["Subject"] = (
+            "portal@rpp.example",
+            "a@example.com",
+            "Hello",
+        )
+        message["Message-ID"] = "<one@rpp.example>"
+        message.set_content("hi")
+        transport = SmtpTransport(service.smtp_host, service.smtp_port)
+        transport.send(message)
+        transport.send(message)  # the same Message-ID again: answered 250, not filed
+        with pytest.raises(smtplib.SMTPRecipientsRefused):
+            transport.send(to("not-an-address"))
+        after = reader.runtime_stats()
+        assert after["SMTPAccepted"] - before["SMTPAccepted"] == 1
+        assert after["SMTPIgnored"] - before["SMTPIgnored"] == 1
+        assert after["SMTPRejected"] - before["SMTPRejected"] == 1
+        assert reader.count() == 1

@@ -327,6 +327,31 @@ def test_a_full_mailbox_refuses_with_452_and_keeps_what_it_has() -> None:
         assert service.mailbox.count("three@example.com") == 1
 
 
+def test_mail_past_the_total_bytes_is_refused_with_452_until_some_is_deleted() -> None:
+    body = ("z" * 70 + "\n") * 20  # about 1.4 kB a message
+    with MailboxService(max_total_bytes=4_000) as service:
+        _send(service, _email("one@example.com", body=body))
+        _send(service, _email("two@example.com", body=body))
+        held = service.mailbox.held_bytes()
+        assert 2_800 < held <= 4_000
+        with _smtp(service) as smtp:
+            smtp.ehlo()
+            smtp.mail("portal@rpp.example")
+            smtp.rcpt("three@example.com")
+            code, reply = smtp.data(
+                _email("three@example.com", body=body).as_bytes(policy=email.policy.SMTP)
+            )
+        assert (code, b"full" in reply) == (452, True)
+        assert service.mailbox.held_bytes() == held
+        assert service.mailbox.count("three@example.com") == 0
+        service.mailbox.delete([service.mailbox.deliveries()[0].id])
+        assert service.mailbox.held_bytes() < held
+        _send(service, _email("three@example.com", body=body))  # room again
+        assert service.mailbox.count("three@example.com") == 1
+        service.mailbox.clear()
+        assert service.mailbox.held_bytes() == 0
+
+
 def test_a_message_the_mailbox_cannot_file_is_refused_not_accepted() -> None:
     def broken_rule(message: EmailMessage) -> bool:
         raise RuntimeError("the spam rule broke")

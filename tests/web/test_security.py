@@ -3,13 +3,19 @@ changes nothing a producer or an attacker could notice."""
 
 from __future__ import annotations
 
+import datetime as dt
+import smtplib
+import time
 from collections.abc import Callable
+from email.message import EmailMessage
+from typing import Any
 from urllib.parse import urlencode
 
 import pytest
 from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
+from simulator.mail.mailbox import Mailbox
 from simulator.portal.clock import SimulatedClock
 from simulator.web.app import SESSION_COOKIE, served_portal
 from simulator.web.security import SECURITY_HEADERS, is_loopback
@@ -275,18 +281,19 @@ def test_security_headers_on_every_response(
     assert "unsafe-inline" not in csp
 
 
-class BrokenTransport:
-    def send(self, message: object) -> None:
-        raise RuntimeError("SMTP server at /secret/path is down")
+class BrokenClock(SimulatedClock):
+    def now(self) -> dt.datetime:
+        raise RuntimeError("the clock at /secret/path broke")
 
 
 def test_a_server_error_shows_no_traceback(make_app: Callable[..., Starlette]) -> None:
-    app = make_app(transport=BrokenTransport())
+    app = make_app()
     served_portal(app).portal.register(USER, "123456789", "j@example.com", PASSWORD)
     browser = Browser(app)
     browser.http = TestClient(app, raise_server_exceptions=False, follow_redirects=False)
     browser.open()
     browser.click("Reset Password?")
+    served_portal(app).portal.clock = BrokenClock()  # the reset reads the time
     response = browser.post(
         browser.form("Submit", {"User Name": USER, "E-mail Address": "j@example.com"})
     )
@@ -361,3 +368,64 @@ def test_the_clock_is_not_real_time_for_sessions(
 )
 def test_loopback_means_a_literal_loopback_address(host: str | None, loopback: bool) -> None:
     assert is_loopback(host) is loopback
+
+
+class Relay:
+    """An SMTP relay stand-in that refuses while ``down``."""
+
+    def __init__(self, mailbox: Mailbox) -> None:
+        self.mailbox = mailbox
+        self.down = True
+
+    def send(self, message: EmailMessage) -> None:
+        if self.down:
+            raise smtplib.SMTPServerDisconnected("Connection unexpectedly closed")
+        self.mailbox.deliver(message)
+
+
+def _request_a_reset(browser: Browser) -> Any:
+    browser.open()
+    browser.click("Reset Password?")
+    return browser.post(
+        browser.form("Submit", {"User Name": USER, "E-mail Address": "j@example.com"})
+    )
+
+
+def test_a_mail_outage_neither_fails_the_click_nor_loses_the_email(
+    make_app: Callable[..., Starlette], mailbox: Mailbox
+) -> None:
+    relay = Relay(mailbox)
+    app = make_app(transport=relay)
+    served = served_portal(app)
+    served.portal.register(USER, "123456789", "j@example.com", PASSWORD)
+    served.outbox.retry_seconds = (0.05,)
+    response = _request_a_reset(Browser(app))
+    assert response.status_code == 303  # the producer sees the confirmation
+    assert served.outbox.waiting == 1 and mailbox.count() == 0
+    relay.down = False
+    deadline = time.monotonic() + 10
+    while mailbox.count("j@example.com") == 0:
+        assert time.monotonic() < deadline, "the kept email was never sent"
+        time.sleep(0.01)
+    assert served.outbox.waiting == 0
+    served.close()
+
+
+def test_a_full_outbox_refuses_clicks_with_503_and_changes_nothing(
+    make_app: Callable[..., Starlette], mailbox: Mailbox
+) -> None:
+    app = make_app(transport=Relay(mailbox))
+    served = served_portal(app)
+    served.portal.register(USER, "123456789", "j@example.com", PASSWORD)
+    served.outbox.max_waiting = 1
+    served.outbox.retry_seconds = (60,)
+    assert _request_a_reset(Browser(app)).status_code == 303
+    assert served.outbox.full
+    browser = Browser(app)
+    browser.open()
+    response = browser.post(browser.form("Login", {"User Name": USER, "Password": "wrong1"}))
+    assert response.status_code == 503 and response.headers["retry-after"] == "60"
+    assert "Nothing was changed" in response.text
+    view = served.portal.view(USER)
+    assert view is not None and view.failed_attempts == 0
+    served.close()
