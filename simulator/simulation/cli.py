@@ -112,9 +112,9 @@ def run(args: argparse.Namespace) -> int:
         print(f"rpp simulate: {error}", file=sys.stderr)
         return 1
     out = Path(args.out)
-    write_report(simulation, out)
+    written = write_report(simulation, out)
     _print_summary(simulation.summary, simulation.seconds, simulation.workers, simulation.scheduler)
-    print(f"report: {out / 'summary.json'}, timeline.csv, timeline.png, run.json")
+    print(f"report: {written[0]}, " + ", ".join(path.name for path in written[1:]))
     return 0 if simulation.invariants_hold else 1
 
 

@@ -1,5 +1,5 @@
-"""The simulation's report: summary.json, timeline.csv and timeline.png, and the
-end-of-run invariants.
+"""The simulation's report: summary.json and timeline.csv, and the end-of-run
+invariants (the pictures are drawn by `simulator.simulation.plots`).
 
 ``summary.json`` depends only on the flows, the scenario, the seed and the number
 of producers (never on shards, workers or the machine): keys are sorted, floats
@@ -31,10 +31,10 @@ __all__ = [
     "check_invariants",
     "percentile",
     "summarise",
+    "timeline_bins",
     "timeline_rows",
     "write_summary",
     "write_timeline_csv",
-    "write_timeline_png",
 ]
 
 Invariant = dict[str, Any]
@@ -316,14 +316,15 @@ def write_summary(summary: dict[str, Any], path: Path) -> None:
     )
 
 
-def _bins(plan: Plan) -> tuple[int, int]:
+def timeline_bins(plan: Plan) -> tuple[int, int]:
+    """The timeline's bin width in minutes (60 or 1) and its number of bins."""
     width = 60 if plan.timeline == "hour" else 1
     return width, -(-plan.minutes // width)
 
 
 def timeline_rows(plan: Plan, merged: ShardResult) -> tuple[list[str], list[list[Any]]]:
     """The timeline table: a row per minute or hour (the scenario's ``report.timeline``)."""
-    width, count = _bins(plan)
+    width, count = timeline_bins(plan)
     padded = np.zeros((len(METRICS), count * width), dtype=np.int64)
     padded[:, : plan.minutes] = merged.timeline
     binned = padded.reshape(len(METRICS), count, width).sum(axis=2)
@@ -344,43 +345,3 @@ def write_timeline_csv(plan: Plan, merged: ShardResult, path: Path) -> None:
         writer = csv.writer(handle, lineterminator="\n")
         writer.writerow(header)
         writer.writerows(rows)
-
-
-def write_timeline_png(plan: Plan, merged: ShardResult, title: str, path: Path) -> None:
-    """Three panels over simulated time: lock-outs (and accounts locked), emails sent
-    by kind (and lost), Producer Services calls. Drawn with matplotlib's Agg backend."""
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-
-    header, rows = timeline_rows(plan, merged)
-    column = {name: i for i, name in enumerate(header)}
-    width, _ = _bins(plan)
-    hours = [row[column["minute"]] / 60 for row in rows]
-    unit = "hour" if width == 60 else "minute"
-
-    def series(name: str) -> list[int]:
-        return [row[column[name]] for row in rows]
-
-    figure = Figure(figsize=(11, 8), layout="constrained")
-    FigureCanvasAgg(figure)
-    axes = figure.subplots(3, 1, sharex=True)
-    axes[0].step(hours, series("lockouts"), where="post", label=f"lock-outs per {unit}")
-    axes[0].step(hours, series("unlocks"), where="post", label=f"unlocks per {unit}")
-    twin = axes[0].twinx()
-    ends = [h + width / 60 for h in hours]  # the level is the one at the end of each bin
-    twin.plot(ends, series("accounts_locked"), color="black", linewidth=1, label="accounts locked")
-    twin.set_ylabel("accounts locked")
-    axes[0].legend(loc="upper left")
-    twin.legend(loc="upper right")
-    axes[1].step(hours, series("username_emails"), where="post", label="username emails sent")
-    axes[1].step(hours, series("password_reset_emails"), where="post", label="reset emails sent")
-    axes[1].step(hours, series("emails_lost"), where="post", label="emails lost")
-    axes[1].legend(loc="upper left")
-    axes[2].step(hours, series("calls"), where="post", label=f"Producer Services calls per {unit}")
-    axes[2].legend(loc="upper left")
-    axes[2].set_xlabel(f"hours since {plan.start:%a %Y-%m-%d %H:%M} (simulated)")
-    for ax in axes:
-        ax.set_ylabel(f"per {unit}")
-        ax.grid(alpha=0.3)
-    figure.suptitle(title)
-    figure.savefig(path, dpi=100)

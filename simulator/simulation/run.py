@@ -1,8 +1,9 @@
 """One simulation from start to report: plan, shards, merge, summary, files.
 
 `simulate` returns a :class:`Simulation` (the merged result, the summary and how
-the run went); `write_report` writes ``summary.json``, ``timeline.csv``,
-``timeline.png`` and ``run.json`` into a directory.
+the run went); `write_report` writes ``summary.json``, ``timeline.csv``, the
+pictures (``timeline.png``, ``lockout-minutes.png``, ``emails.png``) and
+``run.json`` into a directory.
 """
 
 from __future__ import annotations
@@ -16,12 +17,7 @@ from typing import Any
 
 from simulator.simulation.engine import DEFAULT_BUCKET_SECONDS
 from simulator.simulation.plan import Plan, build_plan
-from simulator.simulation.report import (
-    summarise,
-    write_summary,
-    write_timeline_csv,
-    write_timeline_png,
-)
+from simulator.simulation.report import summarise, write_summary, write_timeline_csv
 from simulator.simulation.results import ShardResult, merge
 from simulator.simulation.scenario import LoadScenario
 from simulator.simulation.table import CompiledTable, compile_table
@@ -132,22 +128,24 @@ def _is_self(worker: str) -> bool:
 
 def write_report(simulation: Simulation, out: Path) -> list[Path]:
     """Write the report files into ``out`` (made if missing); the paths written."""
+    from simulator.simulation.plots import write_plots  # matplotlib only when drawing
+
     out.mkdir(parents=True, exist_ok=True)
-    paths = [out / name for name in ("summary.json", "timeline.csv", "timeline.png", "run.json")]
-    write_summary(simulation.summary, paths[0])
-    write_timeline_csv(simulation.plan, simulation.merged, paths[1])
+    summary, timeline, run = (out / name for name in ("summary.json", "timeline.csv", "run.json"))
+    write_summary(simulation.summary, summary)
+    write_timeline_csv(simulation.plan, simulation.merged, timeline)
     title = (
         f"{simulation.scenario.name}: {simulation.plan.producers:,} producers,"
         f" seed {simulation.plan.seed}"
     )
-    write_timeline_png(simulation.plan, simulation.merged, title, paths[2])
+    pictures = write_plots(simulation.plan, simulation.merged, title, out)
     # Peak memory once the report is drawn too: this process at its largest plus each
     # local worker's peak (an upper bound on the process tree's peak).
     own = peak_rss_bytes()
     memory = simulation.run_info["peak_rss_bytes"]
     memory["this_process"] = own
     memory["total"] = own + memory["local_workers"]
-    paths[3].write_text(
+    run.write_text(
         json.dumps(simulation.run_info, indent=2, sort_keys=True) + "\n", encoding="utf-8"
     )
-    return paths
+    return [summary, timeline, *pictures, run]
