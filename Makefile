@@ -10,11 +10,14 @@ $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
-	@# The browser runs drive Debian's Chromium (Playwright's own download is not used).
-	@command -v chromium >/dev/null 2>&1 || { \
+	@# The browser runs drive Debian's Chromium (Playwright's own download is not used);
+	@# rpp diagram draws SVG and PNG with Graphviz's dot (Debian's graphviz).
+	@missing=""; command -v chromium >/dev/null 2>&1 || missing="chromium"; \
+	command -v dot >/dev/null 2>&1 || missing="$$missing graphviz"; \
+	[ -z "$$missing" ] || { \
 	  if [ "$$(id -u)" = 0 ]; then \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
-	  else echo "install Debian's chromium (sudo apt-get install chromium) or set RPP_CHROMIUM"; exit 1; fi; }
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	  else echo "install Debian's $${missing# } (sudo apt-get install $${missing# }); for chromium, RPP_CHROMIUM may name another"; exit 1; fi; }
 	touch $(STAMP)
 
 run: $(STAMP)

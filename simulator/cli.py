@@ -50,15 +50,40 @@ def _check_machine(args: argparse.Namespace, flow_set: FlowSet) -> None:
 
 
 def cmd_diagram(args: argparse.Namespace) -> int:
-    from specs.diagram import draw
+    from specs.diagram import FORMATS, OVERVIEW, SUFFIXES, diagram_names, draw
 
     flow_set = load_flows_option(args)
-    _check_machine(args, flow_set)
-    text = draw(flow_set, args.machine, args.format)
-    if args.output:
-        Path(args.output).write_text(text, encoding="utf-8")
-    else:
-        sys.stdout.write(text)
+    names = diagram_names(flow_set)
+    if args.machine and args.machine not in names:
+        raise UsageError(
+            f"no machine '{args.machine}' (machines: {', '.join(flow_set.flows)}; or {OVERVIEW})"
+        )
+    output = Path(args.output) if args.output else None
+    by_suffix = {suffix: fmt for fmt, suffix in SUFFIXES.items()}
+    guessed = by_suffix.get(output.suffix) if output and args.machine else None
+    fmt = args.format or guessed or FORMATS[0]
+    if args.machine:
+        data = draw(flow_set, args.machine, fmt)
+        if output is None:
+            if fmt == "png" and sys.stdout.isatty():
+                raise UsageError("PNG is binary: give -o FILE rather than print it to a terminal")
+            sys.stdout.flush()
+            sys.stdout.buffer.write(data)
+            sys.stdout.buffer.flush()
+        else:
+            target = output / f"{args.machine}{SUFFIXES[fmt]}" if output.is_dir() else output
+            target.write_bytes(data)
+        return 0
+    if output is None:
+        raise UsageError(
+            "one document per diagram: give -o DIR for every one, or --machine NAME for one"
+        )
+    if output.exists() and not output.is_dir():
+        raise UsageError(f"-o {output}: not a directory (without --machine, -o names a directory)")
+    output.mkdir(parents=True, exist_ok=True)
+    for name in names:
+        (output / f"{name}{SUFFIXES[fmt]}").write_bytes(draw(flow_set, name, fmt))
+    print(f"wrote {', '.join(name + SUFFIXES[fmt] for name in names)} to {output}")
     return 0
 
 
@@ -133,11 +158,27 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(run=cmd_validate)
 
-    p = sub.add_parser("diagram", help="draw the flows (Mermaid stateDiagram-v2 or Graphviz dot)")
+    p = sub.add_parser(
+        "diagram",
+        help="draw each machine and the overview (Mermaid, Graphviz dot, SVG or PNG)",
+        description="One document per diagram: each machine, and `overview` (every flow"
+        " composed, one region per model). SVG and PNG are drawn by Graphviz's dot.",
+    )
     flows_option(p)
-    p.add_argument("--machine", "-m", help="one machine (default: all)")
-    p.add_argument("--format", "-f", choices=("mermaid", "dot"), default="mermaid")
-    p.add_argument("--output", "-o", metavar="FILE", help="write here instead of stdout")
+    p.add_argument("--machine", "-m", metavar="NAME", help="one diagram: a machine or `overview`")
+    p.add_argument(
+        "--format",
+        "-f",
+        choices=("mermaid", "dot", "svg", "png"),
+        help="default: from the suffix of -o FILE (.mmd .dot .svg .png), else mermaid",
+    )
+    p.add_argument(
+        "--output",
+        "-o",
+        metavar="PATH",
+        help="with --machine: a file (or a directory) instead of stdout; without it: a"
+        " directory that gets <name>.mmd/.dot/.svg/.png for every diagram",
+    )
     p.set_defaults(run=cmd_diagram)
 
     p = sub.add_parser("paths", help="every transition and a shortest trigger sequence to it")

@@ -1,4 +1,4 @@
-"""`rpp trace`, `rpp paths` and `rpp diagram` on the shipped flows."""
+"""`rpp trace` and `rpp paths` on the shipped flows (`rpp diagram`: test_diagram.py)."""
 
 from __future__ import annotations
 
@@ -43,18 +43,3 @@ def test_paths_cover_every_transition(
         "click_edit_profile",
         "click_update_password",
     ]
-
-
-@pytest.mark.parametrize(
-    ("fmt", "head"), [("mermaid", "stateDiagram-v2"), ("dot", "digraph lockout")]
-)
-def test_diagram_formats(fmt: str, head: str, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["diagram", "--machine", "lockout", "--format", fmt]) == 0
-    out = capsys.readouterr().out
-    assert head in out
-    assert "check_auto_unlock" in out and "locked" in out
-
-
-def test_diagram_unknown_machine_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["diagram", "--machine", "nope"]) == 2
-    assert "no machine 'nope'" in capsys.readouterr().err
