@@ -41,26 +41,26 @@ Feature: Account lock-outs
   Scenario: A successful login between failures starts the count again: the failures must be consecutive
     When the producer logs in with "Camp2018"
     And the producer logs in with "Camp2018"
-    Then the page shows the message "We're sorry, this Username/Password combination does not match your account information – please try again. After three attempts, your account will be temporarily locked for your protection. Please click Forgot Username and/or Reset Password for help."
+    Then the page shows the LOCK-1 message
     When the producer logs in with "Camp2019"
     Then the producer sees the "Welcome" page
     When the producer closes the browser and clears its history and cache
     And the producer logs in with "Camp2018"
     And the producer logs in with "Camp2018"
-    Then the page shows the message "We're sorry, this Username/Password combination does not match your account information – please try again. After three attempts, your account will be temporarily locked for your protection. Please click Forgot Username and/or Reset Password for help."
+    Then the page shows the LOCK-1 message
     When the producer logs in with "Camp2018"
-    Then the page shows the message "We're sorry, your account is now temporarily locked as a security precaution due to three unsuccessful login attempts. Please click Forgot Username and/or Reset Password for help."
+    Then the page shows the LOCK-2 message
 
   @LOCK-1 @LOCK-2 @decision-unknown-user-name
   Scenario: A User Name nobody has sees the same messages in the same order, and locks nobody out
     When the producer logs in with the User Name "jessicacmp" and the Password "Camp2019"
-    Then the page shows the message "We're sorry, this Username/Password combination does not match your account information – please try again. After three attempts, your account will be temporarily locked for your protection. Please click Forgot Username and/or Reset Password for help."
+    Then the page shows the LOCK-1 message
     When the producer logs in with the User Name "jessicacmp" and the Password "Camp2019"
-    Then the page shows the message "We're sorry, this Username/Password combination does not match your account information – please try again. After three attempts, your account will be temporarily locked for your protection. Please click Forgot Username and/or Reset Password for help."
+    Then the page shows the LOCK-1 message
     When the producer logs in with the User Name "jessicacmp" and the Password "Camp2019"
-    Then the page shows the message "We're sorry, your account is now temporarily locked as a security precaution due to three unsuccessful login attempts. Please click Forgot Username and/or Reset Password for help."
+    Then the page shows the LOCK-2 message
     When the producer logs in with the User Name "jessicacmp" and the Password "Camp2019"
-    Then the page shows the message "We're sorry, your account is now temporarily locked as a security precaution due to three unsuccessful login attempts. Please click Forgot Username and/or Reset Password for help."
+    Then the page shows the LOCK-2 message
     When the producer logs in with the User Name "jessicacamp" and the Password "Camp2019"
     Then the producer sees the "Welcome" page
 
@@ -68,10 +68,10 @@ Feature: Account lock-outs
   Scenario Outline: A missing User Name or Password is a failed attempt like any wrong one
     When the producer logs in with the User Name <User Name> and the Password <Password>
     Then the producer sees the "Please Sign-In" page
-    And the page shows the message "We're sorry, this Username/Password combination does not match your account information – please try again. After three attempts, your account will be temporarily locked for your protection. Please click Forgot Username and/or Reset Password for help."
+    And the page shows the LOCK-1 message
     When the producer logs in with the User Name <User Name> and the Password <Password>
     And the producer logs in with the User Name <User Name> and the Password <Password>
-    Then the page shows the message "We're sorry, your account is now temporarily locked as a security precaution due to three unsuccessful login attempts. Please click Forgot Username and/or Reset Password for help."
+    Then the page shows the LOCK-2 message
 
     Examples:
       | User Name     | Password   |
@@ -85,7 +85,7 @@ Feature: Account lock-outs
     When 30 days pass
     And the producer closes the browser and clears its history and cache
     And the producer logs in with "Camp2019"
-    Then the page shows the message "We're sorry, your account is now temporarily locked as a security precaution due to three unsuccessful login attempts. Please click Forgot Username and/or Reset Password for help."
+    Then the page shows the LOCK-2 message
 
   @LOCK-2 @decision-temporary-lock-duration
   Scenario: With an auto-unlock time set, the lock lifts after that time and the count starts again
@@ -93,10 +93,10 @@ Feature: Account lock-outs
     And the producer has locked their account
     When 29 minutes pass
     And the producer logs in with "Camp2019"
-    Then the page shows the message "We're sorry, your account is now temporarily locked as a security precaution due to three unsuccessful login attempts. Please click Forgot Username and/or Reset Password for help."
+    Then the page shows the LOCK-2 message
     When 1 minute passes
     And the producer logs in with "Camp2018"
-    Then the page shows the message "We're sorry, this Username/Password combination does not match your account information – please try again. After three attempts, your account will be temporarily locked for your protection. Please click Forgot Username and/or Reset Password for help."
+    Then the page shows the LOCK-1 message
     When the producer logs in with "Camp2019"
     Then the producer sees the "Welcome" page
 
@@ -106,10 +106,11 @@ Feature: Account lock-outs
     When the producer clicks "Forgot User Name?"
     And the producer submits Forgot User Name? with the Agent Unique ID "000600492" and the E-mail Address "jessica.camp@example.com"
     Then the producer receives an email with the subject "Retail Producer Portal User Name"
+    And the account is locked
     When the producer clicks "OK"
     And the producer logs in with "Camp2019"
     Then the producer sees the "Please Sign-In" page
-    And the page shows the message "We're sorry, your account is now temporarily locked as a security precaution due to three unsuccessful login attempts. Please click Forgot Username and/or Reset Password for help."
+    And the page shows the LOCK-2 message
 
   @LOCK-4 @RESET-7 @RESET-12 @decision-reset-completes-on-update-password @decision-temporary-password-rules
   Scenario: A locked account accepts the temporary password but stays locked until Update Password completes the reset
@@ -119,17 +120,10 @@ Feature: Account lock-outs
     Then the producer receives an email with the subject "Retail Producer Portal Password Reset"
     When the producer clicks "OK"
     And the producer logs in with "Camp2019"
-    Then the page shows the message "We're sorry, your account is now temporarily locked as a security precaution due to three unsuccessful login attempts. Please click Forgot Username and/or Reset Password for help."
+    Then the page shows the LOCK-2 message
     When the producer logs in with the temporary password
     Then the producer sees the "Welcome" page
-    When the producer closes the browser and clears its history and cache
-    And the producer logs in with "Camp2019"
-    Then the producer sees the "Please Sign-In" page
-    And the page shows the message "We're sorry, your account is now temporarily locked as a security precaution due to three unsuccessful login attempts. Please click Forgot Username and/or Reset Password for help."
-    When the producer logs in with "Camp2018"
-    Then the page shows the message "We're sorry, your account is now temporarily locked as a security precaution due to three unsuccessful login attempts. Please click Forgot Username and/or Reset Password for help."
-    When the producer logs in with the temporary password
-    Then the producer sees the "Welcome" page
+    And the account is locked
     When the producer selects the state "IL"
     And the producer chooses "Edit Profile" from the "Account" menu
     And the producer changes the password from the temporary password to "Texas2026"
@@ -142,9 +136,9 @@ Feature: Account lock-outs
   Scenario: A second reset while locked voids the first temporary password; the account stays locked to it
     Given the producer has locked their account
     And the producer has requested a password reset
-    And the producer has requested another password reset
+    And the producer has requested another password reset with their Agent Unique ID
     When the producer logs in with the first temporary password
-    Then the page shows the message "We're sorry, your account is now temporarily locked as a security precaution due to three unsuccessful login attempts. Please click Forgot Username and/or Reset Password for help."
+    Then the page shows the LOCK-2 message
     When the producer logs in with the temporary password
     Then the producer sees the "Welcome" page
 
@@ -154,7 +148,7 @@ Feature: Account lock-outs
     And the producer has requested a password reset
     When 24 hours pass
     And the producer logs in with the temporary password
-    Then the page shows the message "We're sorry, your account is now temporarily locked as a security precaution due to three unsuccessful login attempts. Please click Forgot Username and/or Reset Password for help."
+    Then the page shows the LOCK-2 message
     Given the producer has requested another password reset
     When the producer logs in with the temporary password
     Then the producer sees the "Welcome" page
@@ -164,25 +158,26 @@ Feature: Account lock-outs
     Given the producer has requested a password reset
     When the producer logs in with "Camp2018"
     And the producer logs in with "Camp2017"
-    Then the page shows the message "We're sorry, this Username/Password combination does not match your account information – please try again. After three attempts, your account will be temporarily locked for your protection. Please click Forgot Username and/or Reset Password for help."
+    Then the page shows the LOCK-1 message
     When the producer logs in with the temporary password
     Then the producer sees the "Welcome" page
     When the producer closes the browser and clears its history and cache
     And the producer logs in with "Camp2016"
-    Then the page shows the message "We're sorry, this Username/Password combination does not match your account information – please try again. After three attempts, your account will be temporarily locked for your protection. Please click Forgot Username and/or Reset Password for help."
+    Then the page shows the LOCK-1 message
     When the producer logs in with "Camp2015"
-    Then the page shows the message "We're sorry, this Username/Password combination does not match your account information – please try again. After three attempts, your account will be temporarily locked for your protection. Please click Forgot Username and/or Reset Password for help."
+    Then the page shows the LOCK-1 message
     When the producer logs in with "Camp2014"
-    Then the page shows the message "We're sorry, your account is now temporarily locked as a security precaution due to three unsuccessful login attempts. Please click Forgot Username and/or Reset Password for help."
+    Then the page shows the LOCK-2 message
 
   @LOCK-1 @LOCK-2 @decision-failures-counted-per-user-name @decision-unknown-user-name
   Scenario: Failures count per User Name: a wrong User Name, then two wrong passwords for the real one, locks nothing
     When the producer logs in with the User Name "jessicacmp" and the Password "Camp2019"
-    Then the page shows the message "We're sorry, this Username/Password combination does not match your account information – please try again. After three attempts, your account will be temporarily locked for your protection. Please click Forgot Username and/or Reset Password for help."
+    Then the page shows the LOCK-1 message
     When the producer logs in with "Camp2018"
-    Then the page shows the message "We're sorry, this Username/Password combination does not match your account information – please try again. After three attempts, your account will be temporarily locked for your protection. Please click Forgot Username and/or Reset Password for help."
+    Then the page shows the LOCK-1 message
     When the producer logs in with "Camp2017"
-    Then the page shows the message "We're sorry, this Username/Password combination does not match your account information – please try again. After three attempts, your account will be temporarily locked for your protection. Please click Forgot Username and/or Reset Password for help."
+    Then the page shows the LOCK-1 message
+    And the page does not show the LOCK-2 message
     When the producer logs in with "Camp2019"
     Then the producer sees the "Welcome" page
 
@@ -191,9 +186,9 @@ Feature: Account lock-outs
     Given the producer has requested a password reset
     When the producer logs in with the temporary password in swapped case
     And the producer logs in with the temporary password in swapped case
-    Then the page shows the message "We're sorry, this Username/Password combination does not match your account information – please try again. After three attempts, your account will be temporarily locked for your protection. Please click Forgot Username and/or Reset Password for help."
+    Then the page shows the LOCK-1 message
     When the producer logs in with the temporary password in swapped case
-    Then the page shows the message "We're sorry, your account is now temporarily locked as a security precaution due to three unsuccessful login attempts. Please click Forgot Username and/or Reset Password for help."
+    Then the page shows the LOCK-2 message
     When the producer logs in with the temporary password
     Then the producer sees the "Welcome" page
 
@@ -202,9 +197,9 @@ Feature: Account lock-outs
     When the producer logs in with "Camp2018"
     And the producer logs in with "Camp2017"
     And the producer logs in with "Camp2016"
-    Then the page shows the message "We're sorry, your account is now temporarily locked as a security precaution due to three unsuccessful login attempts. Please click Forgot Username and/or Reset Password for help."
+    Then the page shows the LOCK-2 message
     When the producer logs in with "Camp2019"
-    Then the page shows the message "We're sorry, your account is now temporarily locked as a security precaution due to three unsuccessful login attempts. Please click Forgot Username and/or Reset Password for help."
+    Then the page shows the LOCK-2 message
     When the producer clicks "Forgot User Name?"
     And the producer submits Forgot User Name? with the Agent Unique ID "000600492" and the E-mail Address "jessica.camp@example.com"
     Then the producer sees the "Request Submitted" page
@@ -224,12 +219,12 @@ Feature: Account lock-outs
     Then the producer sees the "Change Password" page
     When the producer changes the password with Current Password the temporary password, New Password "Texas2026" and Confirm New Password "Texas2026"
     Then the producer sees the "Password Update" page
-    And the page says "Your password has been updated."
+    And the page says the password_updated text
     And the page has the button "Back to Profile Page"
     When the producer closes the browser and clears its history and cache
     And the producer logs in with "Camp2019"
-    Then the page shows the message "We're sorry, this Username/Password combination does not match your account information – please try again. After three attempts, your account will be temporarily locked for your protection. Please click Forgot Username and/or Reset Password for help."
+    Then the page shows the LOCK-1 message
     When the producer logs in with the temporary password
-    Then the page shows the message "We're sorry, this Username/Password combination does not match your account information – please try again. After three attempts, your account will be temporarily locked for your protection. Please click Forgot Username and/or Reset Password for help."
+    Then the page shows the LOCK-1 message
     When the producer logs in with "Texas2026"
     Then the producer sees the "Welcome" page

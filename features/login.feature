@@ -82,7 +82,7 @@ Feature: Login
     When the producer closes the browser and clears its history and cache
     And the producer logs in with the User Name "jessicacamp" and the Password "CAMP2019"
     Then the producer sees the "Please Sign-In" page
-    And the page shows the message "We're sorry, this Username/Password combination does not match your account information – please try again. After three attempts, your account will be temporarily locked for your protection. Please click Forgot Username and/or Reset Password for help."
+    And the page shows the LOCK-1 message
 
   @LOCK-5 @decision-fresh-browser-not-enforced
   Scenario: Closing the browser and clearing its cache starts again, signed out, at the login page

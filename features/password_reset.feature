@@ -131,7 +131,7 @@ Feature: Reset your password
     Given the producer has requested a password reset
     When the producer logs in with the temporary password in <case>
     Then the producer sees the "Please Sign-In" page
-    And the page shows the message "We're sorry, this Username/Password combination does not match your account information – please try again. After three attempts, your account will be temporarily locked for your protection. Please click Forgot Username and/or Reset Password for help."
+    And the page shows the LOCK-1 message
     When the producer logs in with the temporary password
     Then the producer sees the "Welcome" page
 
@@ -170,19 +170,18 @@ Feature: Reset your password
     And the producer has signed in with the temporary password
     And the producer has opened Edit Profile
     When the producer changes the password from the temporary password to "Santa2026"
-    Then the page says "Your password has been updated."
+    Then the page says the password_updated text
     When the producer closes the browser and clears its history and cache
     And the producer logs in with "Camp2019"
-    Then the page shows the message "We're sorry, this Username/Password combination does not match your account information – please try again. After three attempts, your account will be temporarily locked for your protection. Please click Forgot Username and/or Reset Password for help."
+    Then the page shows the LOCK-1 message
     When the producer logs in with the temporary password
-    Then the page shows the message "We're sorry, this Username/Password combination does not match your account information – please try again. After three attempts, your account will be temporarily locked for your protection. Please click Forgot Username and/or Reset Password for help."
+    Then the page shows the LOCK-1 message
     When the producer logs in with "Santa2026"
     Then the producer sees the "Welcome" page
 
   @RESET-9 @RESET-12
   Scenario: A signed-in producer can change the password with the current one
-    Given the producer has signed in with their password
-    And the producer has opened Edit Profile
+    Given the producer has signed in and opened Edit Profile
     When the producer changes the password from "Camp2019" to "Santa2026"
     Then the producer sees the "Password Update" page
     When the producer closes the browser and clears its history and cache
@@ -191,8 +190,7 @@ Feature: Reset your password
 
   @RESET-10
   Scenario Outline: A New Password of six to nine letters and/or numbers is accepted
-    Given the producer has signed in with their password
-    And the producer has opened Edit Profile
+    Given the producer has signed in and opened Edit Profile
     When the producer changes the password from "Camp2019" to "<new password>"
     Then the producer sees the "Password Update" page
     And the page says "Your password has been updated."
@@ -211,14 +209,11 @@ Feature: Reset your password
 
   @RESET-10 @decision-letters-are-ascii
   Scenario Outline: A New Password outside the policy is refused and the old password stays
-    Given the producer has signed in with their password
-    And the producer has opened Edit Profile
+    Given the producer has signed in and opened Edit Profile
     When the producer changes the password from "Camp2019" to "<new password>"
     Then the producer sees the "Change Password" page
-    And the page shows the message "The New Password must be six to nine characters, letters and/or numbers only; no special characters are allowed."
-    When the producer closes the browser and clears its history and cache
-    And the producer logs in with "Camp2019"
-    Then the producer sees the "Welcome" page
+    And the page shows the new_password_policy message
+    And the password is not changed
 
     Examples:
       | new password | what it has          |
@@ -230,62 +225,59 @@ Feature: Reset your password
 
   @RESET-9 @RESET-10 @decision-form-field-messages @decision-new-password-must-differ
   Scenario Outline: Change Password refuses a wrong Current Password, a mismatched confirmation, a missing field or an unchanged password
-    Given the producer has signed in with their password
-    And the producer has opened Edit Profile
+    Given the producer has signed in and opened Edit Profile
     When the producer changes the password with Current Password <Current Password>, New Password <New Password> and Confirm New Password <Confirm New Password>
     Then the producer sees the "Change Password" page
-    And the page shows the message "<message>"
+    And the page shows the <message> message
+    And the password is not changed
 
     Examples:
-      | Current Password | New Password | Confirm New Password | message                                                               |
-      | "Camp2018"       | "Santa2026"  | "Santa2026"          | The Current Password is not correct.                                  |
-      | "camp2019"       | "Santa2026"  | "Santa2026"          | The Current Password is not correct.                                  |
-      | "Camp2019"       | "Santa2026"  | "Santa2027"          | The New Password and Confirm New Password do not match.               |
-      | "Camp2019"       | "Santa2026"  | "santa2026"          | The New Password and Confirm New Password do not match.               |
-      | "Camp2019"       | "Camp2019"   | "Camp2019"           | The New Password must be different from the Current Password.         |
-      | nothing          | "Santa2026"  | "Santa2026"          | Current Password, New Password and Confirm New Password are required. |
-      | "Camp2019"       | nothing      | "Santa2026"          | Current Password, New Password and Confirm New Password are required. |
-      | "Camp2019"       | "Santa2026"  | nothing              | Current Password, New Password and Confirm New Password are required. |
+      | Current Password | New Password | Confirm New Password | message                         |
+      | "Camp2018"       | "Santa2026"  | "Santa2026"          | current_password_incorrect      |
+      | "camp2019"       | "Santa2026"  | "Santa2026"          | current_password_incorrect      |
+      | "Camp2019"       | "Santa2026"  | "Santa2027"          | new_password_not_confirmed      |
+      | "Camp2019"       | "Santa2026"  | "santa2026"          | new_password_not_confirmed      |
+      | "Camp2019"       | "Camp2019"   | "Camp2019"           | new_password_unchanged          |
+      | nothing          | "Santa2026"  | "Santa2026"          | change_password_fields_required |
+      | "Camp2019"       | nothing      | "Santa2026"          | change_password_fields_required |
+      | "Camp2019"       | "Santa2026"  | nothing              | change_password_fields_required |
 
   @RESET-9 @RESET-10 @decision-change-password-message-order
   Scenario Outline: With two mistakes at once, Change Password shows the message of the first in the form's order
-    Given the producer has signed in with their password
-    And the producer has opened Edit Profile
+    Given the producer has signed in and opened Edit Profile
     When the producer changes the password with Current Password <Current Password>, New Password <New Password> and Confirm New Password <Confirm New Password>
     Then the producer sees the "Change Password" page
-    And the page shows the message "<message>"
+    And the page shows the <message> message
 
     Examples:
-      | Current Password | New Password | Confirm New Password | message                                                                                                   | mistakes                      |
-      | nothing          | "abc"        | "abd"                | Current Password, New Password and Confirm New Password are required.                                     | missing, policy, confirmation |
-      | "Camp2018"       | "abc"        | "abc"                | The Current Password is not correct.                                                                      | current, policy               |
-      | "Camp2018"       | "Santa2026"  | "Santa2027"          | The Current Password is not correct.                                                                      | current, confirmation         |
-      | "Camp2019"       | "abc!"       | "abd!"               | The New Password must be six to nine characters, letters and/or numbers only; no special characters are allowed. | policy, confirmation          |
-      | "Camp2019"       | "Camp2019"   | "Camp2018"           | The New Password and Confirm New Password do not match.                                                   | confirmation, unchanged       |
+      | Current Password | New Password | Confirm New Password | message                         | mistakes                      |
+      | nothing          | "abc"        | "abd"                | change_password_fields_required | missing, policy, confirmation |
+      | "Camp2018"       | "abc"        | "abc"                | current_password_incorrect      | current, policy               |
+      | "Camp2018"       | "Santa2026"  | "Santa2027"          | current_password_incorrect      | current, confirmation         |
+      | "Camp2019"       | "abc!"       | "abd!"               | new_password_policy             | policy, confirmation          |
+      | "Camp2019"       | "Camp2019"   | "Camp2018"           | new_password_not_confirmed      | confirmation, unchanged       |
 
   @RESET-9 @LOCK-2 @decision-wrong-current-password-counts
   Scenario: Wrong Current Passwords count toward the lock-out: the third locks the account and signs the session out
-    Given the producer has signed in with their password
-    And the producer has opened Edit Profile
+    Given the producer has signed in and opened Edit Profile
     When the producer changes the password from "Camp2018" to "Santa2026"
     And the producer changes the password from "Camp2017" to "Santa2026"
     Then the producer sees the "Change Password" page
     And the page shows the message "The Current Password is not correct."
     When the producer changes the password from "Camp2016" to "Santa2026"
     Then the producer sees the "Please Sign-In" page
-    And the page shows the message "We're sorry, your account is now temporarily locked as a security precaution due to three unsuccessful login attempts. Please click Forgot Username and/or Reset Password for help."
+    And the page shows the LOCK-2 message
     When the producer logs in with "Camp2019"
-    Then the page shows the message "We're sorry, your account is now temporarily locked as a security precaution due to three unsuccessful login attempts. Please click Forgot Username and/or Reset Password for help."
+    Then the page shows the LOCK-2 message
 
   @RESET-9 @LOCK-2 @decision-wrong-current-password-counts
   Scenario: Wrong Current Passwords and wrong Passwords are one run of failures
-    Given the producer has signed in with their password
-    And the producer has opened Edit Profile
+    Given the producer has signed in and opened Edit Profile
     When the producer changes the password from "Camp2018" to "Santa2026"
     And the producer changes the password from "Camp2017" to "Santa2026"
     And the producer closes the browser and clears its history and cache
     And the producer logs in with "Camp2016"
-    Then the page shows the message "We're sorry, your account is now temporarily locked as a security precaution due to three unsuccessful login attempts. Please click Forgot Username and/or Reset Password for help."
+    Then the page shows the LOCK-2 message
 
   @RESET-12 @decision-password-change-ends-other-sessions @decision-change-password-keeps-session
   Scenario: Changing the password signs the account out of every other browser
@@ -319,8 +311,7 @@ Feature: Reset your password
 
   @RESET-12 @decision-password-change-ends-other-sessions
   Scenario: Update Password in a session another browser has ended signs it out and changes nothing
-    Given the producer has signed in with their password
-    And the producer has opened Edit Profile
+    Given the producer has signed in and opened Edit Profile
     When the producer opens another browser
     And the producer logs in with "Camp2019"
     And the producer selects the state "NM"
@@ -334,8 +325,7 @@ Feature: Reset your password
 
   @RESET-11 @RESET-12 @decision-password-change-ends-other-sessions
   Scenario: Back to Profile Page after another browser changed the password again signs out
-    Given the producer has signed in with their password
-    And the producer has opened Edit Profile
+    Given the producer has signed in and opened Edit Profile
     When the producer changes the password from "Camp2019" to "Santa2026"
     And the producer opens another browser
     And the producer logs in with "Santa2026"
@@ -357,16 +347,15 @@ Feature: Reset your password
     Then the page shows the message "The Current Password is not correct."
     When the producer changes the password from "Camp2016" to "Santa2026"
     Then the producer sees the "Please Sign-In" page
-    And the page shows the message "We're sorry, your account is now temporarily locked as a security precaution due to three unsuccessful login attempts. Please click Forgot Username and/or Reset Password for help."
+    And the page shows the LOCK-2 message
     When the producer logs in with "Camp2019"
-    Then the page shows the message "We're sorry, your account is now temporarily locked as a security precaution due to three unsuccessful login attempts. Please click Forgot Username and/or Reset Password for help."
+    Then the page shows the LOCK-2 message
     When the producer logs in with the temporary password
     Then the producer sees the "Welcome" page
 
   @RESET-11 @decision-change-password-keeps-session
   Scenario: After Update Password the producer stays signed in and goes back to the profile page
-    Given the producer has signed in with their password
-    And the producer has opened Edit Profile
+    Given the producer has signed in and opened Edit Profile
     When the producer changes the password from "Camp2019" to "Santa2026"
     And the producer clicks "Back to Profile Page"
     Then the producer sees the "Change Password" page
@@ -375,7 +364,7 @@ Feature: Reset your password
 
   @RESET-6 @RESET-7 @decision-temporary-password-lifetime
   Scenario: The temporary password still works a minute before 24 hours have passed
-    Given the producer has requested a password reset
+    Given the producer has requested a password reset with their Agent Unique ID
     When 1439 minutes pass
     And the producer logs in with the temporary password
     Then the producer sees the "Welcome" page
@@ -386,14 +375,14 @@ Feature: Reset your password
     When 24 hours pass
     And the producer logs in with the temporary password
     Then the producer sees the "Please Sign-In" page
-    And the page shows the message "We're sorry, this Username/Password combination does not match your account information – please try again. After three attempts, your account will be temporarily locked for your protection. Please click Forgot Username and/or Reset Password for help."
+    And the page shows the LOCK-1 message
 
   @RESET-6 @decision-temporary-password-rules
   Scenario: A newer reset voids the earlier temporary password
     Given the producer has requested a password reset
     And the producer has requested another password reset
     When the producer logs in with the first temporary password
-    Then the page shows the message "We're sorry, this Username/Password combination does not match your account information – please try again. After three attempts, your account will be temporarily locked for your protection. Please click Forgot Username and/or Reset Password for help."
+    Then the page shows the LOCK-1 message
     When the producer logs in with the temporary password
     Then the producer sees the "Welcome" page
 

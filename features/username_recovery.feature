@@ -76,7 +76,7 @@ Feature: Recover your user name
     When the producer submits Forgot User Name? with the Agent Unique ID "000600492" and the E-mail Address "jessica.camp@example.com"
     Then the producer receives an email with the subject "Retail Producer Portal User Name"
     And the email is in the spam folder
-    And the email lists the user names "jessicacamp"
+    And the email lists the user name their user name
     When the producer clicks "OK"
     And the producer logs in with the User Name "jessicacamp" and the Password "Camp2019"
     Then the producer sees the "Welcome" page
@@ -96,7 +96,8 @@ Feature: Recover your user name
     When the producer submits Forgot User Name? with the Agent Unique ID <Agent Unique ID> and the E-mail Address <E-mail Address>
     Then the producer sees the "Request Submitted" page
     And the page says "We sent your user name in an email to your email address on file."
-    And no email is sent
+    And no email is sent to their E-mail Address
+    And no other email is sent
 
     Examples:
       | Agent Unique ID       | E-mail Address             |

@@ -3,12 +3,20 @@
 The feature files are every ``*.feature`` under the features directory, recursively
 (:func:`feature_files`): the same files the test run binds (``tests/test_features.py``),
 so `rpp trace` names the scenarios that run. ``$RPP_FEATURES`` names another directory.
+
+A file runs only if it parses and every step of it matches a step definition; the step
+definitions are Python of ``tests/steps``, which ``specs`` does not import, so their
+patterns are read from ``features/steps.json`` (:data:`STEP_CATALOGUE`, written with
+``features/STEPS.md`` by ``python -m tests.bdd.catalog``, and checked current by a test).
+A file that does not run is not listed: the feature run fails naming it instead.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import re
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -17,14 +25,20 @@ from specs.guide import ID_PATTERN
 __all__ = [
     "DEFAULT_FEATURES_DIR",
     "FEATURES_ENV",
+    "STEP_CATALOGUE",
     "feature_files",
     "features_dir",
     "scenarios_by_guide_id",
+    "step_patterns",
+    "unknown_steps",
 ]
 
 DEFAULT_FEATURES_DIR = Path(__file__).resolve().parent.parent / "features"
 FEATURES_ENV = "RPP_FEATURES"
+STEP_CATALOGUE = DEFAULT_FEATURES_DIR / "steps.json"
 _GUIDE_TAG = re.compile(rf"@({ID_PATTERN})$")
+_KINDS = {"Context": "given", "Action": "when", "Outcome": "then"}
+_PARAMETER = re.compile(r"<([^<>]+)>")
 
 
 def _tags(node: dict[str, Any]) -> list[str]:
@@ -48,14 +62,81 @@ def feature_files(directory: Path) -> list[Path]:
     return sorted(found, key=lambda path: path.relative_to(directory).as_posix())
 
 
-def scenarios_by_guide_id(features_dir: Path = DEFAULT_FEATURES_DIR) -> dict[str, list[str]]:
+def step_patterns(catalogue: Path = STEP_CATALOGUE) -> dict[str, list[re.Pattern[str]]] | None:
+    """Step kind (given, when, then) -> the step definitions' patterns; None when the
+    catalogue is missing or unreadable (then no file is left out for its steps)."""
+    try:
+        data = json.loads(catalogue.read_text(encoding="utf-8"))
+        out: dict[str, list[re.Pattern[str]]] = {}
+        for entry in data["steps"]:
+            out.setdefault(str(entry["kind"]), []).append(re.compile(str(entry["pattern"])))
+    except (OSError, ValueError, KeyError, TypeError, re.error):
+        return None
+    return out
+
+
+def _example_rows(scenario: dict[str, Any]) -> list[dict[str, str]]:
+    """Each row of an outline's examples as ``{column: value}``; ``[{}]`` for a scenario."""
+    rows: list[dict[str, str]] = []
+    for examples in scenario.get("examples", []):
+        header = examples.get("tableHeader")
+        if header is None:
+            continue
+        names = [cell["value"] for cell in header["cells"]]
+        for row in examples.get("tableBody", []):
+            values = [cell["value"] for cell in row["cells"]]
+            rows.append(dict(zip(names, values, strict=False)))
+    return rows or [{}]
+
+
+def _filled(text: str, values: dict[str, str]) -> str:
+    return _PARAMETER.sub(lambda match: values.get(match.group(1), match.group(0)), text)
+
+
+def _rendered_steps(
+    node: dict[str, Any], backgrounds: tuple[dict[str, Any], ...] = ()
+) -> Iterator[tuple[int, str, str]]:
+    """(line, kind, text) of every step as it runs: backgrounds included, each outline
+    step once per row of its examples, ``And``/``But`` taking the kind before them."""
+    children = node.get("children", [])
+    backgrounds += tuple(c["background"] for c in children if "background" in c)
+    for child in children:
+        if "rule" in child:
+            yield from _rendered_steps(child["rule"], backgrounds)
+        elif "scenario" in child:
+            scenario = child["scenario"]
+            steps = [s for b in backgrounds for s in b.get("steps", [])]
+            steps += scenario.get("steps", [])
+            for values in _example_rows(scenario):
+                kind = "given"
+                for step in steps:
+                    kind = _KINDS.get(step.get("keywordType", ""), kind)
+                    yield step["location"]["line"], kind, _filled(step["text"], values)
+
+
+def unknown_steps(
+    feature: dict[str, Any], patterns: dict[str, list[re.Pattern[str]]]
+) -> list[tuple[int, str]]:
+    """(line, text) of each step of a parsed feature that no step definition matches."""
+    return [
+        (line, text)
+        for line, kind, text in _rendered_steps(feature)
+        if not any(p.fullmatch(text) for p in patterns.get(kind, ()))
+    ]
+
+
+def scenarios_by_guide_id(
+    features_dir: Path = DEFAULT_FEATURES_DIR, catalogue: Path = STEP_CATALOGUE
+) -> dict[str, list[str]]:
     """Guide ID -> ``file: scenario`` for every scenario tagged with it (feature, rule,
-    scenario and examples tags all count); ``file`` is the path relative to
-    ``features_dir``. Feature files that fail to parse are skipped here (they do not
-    run: the feature run fails naming them)."""
+    scenario and examples tags all count) of the files that run; ``file`` is the path
+    relative to ``features_dir``. Feature files that fail to parse, or have a step no
+    step definition of ``catalogue`` matches, are skipped here (they do not run: the
+    feature run fails naming them)."""
     from gherkin.parser import Parser  # only when tracing: keeps `rpp validate` fast
     from gherkin.token_scanner import TokenScanner
 
+    patterns = step_patterns(catalogue)
     out: dict[str, list[str]] = {}
     for path in feature_files(features_dir):
         try:
@@ -63,6 +144,8 @@ def scenarios_by_guide_id(features_dir: Path = DEFAULT_FEATURES_DIR) -> dict[str
         except Exception:  # a broken feature file is the test run's to report
             continue
         feature: dict[str, Any] = dict(document.get("feature") or {})
+        if patterns is not None and unknown_steps(feature, patterns):
+            continue
         for child in _children(feature, _tags(feature)):
             scenario, inherited = child
             tags = [*inherited, *_tags(scenario)]

@@ -3,13 +3,24 @@ and the coverage gate's verdicts."""
 
 from __future__ import annotations
 
+import datetime as dt
+import re
 from collections import Counter
 
 import pytest
 
 from specs import FlowSet
-from tests.bdd.catalog import STEPS_FILE, feature_steps, render, steps
+from specs.scenarios import STEP_CATALOGUE, step_patterns
+from tests.bdd.catalog import (
+    STEPS_FILE,
+    FeatureStep,
+    feature_steps,
+    render,
+    render_catalogue,
+    steps,
+)
 from tests.bdd.coverage import gate
+from tests.bdd.routes import ROUTES
 from tests.bdd.tags import (
     DECISION_TAG,
     FEATURES_DIR,
@@ -18,6 +29,7 @@ from tests.bdd.tags import (
     relative_name,
     scenarios_in,
 )
+from tests.bdd.texts import MESSAGE, named_texts, resolve
 from tests.bdd.vocabulary import VALUE_PHRASES, Template
 
 
@@ -117,7 +129,9 @@ def test_templates_match_what_they_promise() -> None:
     assert value.parse_arguments('logs in with "x" and more') is None
     when = Template("looks up on {on:date}")
     arguments = when.parse_arguments("looks up on Jan 1, 2020")
-    assert arguments is not None and str(arguments["on"]) == "2020-01-01"
+    assert arguments is not None and arguments["on"] == dt.date(2020, 1, 1)
+    # A date prints as the guide writes it, never as datetime.date(2020, 1, 1).
+    assert f"{arguments['on']!r} {arguments['on']}" == "Jan 1, 2020 Jan 1, 2020"
     with pytest.raises(ValueError, match="unknown field"):
         Template("a {name:nonsense} step")
 
@@ -160,3 +174,54 @@ def test_scenarios_report_lists_passing_scenarios_per_guide_id(flow_set: FlowSet
     result = gate(flow_set, [], passed)
     assert result.scenarios_by_guide_id["LOCK-2"] == ["a.feature: one", "b.feature: two"]
     assert set(result.scenarios_by_guide_id) == set(flow_set.guide_ids)
+
+
+# -- texts by name, routes, the catalogue rpp trace reads ----------------------------------
+
+
+def test_texts_are_named_by_key_or_by_a_guide_id_of_one_text(flow_set: FlowSet) -> None:
+    portal = flow_set.portal
+    assert resolve(portal, "LOCK-1", MESSAGE) is portal.texts["login_failed"]
+    assert resolve(portal, "LOCK-2", MESSAGE) is portal.texts["account_locked"]
+    assert resolve(portal, "new_password_policy", MESSAGE) is portal.texts["new_password_policy"]
+    with pytest.raises(AssertionError, match=r"RESET-9 names several texts: .*current_password"):
+        resolve(portal, "RESET-9", MESSAGE)
+    with pytest.raises(
+        AssertionError, match=re.escape("no text of flows/portal.yaml is named 'lockout'")
+    ):
+        resolve(portal, "lockout", MESSAGE)
+    kinds = {named.key: named.kind for named in named_texts(portal)}
+    assert kinds["account_locked"] == MESSAGE
+    assert kinds["password_updated"] == "page text"
+    assert kinds["services_paragraph"] == "email paragraph"
+
+
+def test_every_page_has_a_route_and_every_route_is_a_step(flow_set: FlowSet) -> None:
+    assert set(ROUTES) == set(flow_set.portal.screens)
+    definitions = steps()
+    problems = []
+    for screen, routes in ROUTES.items():
+        for route in routes:
+            keyword, _, text = route.partition(" ")
+            step = FeatureStep(keyword.lower(), text, f"ROUTES[{screen!r}]", "")
+            if not any(d.matches(step) for d in definitions):
+                problems.append(f"{screen}: {route!r} is no step of the catalogue")
+    assert not problems, "\n".join(problems)
+
+
+def test_steps_json_is_up_to_date_and_what_rpp_trace_matches_with() -> None:
+    assert STEP_CATALOGUE.read_text(encoding="utf-8") == render_catalogue(), (
+        f"{STEP_CATALOGUE} is out of date: run .venv/bin/python -m tests.bdd.catalog"
+    )
+    patterns = step_patterns()
+    assert patterns is not None
+    assert sum(len(p) for p in patterns.values()) == len(steps())
+
+
+def test_steps_md_lists_titles_texts_and_decisions(flow_set: FlowSet) -> None:
+    text = STEPS_FILE.read_text(encoding="utf-8")
+    for screen in flow_set.portal.screens.values():
+        assert f"| {screen.title} | `{screen.name}` |" in text
+    assert "| `login_failed` | LOCK-1 | message |" in text
+    for key, decision in flow_set.portal.decisions.items():
+        assert f"- `@decision-{key}`: {decision.rationale}" in text

@@ -32,10 +32,25 @@ from tests.bdd.tags import (
     section_of,
 )
 
-__all__ = ["STEPS_DOC", "BoundFile", "bind", "closest_steps", "shown_path", "unknown_steps"]
+__all__ = [
+    "STEPS_DOC",
+    "UNRUNNABLE",
+    "BoundFile",
+    "bind",
+    "closest_steps",
+    "shown_path",
+    "step_matches",
+    "unknown_steps",
+]
 
 STEPS_DOC = "features/STEPS.md"
 SUGGESTIONS = 3
+# The attribute of a file's failing test holding its BoundFile (the Cucumber report
+# lists the file as failed from it).
+UNRUNNABLE = "rpp_unrunnable_feature"
+
+# A failing step reports the useful part first (registered with this plugin).
+pytest_plugins = ["tests.bdd.failures"]
 
 
 @dataclass(frozen=True)
@@ -56,7 +71,8 @@ def shown_path(path: Path) -> str:
         return str(path)
 
 
-def _matches(step: Step) -> bool:
+def step_matches(step: Step) -> bool:
+    """True when a step definition matches ``step``."""
     for context in step_function_context_registry.values():
         if context.type not in (None, step.type):
             continue
@@ -97,7 +113,7 @@ def unknown_steps(feature: Feature, shown: str) -> list[str]:
     """A message for each step of ``feature`` no step definition matches."""
     problems = []
     for template, step in _rendered(feature):
-        if _matches(step):
+        if step_matches(step):
             continue
         suggestions = "\n".join(f"      {text}" for text in closest_steps(step))
         problems.append(
@@ -108,11 +124,15 @@ def unknown_steps(feature: Feature, shown: str) -> list[str]:
     return problems
 
 
-def _failing(section: str, problem: str, doc: str) -> Callable[[], None]:
+def _failing(bound: BoundFile, doc: str) -> Callable[[], None]:
+    problem = bound.problem or "cannot run"
+
     def test_feature_file() -> None:
         pytest.fail(problem, pytrace=False)
 
     test_feature_file.__doc__ = doc
+    setattr(test_feature_file, UNRUNNABLE, bound)
+    section = bound.section
     marked: Callable[[], None] = getattr(pytest.mark, section)(test_feature_file)
     return marked
 
@@ -164,9 +184,9 @@ def _bind_file(path: Path, relative: str, section: str, namespace: dict[str, obj
 def _problem(path: Path, section: str, problem: str, namespace: dict[str, object]) -> BoundFile:
     stem = re.sub(r"[^a-z0-9]+", "_", relative_name(path).lower()).strip("_")
     name = _unique(f"feature_file_{stem}", namespace, {})
-    doc = f"{shown_path(path)} cannot run"
-    namespace[name] = _failing(section, problem, doc)
-    return BoundFile(path, section, (name,), problem)
+    bound = BoundFile(path, section, (name,), problem)
+    namespace[name] = _failing(bound, f"{shown_path(path)} cannot run")
+    return bound
 
 
 def bind(namespace: dict[str, object], directory: Path | None = None) -> list[BoundFile]:

@@ -1,13 +1,17 @@
 """``features/STEPS.md``: every step pattern, generated from pytest-bdd's step registry,
-each with an example from the feature files.
+each with an example from the feature files, then the page titles, the texts steps name
+by key or guide ID, and the decision tags, from ``flows/portal.yaml``. Beside it,
+``features/steps.json``: the same steps as regular expressions, which `rpp trace` reads
+to list only the scenarios that run (``specs/scenarios.py`` does not import the steps).
 
-    .venv/bin/python -m tests.bdd.catalog          # rewrite features/STEPS.md
-    .venv/bin/python -m tests.bdd.catalog --check  # exit 1 when it is out of date
+    .venv/bin/python -m tests.bdd.catalog          # rewrite both
+    .venv/bin/python -m tests.bdd.catalog --check  # exit 1 when either is out of date
 """
 
 from __future__ import annotations
 
 import importlib
+import json
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -15,12 +19,31 @@ from pathlib import Path
 
 from pytest_bdd.steps import StepFunctionContext, step_function_context_registry
 
-from tests.bdd.tags import FEATURES_DIR, SECTIONS, feature_paths, parse_feature, relative_name
+from specs import load_flows
+from specs.model import PortalSpec
+from specs.scenarios import STEP_CATALOGUE
+from tests.bdd.tags import (
+    DECISION_TAG,
+    FEATURES_DIR,
+    SECTIONS,
+    feature_paths,
+    parse_feature,
+    relative_name,
+)
+from tests.bdd.texts import named_texts
 from tests.bdd.vocabulary import VALUE_PHRASES, Template
 from tests.bdd.world import PRODUCER_COLUMNS
 from tests.steps import STEP_MODULES
 
-__all__ = ["STEPS_FILE", "FeatureStep", "StepDefinition", "feature_steps", "render", "steps"]
+__all__ = [
+    "STEPS_FILE",
+    "FeatureStep",
+    "StepDefinition",
+    "feature_steps",
+    "render",
+    "render_catalogue",
+    "steps",
+]
 
 STEPS_FILE = FEATURES_DIR / "STEPS.md"
 
@@ -92,6 +115,74 @@ def _module_doc(module: str) -> str:
     return " ".join(doc.strip().split("\n\n")[0].split())
 
 
+def _pattern(definition: StepDefinition) -> str:
+    parser = definition.context.parser
+    assert isinstance(parser, Template)  # steps() keeps only those
+    return parser.regex.pattern
+
+
+def render_catalogue() -> str:
+    """The text of features/steps.json: each step's kind, template and regular expression."""
+    entries = [{"kind": d.kind, "template": d.template, "pattern": _pattern(d)} for d in steps()]
+    document = {
+        "about": "The step definitions of tests/steps as regular expressions, for `rpp trace`;"
+        " generated with features/STEPS.md by `python -m tests.bdd.catalog`.",
+        "steps": entries,
+    }
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " / ")
+
+
+def _spec_lists(portal: PortalSpec) -> list[str]:
+    """STEPS.md's lists from portal.yaml: page titles, texts by name, decision tags."""
+    lines = [
+        "",
+        "## Page titles",
+        "",
+        'What `the producer sees the "..." page` and `the producer is on the "..." page`'
+        " take, with the screen of `flows/portal.yaml` and its guide IDs.",
+        "",
+        "| Title | Screen | Guide IDs |",
+        "| --- | --- | --- |",
+    ]
+    lines += [
+        f"| {screen.title} | `{screen.name}` | {', '.join(screen.guide)} |"
+        for screen in portal.screens.values()
+    ]
+    lines += [
+        "",
+        "## Texts and messages by name",
+        "",
+        "A step may name a text of `flows/portal.yaml` by its key (`the page shows the",
+        "account_locked message`) or by a guide ID that only one text of the kind carries",
+        "(`the page shows the LOCK-1 message`), instead of quoting it. The kind says where",
+        "the text appears: a message above a form, a page text, or an email paragraph.",
+        "",
+        "| Key | Guide IDs | Kind | Text |",
+        "| --- | --- | --- | --- |",
+    ]
+    lines += [
+        f"| `{named.key}` | {', '.join(named.text.guide)} | {named.kind} | {_cell(named.text.text)} |"
+        for named in named_texts(portal)
+    ]
+    lines += [
+        "",
+        "## Decision tags",
+        "",
+        "Tag a scenario that checks a decision taken where the guide is silent; the",
+        "decision's one-line rationale, from `flows/portal.yaml`:",
+        "",
+    ]
+    lines += [
+        f"- `@{DECISION_TAG}{key}`: {decision.rationale}"
+        for key, decision in portal.decisions.items()
+    ]
+    return lines
+
+
 def render() -> str:
     """The text of features/STEPS.md."""
     definitions = steps()
@@ -146,21 +237,26 @@ def render() -> str:
             lines.append("  Example: NONE (no scenario uses this step)")
         else:
             lines.append(f"  Example: `{keyword} {example.text}`{example.extra} ({example.where})")
+    lines += _spec_lists(load_flows().portal)
     lines.append("")
     return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
-    text = render()
+    files = {STEPS_FILE: render(), STEP_CATALOGUE: render_catalogue()}
     if "--check" in args:
-        current = STEPS_FILE.read_text(encoding="utf-8") if STEPS_FILE.exists() else ""
-        if current != text:
-            print(f"{STEPS_FILE} is out of date: run python -m tests.bdd.catalog")
-            return 1
-        return 0
-    STEPS_FILE.write_text(text, encoding="utf-8")
-    print(f"wrote {STEPS_FILE} ({len(steps())} steps)")
+        stale = [
+            path
+            for path, text in files.items()
+            if (path.read_text(encoding="utf-8") if path.exists() else "") != text
+        ]
+        for path in stale:
+            print(f"{path} is out of date: run python -m tests.bdd.catalog")
+        return 1 if stale else 0
+    for path, text in files.items():
+        path.write_text(text, encoding="utf-8")
+    print(f"wrote {STEPS_FILE} and {STEP_CATALOGUE.name} ({len(steps())} steps)")
     return 0
 
 

@@ -21,6 +21,11 @@ pytest-bdd's hooks instead:
 
 A failure outside the steps (a fixture's setup or teardown) is a failed ``before`` or
 ``after`` hook of the scenario.
+
+A feature file that cannot run (a Gherkin syntax error, an unknown step, an unregistered
+tag: ``tests/bdd/binding.py``) is in the report too, as failed: each of its scenarios
+with a failed ``before`` hook holding the problem, its unknown steps ``undefined`` and
+the others ``skipped``; a file that does not parse is one failed element named after it.
 """
 
 from __future__ import annotations
@@ -40,6 +45,9 @@ import pytest
 from pluggy import Result
 from pytest_bdd.parser import Feature, Scenario, Step
 from pytest_bdd.scenario import scenario_wrapper_template_registry
+
+from tests.bdd.binding import UNRUNNABLE, BoundFile, step_matches
+from tests.bdd.tags import parse_feature
 
 __all__ = ["SCHEMA_FILE", "CucumberJsonReport"]
 
@@ -98,7 +106,11 @@ class _ElementRecord:
 
 
 def _error_message(exception: BaseException) -> str:
-    return "".join(traceback.format_exception(exception)).rstrip() or type(exception).__name__
+    """What went wrong first, then the traceback."""
+    head = str(exception) if isinstance(exception, AssertionError) else repr(exception)
+    notes = "".join(f"\n{note}" for note in getattr(exception, "__notes__", ()))
+    trace = "".join(traceback.format_exception(exception)).rstrip()
+    return f"{head}{notes}\n\n{trace}".strip() or type(exception).__name__
 
 
 class CucumberJsonReport:
@@ -110,6 +122,7 @@ class CucumberJsonReport:
         self.elements: list[_ElementRecord] = []
         self._by_item: dict[str, _ElementRecord] = {}
         self._lines: dict[str, list[str]] = {}
+        self.unrunnable: list[BoundFile] = []
 
     # -- recording ---------------------------------------------------------------------
 
@@ -182,6 +195,10 @@ class CucumberJsonReport:
         report = outcome.get_result()
         record = self._by_item.get(item.nodeid)
         if not report.failed:
+            return
+        bound = getattr(getattr(item, "function", None), UNRUNNABLE, None)
+        if isinstance(bound, BoundFile) and report.when == "call":
+            self.unrunnable.append(bound)
             return
         if report.when == "setup" and record is None:
             record = self._from_item(item)
@@ -318,7 +335,8 @@ class CucumberJsonReport:
         return out
 
     def document(self) -> list[dict[str, Any]]:
-        """The report: one feature per file that ran, its elements in run order."""
+        """The report: one feature per file that ran, its elements in run order, then
+        each file that could not run, as failed."""
         features: dict[str, dict[str, Any]] = {}
         for record in self.elements:
             feature = record.feature
@@ -336,7 +354,81 @@ class CucumberJsonReport:
                 }
                 features[feature.filename] = entry
             entry["elements"].extend(self._elements(record, entry["id"]))
-        return list(features.values())
+        return [*features.values(), *(self._unrunnable_json(b) for b in self.unrunnable)]
+
+    def _unrunnable_json(self, bound: BoundFile) -> dict[str, Any]:
+        """A file that cannot run, as a feature whose scenarios all failed."""
+        problem = bound.problem or "cannot run"
+        failed = [self._hook("failed", problem)]
+        uri = self._uri_of(bound.path)
+        try:
+            feature = parse_feature(bound.path)
+        except Exception:
+            text = bound.path.read_text(encoding="utf-8", errors="replace")
+            match = re.search(r"^\s*Feature:[ \t]*(.*)$", text, re.MULTILINE)
+            name = match.group(1).strip() if match else bound.path.name
+            return {
+                "uri": uri,
+                "id": _slug(name),
+                "line": 1,
+                "keyword": "Feature",
+                "name": name,
+                "description": "",
+                "elements": [
+                    {
+                        "id": f"{_slug(name)};cannot-run",
+                        "line": 1,
+                        "type": "scenario",
+                        "keyword": "Scenario",
+                        "name": f"{bound.path.name} cannot run",
+                        "description": "",
+                        "steps": [],
+                        "before": failed,
+                    }
+                ],
+            }
+        feature_id = _slug(feature.name)
+        elements = []
+        for template in feature.scenarios.values():
+            contexts = [c for ex in template.examples for c in ex.as_contexts()] or [{}]
+            scenario = template.render(contexts[0])
+            steps = []
+            for step in scenario.steps:
+                record = _StepRecord(step, background=False)
+                if not step_matches(step):
+                    record.status = "undefined"
+                    record.error = f"no step definition matches {step.keyword} {step.name}"
+                steps.append(self._step_json(feature, record))
+            rule_tags = scenario.rule.tags if scenario.rule is not None else set()
+            elements.append(
+                {
+                    "id": f"{feature_id};{_slug(scenario.name)}",
+                    "line": scenario.line_number,
+                    "type": "scenario",
+                    "keyword": scenario.keyword.strip(),
+                    "name": scenario.name,
+                    "description": scenario.description or "",
+                    "tags": _tags(scenario.tags | feature.tags | rule_tags),
+                    "steps": steps,
+                    "before": failed,
+                }
+            )
+        return {
+            "uri": uri,
+            "id": feature_id,
+            "line": feature.line_number,
+            "keyword": feature.keyword.strip(),
+            "name": feature.name,
+            "description": feature.description or "",
+            "tags": self._feature_tags(feature),
+            "elements": elements,
+        }
+
+    def _uri_of(self, path: Path) -> str:
+        try:
+            return path.resolve().relative_to(self.root).as_posix()
+        except ValueError:
+            return str(path.resolve())
 
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)

@@ -6,15 +6,19 @@ subprocess."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
+import jsonschema
 import pytest
 
 from specs.scenarios import FEATURES_ENV, scenarios_by_guide_id
+from tests.bdd.cucumber import SCHEMA_FILE
 from tests.bdd.tags import FEATURES_DIR, scenario_count
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -108,23 +112,50 @@ def test_the_sections_keep_their_markers(features_copy: Path) -> None:
     assert "a_newcomer_sees" not in result.stdout
 
 
+def _cucumber(path: Path) -> list[dict[str, Any]]:
+    document: list[dict[str, Any]] = json.loads(path.read_text(encoding="utf-8"))
+    schema = json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
+    jsonschema.Draft7Validator(schema).validate(document)
+    return document
+
+
 def test_an_unknown_step_fails_naming_the_file_and_line(features_copy: Path) -> None:
     (features_copy / "flying.feature").write_text(UNKNOWN_STEP, encoding="utf-8")
-    result = _pytest(features_copy, "-m", "flying")
+    report = features_copy.parent / "cucumber.json"
+    result = _pytest(features_copy, "-m", "flying", "--cucumber-report", str(report))
     out = result.stdout + result.stderr
     assert result.returncode == 1, out
     assert "flying.feature:6: no step definition matches And the producer flies to the moon" in out
     assert "closest steps of the catalogue (features/STEPS.md" in out
     assert "When the producer opens the portal" in out  # a suggestion
 
+    # Not run, so not traced; in the Cucumber report as failed, the unknown step undefined.
+    traced = {name for names in scenarios_by_guide_id(features_copy).values() for name in names}
+    assert not any(name.startswith("flying.feature") for name in traced)
+    assert "login.feature: The login page asks for the User Name and Password" in traced
+    [feature] = _cucumber(report)
+    assert feature["uri"].endswith("flying.feature") and feature["name"] == "A newcomer who flies"
+    [element] = feature["elements"]
+    assert element["name"] == "A newcomer flies to the moon"
+    assert element["before"][0]["result"]["status"] == "failed"
+    assert "no step definition matches" in element["before"][0]["result"]["error_message"]
+    assert [s["result"]["status"] for s in element["steps"]] == ["skipped", "undefined"]
+
 
 def test_a_gherkin_syntax_error_fails_naming_the_file_and_line(features_copy: Path) -> None:
     (features_copy / "broken.feature").write_text(BROKEN_SYNTAX, encoding="utf-8")
-    result = _pytest(features_copy)
+    report = features_copy.parent / "cucumber.json"
+    result = _pytest(features_copy, "--cucumber-report", str(report))
     out = result.stdout + result.stderr
     assert result.returncode == 1, out
     assert "broken.feature:4: Gherkin syntax error" in out
     assert f"{scenario_count(FEATURES_DIR)} passed" in out  # the other files still ran
-    # Not bound, so not traced either.
+    # Not bound, so not traced either; in the Cucumber report, after the others, failed.
     traced = {name for names in scenarios_by_guide_id(features_copy).values() for name in names}
     assert not any(name.startswith("broken.feature") for name in traced)
+    *ran, broken = _cucumber(report)
+    assert len(ran) == 5 and broken["uri"].endswith("broken.feature")
+    assert broken["name"] == "Broken"
+    [element] = broken["elements"]
+    assert element["name"] == "broken.feature cannot run" and element["steps"] == []
+    assert "Gherkin syntax error" in element["before"][0]["result"]["error_message"]

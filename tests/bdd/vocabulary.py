@@ -7,6 +7,10 @@ A step pattern is a template: plain words match themselves, and
 - ``"{name:text}"``   a quoted text that may hold double quotes (the last thing in a step)
 - ``{name:value}``    what the producer types: a quoted string or a value phrase (below)
 - ``{name:list}``     quoted strings: ``"User Name"``, ``"A", "B" and "C"``
+- ``{name:values}``   like ``list``, each a quoted string or a value phrase:
+  ``"campfamily" and their user name``
+- ``{name:text_ref}`` a text of portal.yaml by its key or guide ID (tests/bdd/texts.py):
+  ``account_locked``, ``LOCK-1``
 - ``{name:int}``      a whole number: ``3``
 - ``{name:date}``     a date as the guide writes them: ``May 1, 2019``, ``Jan 1, 2020``
 - ``{name:a|b|c}``    one of the words given
@@ -24,7 +28,9 @@ from typing import Any
 
 from pytest_bdd import parsers
 
-__all__ = ["VALUE_PHRASES", "Template", "quoted_list"]
+from tests.bdd.texts import TEXT_REF
+
+__all__ = ["VALUE_PHRASES", "GuideDate", "Template", "quoted_list", "value_list"]
 
 # Each phrase a step may use instead of a quoted string, and what it stands for. The
 # World resolves them (tests/bdd/world.py); STEPS.md lists them from here.
@@ -46,6 +52,7 @@ VALUE_PHRASES: dict[str, str] = {
 _QUOTED = r'"[^"]*"'
 _VALUE = "|".join([_QUOTED, *(re.escape(p) for p in sorted(VALUE_PHRASES, key=len, reverse=True))])
 _LIST = rf"{_QUOTED}(?:(?:, | and ){_QUOTED})*"
+_VALUES = rf"(?:{_VALUE})(?:(?:, | and )(?:{_VALUE}))*"
 _DATE = r"[A-Z][a-z]+\.? \d{1,2}, \d{4}"
 _FIELD = re.compile(r'"\{(\w+)(?::text)?\}"|\{(\w+)(?::([^}]+))?\}')
 
@@ -55,13 +62,33 @@ def quoted_list(text: str) -> list[str]:
     return re.findall(r'"([^"]*)"', text)
 
 
-def _date(text: str) -> dt.date:
-    for form in ("%B %d, %Y", "%b %d, %Y", "%b. %d, %Y"):
-        try:
-            return dt.datetime.strptime(text, form).date()
-        except ValueError:
-            continue
-    raise ValueError(f"{text!r} is not a date like 'May 1, 2019'")
+def value_list(text: str) -> list[str]:
+    """``"A", their user name and "B"`` -> ``['"A"', 'their user name', '"B"']``: each a
+    quoted value or a value phrase, for :meth:`tests.bdd.world.World.value`."""
+    return re.findall(_VALUE, text)
+
+
+class GuideDate(dt.date):
+    """A date as the guide writes it: it prints as the step wrote it (``May 1, 2019``),
+    never as Python's ``datetime.date(2019, 5, 1)``."""
+
+    written: str
+
+    def __new__(cls, text: str) -> GuideDate:
+        for form in ("%B %d, %Y", "%b %d, %Y", "%b. %d, %Y"):
+            try:
+                parsed = dt.datetime.strptime(text, form).date()
+            except ValueError:
+                continue
+            made = super().__new__(cls, parsed.year, parsed.month, parsed.day)
+            made.written = text
+            return made
+        raise ValueError(f"{text!r} is not a date like 'May 1, 2019'")
+
+    def __str__(self) -> str:
+        return self.written
+
+    __repr__ = __str__
 
 
 def _compile(template: str) -> tuple[str, dict[str, Callable[[str], Any]]]:
@@ -80,12 +107,17 @@ def _compile(template: str) -> tuple[str, dict[str, Callable[[str], Any]]]:
         elif kind == "list":
             pattern.append(f"(?P<{name}>{_LIST})")
             converters[name] = quoted_list
+        elif kind == "values":
+            pattern.append(f"(?P<{name}>{_VALUES})")
+            converters[name] = value_list
+        elif kind == "text_ref":
+            pattern.append(f"(?P<{name}>{TEXT_REF})")
         elif kind == "int":
             pattern.append(rf"(?P<{name}>\d+)")
             converters[name] = int
         elif kind == "date":
             pattern.append(f"(?P<{name}>{_DATE})")
-            converters[name] = _date
+            converters[name] = GuideDate
         elif kind is not None and "|" in kind:
             choices = "|".join(re.escape(c) for c in sorted(kind.split("|"), key=len, reverse=True))
             pattern.append(f"(?P<{name}>{choices})")

@@ -47,8 +47,10 @@ from simulator.population import Population, Producer
 from simulator.portal.forms import AGENT_UNIQUE_ID, EMAIL, PASSWORD, STATE, USER_NAME
 from simulator.portal.screens import Screen
 from specs import DEFAULT_FLOWS_DIR, FlowSet, load_flows
-from specs.model import Cell, Parameters
+from specs.model import Cell, Parameters, Text
+from tests.bdd.routes import way_to
 from tests.bdd.targets import Remote
+from tests.bdd.texts import resolve
 from tests.bdd.vocabulary import VALUE_PHRASES
 
 __all__ = [
@@ -250,9 +252,52 @@ class World:
             return self.browser.screen()
         return self._browser.close_browser()
 
+    def side_browser(self) -> Driver:
+        """A browser of its own on the login page, for a check the producer makes aside;
+        the producer's browser stays where it was (the target closes both at the end)."""
+        return self.target.open_browser()
+
     @property
     def screen(self) -> Screen:
         return self.browser.screen()
+
+    def needs_page(self, *screens: str) -> Screen:
+        """The page now shown, when it is one of ``screens`` (names of portal.yaml);
+        otherwise the step fails saying which steps bring the producer there."""
+        screen = self.screen
+        if screen.name not in screens:
+            self.fail(
+                f"this step is done on {way_to(self.flow_set.portal, screens)}\n"
+                f'but the producer sees the "{screen.title}" page'
+            )
+        return screen
+
+    def needs_control(self, label: str) -> Screen:
+        """The page now shown, when it has a button, link or field ``label`` to click;
+        otherwise the step fails naming the pages that have it and how to get there."""
+        screen = self.screen
+        spec = self.flow_set.portal.screens.get(screen.name)
+        if spec is not None and label not in spec.clicks:
+            having = [
+                name
+                for name, other in self.flow_set.portal.screens.items()
+                if label in other.clicks
+            ]
+            if not having:
+                controls = ", ".join(f'"{c}"' for c in spec.clicks) or "none"
+                self.fail(
+                    f'no page of the portal has "{label}" to click; the "{screen.title}" page'
+                    f" has {controls}"
+                )
+            self.fail(
+                f'"{label}" is on {way_to(self.flow_set.portal, having)}\n'
+                f'but the producer sees the "{screen.title}" page'
+            )
+        return screen
+
+    def text(self, ref: str, kind: str) -> Text:
+        """The text of portal.yaml a step names by key or guide ID (tests/bdd/texts.py)."""
+        return resolve(self.flow_set.portal, ref, kind)
 
     def screenshot(self, path: Path) -> Path | None:
         """Save the page the producer sees as a PNG at ``path``, when the browser is

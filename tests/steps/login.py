@@ -3,7 +3,7 @@ selecting a state and the Account menu (guide: Login, Resolve Account Lock Outs)
 
 from __future__ import annotations
 
-from pytest_bdd import given, when
+from pytest_bdd import given, then, when
 
 from simulator.drivers.protocol import choose_state, log_in
 from tests.bdd.vocabulary import Template
@@ -21,6 +21,7 @@ def opens_the_portal(world: World) -> None:
 @when(Template("the producer logs in with {password:value}"))
 def logs_in(world: World, password: str) -> None:
     """Their own User Name and the Password given, then "Login"."""
+    world.needs_page("login_page")
     log_in(world.browser, world.producer.user_name, world.value(password))
 
 
@@ -30,6 +31,7 @@ def logs_in(world: World, password: str) -> None:
     )
 )
 def logs_in_as(world: World, user_name: str, password: str) -> None:
+    world.needs_page("login_page")
     log_in(world.browser, world.value(user_name), world.value(password))
 
 
@@ -53,6 +55,7 @@ def returns_to_first_browser(world: World) -> None:
 
 @when(Template('the producer selects the state "{state}"'))
 def selects_state(world: World, state: str) -> None:
+    world.needs_page("welcome", "state_selected")
     choose_state(world.browser, state)
 
 
@@ -60,7 +63,11 @@ def selects_state(world: World, state: str) -> None:
 def chooses_from_menu(world: World, item: str, menu: str) -> None:
     screen = world.screen
     if menu not in screen.menus:
-        world.fail(f'the page has no "{menu}" menu (menus: {", ".join(screen.menus) or "none"})')
+        having = [n for n, s in world.flow_set.portal.screens.items() if menu in s.menus]
+        if having:
+            world.needs_page(*having)
+        world.fail(f'no page of the portal has a "{menu}" menu')
+    world.needs_control(item)
     world.browser.click(item)
 
 
@@ -87,8 +94,44 @@ def has_locked_account(world: World) -> None:
 
 @given(Template("the producer has opened Edit Profile"))
 def has_opened_edit_profile(world: World) -> None:
-    """Signed in: select their state, then Edit Profile from the Account menu."""
+    """Signed in already: select their state, then Edit Profile from the Account menu.
+    Not signed in, it fails saying which step signs in first."""
+    screen = world.screen
+    if screen.name not in ("welcome", "state_selected"):
+        world.fail(
+            "Edit Profile is opened once signed in, from the Welcome page; the producer sees"
+            f' the "{screen.title}" page. Write "Given the producer has signed in with their'
+            ' password" before this step, or "Given the producer has signed in and opened'
+            ' Edit Profile" instead of both'
+        )
+    _open_edit_profile(world)
+
+
+@given(Template("the producer has signed in and opened Edit Profile"))
+def has_signed_in_and_opened_edit_profile(world: World) -> None:
+    """A fresh browser, their User Name and password, their state, then Edit Profile from
+    the Account menu: the Change Password page."""
+    has_signed_in(world, "their password")
+    _open_edit_profile(world)
+
+
+def _open_edit_profile(world: World) -> None:
     choose_state(world.browser, world.producer.home_state)
     world.browser.click(world.label_for("click_edit_profile"))
     if world.screen.name != "edit_profile":
         world.fail("Edit Profile did not open")
+
+
+@then(Template("the account is locked"))
+def account_is_locked(world: World) -> None:
+    """As the producer would find out: in a browser of its own, their User Name and
+    password get the locked account's message (a locked account's refused logins count
+    for nothing, so this changes nothing); the producer's browser stays where it was."""
+    locked = world.flow_set.portal.texts["account_locked"].text
+    screen = log_in(world.side_browser(), world.producer.user_name, world.producer.password)
+    if screen.messages != (locked,):
+        shown = "; ".join(screen.messages) or "no message"
+        world.fail(
+            "expected the account to be locked: signing in with their password in another"
+            f' browser got the "{screen.title}" page and {shown}, not the account_locked message'
+        )

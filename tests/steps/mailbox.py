@@ -58,6 +58,19 @@ def no_email(world: World) -> None:
         )
 
 
+@then(Template("no email is sent to {address:value}"))
+def no_email_to(world: World, address: str) -> None:
+    """That address has no mail no step has read yet (others may have)."""
+    wanted = world.value(address)
+    new = world.unread(wanted)
+    world.mark_read(new)
+    if new:
+        raise AssertionError(
+            f"expected no new email at {normalize_address(wanted)}, {len(new)} arrived:\n"
+            f"{_summary(new)}\n\n{world.mailbox.describe()}"
+        )
+
+
 def _summary(messages: list[EmailMessage]) -> str:
     return "\n".join(
         f"  to {message.get('To', '')}: {message.get('Subject', '')}" for message in messages
@@ -122,9 +135,11 @@ def email_reads(world: World, docstring: str) -> None:
         )
 
 
-@then(Template("the email lists the user names {names:list}"))
-def email_lists_user_names(world: World, names: list[str]) -> None:
-    """Every user name linked to the address, each once, in any order (USER-6)."""
+@then(Template("the email lists the user {noun:name|names} {names:values}"))
+def email_lists_user_names(world: World, noun: str, names: list[str]) -> None:
+    """Every user name linked to the address, each once, in any order (USER-6); each a
+    quoted name or a value phrase such as their user name."""
+    names = [world.value(name) for name in names]
     listed = user_names_in(_email(world), world.flow_set.portal)
     if sorted(listed) != sorted(names) or len(set(listed)) != len(listed):
         raise _body_problem(_email(world), f"expected the user names {names}, it lists {listed}")

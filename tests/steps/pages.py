@@ -1,13 +1,15 @@
 """Steps any page shares: clicking, typing, and what the page shows (its title, texts,
 messages, fields and buttons, the Producer Services directory).
 
-Texts are compared letter for letter with what the feature file quotes."""
+Texts are compared letter for letter with what the feature file quotes, or with the
+text of flows/portal.yaml a step names by key or guide ID (``the LOCK-1 message``)."""
 
 from __future__ import annotations
 
 from pytest_bdd import given, then, when
 
 from simulator.verify.command import first_difference
+from tests.bdd.texts import MESSAGE, PAGE_TEXT
 from tests.bdd.vocabulary import Template
 from tests.bdd.world import World
 
@@ -28,11 +30,18 @@ def is_on_page(world: World, title: str) -> None:
 
 @when(Template('the producer clicks "{label}"'))
 def clicks(world: World, label: str) -> None:
+    world.needs_control(label)
     world.browser.click(label)
 
 
 @when(Template('the producer enters {value:value} in "{field}"'))
 def enters(world: World, value: str, field: str) -> None:
+    screen = world.screen
+    if field not in screen.fields:
+        having = [n for n, s in world.flow_set.portal.screens.items() if field in s.fields]
+        if having:
+            world.needs_page(*having)
+        world.fail(f'no page of the portal has the field "{field}"')
     world.browser.fill(field, world.value(value))
 
 
@@ -47,6 +56,24 @@ def sees_page(world: World, title: str) -> None:
 def shows_message(world: World, text: str) -> None:
     """Exactly this one message, letter for letter."""
     _messages_are(world, [text])
+
+
+@then(Template("the page shows the {name:text_ref} message"))
+def shows_named_message(world: World, name: str) -> None:
+    """Exactly this one message, named by its key or guide ID (see "Texts and messages
+    by name" above)."""
+    _messages_are(world, [world.text(name, MESSAGE).text])
+
+
+@then(Template("the page does not show the {name:text_ref} message"))
+def does_not_show_named_message(world: World, name: str) -> None:
+    """Whatever else it shows, not this message."""
+    _not_shown(world, world.text(name, MESSAGE).text)
+
+
+def _not_shown(world: World, text: str) -> None:
+    if text in world.screen.messages:
+        world.fail(f"the page shows the message it should not:\n  {text!r}")
 
 
 @then(Template("the page shows the messages:"))
@@ -72,6 +99,23 @@ def says(world: World, text: str) -> None:
     texts = world.screen.texts
     if text not in texts:
         world.fail(f"expected the page to say:\n  {text!r}\nits texts are:\n" + _listing(texts))
+
+
+@then(Template("the page says the {name:text_ref} text"))
+def says_named(world: World, name: str) -> None:
+    """The text of portal.yaml named by its key or guide ID is on the page (each of its
+    lines, in order, for a list such as welcome_items)."""
+    wanted = list(world.text(name, PAGE_TEXT).lines)
+    texts = list(world.screen.texts)
+    for start in range(len(texts) - len(wanted) + 1):
+        if texts[start : start + len(wanted)] == wanted:
+            return
+    world.fail(
+        f"expected the page to say the {name} text:\n"
+        + _listing(wanted)
+        + "\nits texts are:\n"
+        + _listing(texts)
+    )
 
 
 @then(Template("the page says:"))
@@ -116,18 +160,47 @@ def shows_directory(world: World, datatable: list[list[str]]) -> None:
         [row[0], *(None if cell == _UNKNOWN_CELL else cell for cell in row[1:])] for row in rows
     ]
     shown = [[row.label, *row.numbers] for row in screen.directory]
-    if list(screen.directory_states) != header[1:] or shown != expected:
-        world.fail(
-            _difference(
-                "directory rows",
-                [" | ".join(header[1:])] + [_row(r) for r in expected],
-                [" | ".join(screen.directory_states)] + [_row(r) for r in shown],
+    problems = _table_difference(header[1:], expected, list(screen.directory_states), shown)
+    if problems:
+        world.fail("the Producer Services directory differs, row by row:\n" + "\n".join(problems))
+
+
+def _cell(cell: str | None) -> str:
+    return "unknown (?)" if cell is None else repr(cell)
+
+
+def _table_difference(
+    columns: list[str],
+    expected: list[list[str | None]],
+    shown_columns: list[str],
+    shown: list[list[str | None]],
+) -> list[str]:
+    """One line per row that differs (rows by their label), naming each cell that differs
+    and where in it; an illegible cell reads "unknown"."""
+    if columns != shown_columns:
+        return [f"  columns: expected {' | '.join(columns)}, shown {' | '.join(shown_columns)}"]
+    shown_rows = {row[0]: row[1:] for row in shown}
+    problems = []
+    for number, row in enumerate(expected, 2):
+        label, cells = row[0], row[1:]
+        if label not in shown_rows:
+            problems.append(f"  row {number} {label!r}: not shown")
+            continue
+        for column, want, got in zip(columns, cells, shown_rows.pop(label), strict=False):
+            if want == got:
+                continue
+            where = ""
+            if want is not None and got is not None:
+                where = f" ({first_difference(want, got)})"
+            problems.append(
+                f"  row {number} {label!r}, {column}: expected {_cell(want)},"
+                f" shown {_cell(got)}{where}"
             )
-        )
-
-
-def _row(cells: list[str | None]) -> str:
-    return " | ".join(_UNKNOWN_CELL if cell is None else cell for cell in cells)
+    problems += [f"  row {label!r}: shown, not expected" for label in shown_rows]
+    order = [row[0] for row in expected]
+    if not problems and order != [row[0] for row in shown]:
+        problems.append(f"  the rows come in another order: {[row[0] for row in shown]}")
+    return problems
 
 
 def _listing(lines: tuple[str, ...] | list[str]) -> str:

@@ -17,4 +17,5 @@ from tests.bdd.world import World
 )
 def submits_forgot_user_name(world: World, agent_unique_id: str, email: str) -> None:
     """Fills in both fields and clicks "Submit"."""
+    world.needs_page("forgot_user_name")
     submit_forgot_user_name(world.browser, world.value(agent_unique_id), world.value(email))
