@@ -1,4 +1,5 @@
-"""The ``rpp`` command: validate, diagram, paths, trace, verify, simulate, serve, mailbox.
+"""The ``rpp`` command: validate, diagram, paths, trace, verify, simulate, serve, mailbox,
+mutate.
 
 Exit codes (contract): 0 success, 1 invalid flows or a failed check, 2 usage.
 Bad input never ends in a traceback: spec problems are printed as
@@ -302,6 +303,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     mailbox_command.add_arguments(p)
     p.set_defaults(run=_lazy("simulator.mail.command:run"))
+
+    from specs.mutation import command as mutate_command
+
+    p = sub.add_parser(
+        "mutate", help="mutation score of the features against the flows (--check for CI)"
+    )
+    mutate_command.add_arguments(p)
+    p.set_defaults(run=_lazy("specs.mutation.command:run"))
 
     return parser
 

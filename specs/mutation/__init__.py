@@ -1,0 +1,1 @@
+"""Mutation testing of the features against the flows (``rpp mutate``)."""
