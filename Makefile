@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test lint typecheck unit features-http features-browser bench clean corpus
+.PHONY: run test lint typecheck unit features-http features-browser mutate bench clean corpus
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -43,7 +43,13 @@ features-http: $(STAMP)
 features-browser: $(STAMP)
 	$(BIN)/pytest -q -p no:cacheprovider tests/test_features.py --target serve --browser
 
-test: lint typecheck unit features-http features-browser
+# Every mutant of the flows against the features; fails on a survivor not listed in
+# features/equivalent-mutants.yaml (about 3.5 minutes on 2 cores).
+mutate: $(STAMP)
+	mkdir -p reports
+	$(BIN)/rpp mutate --check --json reports/mutate.json
+
+test: lint typecheck unit features-http features-browser mutate
 
 corpus: $(STAMP)
 	$(BIN)/python -m pytest -q tests/verify/test_broken_portals.py
@@ -51,6 +57,7 @@ corpus: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks.verify
 	$(BIN)/python -m benchmarks.http
+	$(BIN)/python -m benchmarks.mutate
 	$(BIN)/python -m benchmarks.load_flows
 	$(BIN)/python -m benchmarks.population
 	$(BIN)/python -m benchmarks.simulate
