@@ -132,6 +132,39 @@ Feature: Account lock-outs
     And the producer logs in with "Texas2026"
     Then the producer sees the "Welcome" page
 
+  @LOCK-3 @LOCK-4 @RESET-9 @RESET-12 @decision-wrong-current-password-counts @decision-reset-completes-on-update-password
+  Scenario: A wrong Current Password keeps a locked account locked, and the completed reset starts the count again
+    Given the producer has locked their account
+    And the producer has requested a password reset
+    And the producer has signed in with the temporary password
+    And the producer has opened Edit Profile
+    When the producer changes the password from "Camp2018" to "Texas2026"
+    Then the producer sees the "Change Password" page
+    And the page shows the current_password_incorrect message
+    And the account is locked
+    When the producer changes the password from the temporary password to "Texas2026"
+    Then the producer sees the "Password Update" page
+    When the producer closes the browser and clears its history and cache
+    And the producer logs in with "Camp2018"
+    And the producer logs in with "Camp2017"
+    Then the page shows the LOCK-1 message
+    When the producer logs in with "Texas2026"
+    Then the producer sees the "Welcome" page
+
+  @LOCK-1 @RESET-9 @RESET-12 @decision-wrong-current-password-counts @decision-success-resets-failures
+  Scenario: Update Password with the right Current Password ends a run of wrong Current Passwords
+    Given the producer has signed in and opened Edit Profile
+    When the producer changes the password from "Camp2018" to "Texas2026"
+    Then the page shows the current_password_incorrect message
+    When the producer changes the password from "Camp2019" to "Texas2026"
+    Then the producer sees the "Password Update" page
+    When the producer closes the browser and clears its history and cache
+    And the producer logs in with "Camp2017"
+    And the producer logs in with "Camp2016"
+    Then the page shows the LOCK-1 message
+    When the producer logs in with "Texas2026"
+    Then the producer sees the "Welcome" page
+
   @LOCK-4 @RESET-6 @decision-reset-completes-on-update-password @decision-temporary-password-rules
   Scenario: A second reset while locked voids the first temporary password; the account stays locked to it
     Given the producer has locked their account

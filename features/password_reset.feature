@@ -257,7 +257,7 @@ Feature: Reset your password
       | "Camp2019"       | "abc!"       | "abd!"               | new_password_policy             | policy, confirmation          |
       | "Camp2019"       | "Camp2019"   | "Camp2018"           | new_password_not_confirmed      | confirmation, unchanged       |
 
-  @RESET-9 @LOCK-2 @decision-wrong-current-password-counts
+  @RESET-9 @LOCK-2 @decision-wrong-current-password-counts @decision-failures-counted-per-user-name
   Scenario: Wrong Current Passwords count toward the lock-out: the third locks the account and signs the session out
     Given the producer has signed in and opened Edit Profile
     When the producer changes the password from "Camp2018" to "Santa2026"
@@ -267,8 +267,25 @@ Feature: Reset your password
     When the producer changes the password from "Camp2016" to "Santa2026"
     Then the producer sees the "Please Sign-In" page
     And the page shows the LOCK-2 message
+    When the producer logs in with the User Name "jessicacmp" and the Password "Camp2019"
+    Then the page shows the LOCK-1 message
     When the producer logs in with "Camp2019"
     Then the page shows the LOCK-2 message
+
+  @RESET-9 @RESET-10 @LOCK-2 @decision-wrong-current-password-counts @decision-change-password-message-order
+  Scenario: After two wrong Current Passwords, a missing field or a New Password outside the policy neither counts nor ends the session
+    Given the producer has signed in and opened Edit Profile
+    When the producer changes the password from "Camp2018" to "Santa2026"
+    And the producer changes the password from "Camp2017" to "Santa2026"
+    And the producer changes the password with Current Password nothing, New Password "Santa2026" and Confirm New Password "Santa2026"
+    Then the producer sees the "Change Password" page
+    And the page shows the change_password_fields_required message
+    When the producer changes the password from "Camp2019" to "abc!"
+    Then the producer sees the "Change Password" page
+    And the page shows the new_password_policy message
+    When the producer changes the password from "Camp2016" to "Santa2026"
+    Then the producer sees the "Please Sign-In" page
+    And the page shows the LOCK-2 message
 
   @RESET-9 @LOCK-2 @decision-wrong-current-password-counts
   Scenario: Wrong Current Passwords and wrong Passwords are one run of failures
@@ -279,7 +296,7 @@ Feature: Reset your password
     And the producer logs in with "Camp2016"
     Then the page shows the LOCK-2 message
 
-  @RESET-12 @decision-password-change-ends-other-sessions @decision-change-password-keeps-session
+  @RESET-12 @decision-password-change-ends-other-sessions @decision-change-password-keeps-session @decision-failures-counted-per-user-name
   Scenario: Changing the password signs the account out of every other browser
     Given the producer has signed in with their password
     When the producer opens another browser
@@ -292,11 +309,15 @@ Feature: Reset your password
     And the producer selects the state "NM"
     Then the producer sees the "Please Sign-In" page
     And the page shows no message
+    When the producer logs in with the User Name "jessicacmp" and the Password "Santa2026"
+    And the producer logs in with the User Name "jessicacmp" and the Password "Santa2026"
+    And the producer logs in with "Camp2018"
+    Then the page shows the LOCK-1 message
     When the producer opens another browser
     And the producer logs in with "Santa2026"
     Then the producer sees the "Welcome" page
 
-  @RESET-12 @decision-password-change-ends-other-sessions
+  @RESET-12 @decision-password-change-ends-other-sessions @decision-failures-counted-per-user-name
   Scenario: A session ended by another browser's change is signed out whichever page it was on
     Given the producer has signed in with their password
     When the producer selects the state "NM"
@@ -308,6 +329,10 @@ Feature: Reset your password
     And the producer returns to the first browser
     And the producer chooses "Edit Profile" from the "Account" menu
     Then the producer sees the "Please Sign-In" page
+    When the producer logs in with the User Name "jessicacmp" and the Password "Santa2026"
+    And the producer logs in with the User Name "jessicacmp" and the Password "Santa2026"
+    And the producer logs in with "Camp2018"
+    Then the page shows the LOCK-1 message
 
   @RESET-12 @decision-password-change-ends-other-sessions
   Scenario: Update Password in a session another browser has ended signs it out and changes nothing
@@ -323,7 +348,25 @@ Feature: Reset your password
     When the producer logs in with "Santa2026"
     Then the producer sees the "Welcome" page
 
-  @RESET-11 @RESET-12 @decision-password-change-ends-other-sessions
+  @RESET-12 @decision-password-change-ends-other-sessions @decision-failures-counted-per-user-name
+  Scenario: A session another browser has ended cannot change the password, even with the new one as Current Password
+    Given the producer has signed in and opened Edit Profile
+    When the producer opens another browser
+    And the producer logs in with "Camp2019"
+    And the producer selects the state "NM"
+    And the producer chooses "Edit Profile" from the "Account" menu
+    And the producer changes the password from "Camp2019" to "Santa2026"
+    And the producer returns to the first browser
+    And the producer changes the password from "Santa2026" to "Rio2027"
+    Then the producer sees the "Please Sign-In" page
+    When the producer logs in with the User Name "jessicacmp" and the Password "Santa2026"
+    And the producer logs in with the User Name "jessicacmp" and the Password "Santa2026"
+    And the producer logs in with "Camp2018"
+    Then the page shows the LOCK-1 message
+    When the producer logs in with "Santa2026"
+    Then the producer sees the "Welcome" page
+
+  @RESET-11 @RESET-12 @decision-password-change-ends-other-sessions @decision-failures-counted-per-user-name
   Scenario: Back to Profile Page after another browser changed the password again signs out
     Given the producer has signed in and opened Edit Profile
     When the producer changes the password from "Camp2019" to "Santa2026"
@@ -335,6 +378,10 @@ Feature: Reset your password
     And the producer returns to the first browser
     And the producer clicks "Back to Profile Page"
     Then the producer sees the "Please Sign-In" page
+    When the producer logs in with the User Name "jessicacmp" and the Password "Rio2027"
+    And the producer logs in with the User Name "jessicacmp" and the Password "Rio2027"
+    And the producer logs in with "Camp2018"
+    Then the page shows the LOCK-1 message
 
   @RESET-9 @LOCK-3 @LOCK-4 @decision-wrong-current-password-counts @decision-reset-completes-on-update-password
   Scenario: Signed in to a locked account with the temporary password, wrong Current Passwords still end the session
