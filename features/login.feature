@@ -72,6 +72,18 @@ Feature: Login
     Then the producer sees the "Welcome" page
     And the page has no links
 
+  @LOGIN-4 @decision-states-offered
+  Scenario: The State field keeps the last state served that was chosen
+    Given the producer has signed in with their password
+    Then the State field shows no state chosen
+    When the producer selects the state "TX"
+    Then the State field shows "TX" chosen
+    When the producer selects the state "CA"
+    Then the State field shows "TX" chosen
+    And the page has the link "Edit Profile"
+    When the producer selects the state "OK"
+    Then the State field shows "OK" chosen
+
   @LOGIN-2 @decision-identifiers-case
   Scenario: The User Name is read without case or surrounding spaces, the Password with case
     When the producer logs in with the User Name "  JessicaCamp " and the Password "Camp2019"

@@ -24,6 +24,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 
+from simulator.portal.forms import STATE
 from simulator.portal.screens import DirectoryRow, Screen
 from specs.errors import RppError
 from specs.model import PortalSpec
@@ -215,6 +216,17 @@ def read_page(html: str, portal: PortalSpec) -> Page:
         controls[text] = (button.attrs.get("name") or "", button.attrs.get("value") or text)
         (links if button.attrs.get("role") == "link" else buttons).append(text)
     menus = tuple(n.attrs.get("aria-label") or "" for n in main.find_all("nav"))
+    chosen_state = next(
+        (
+            o.attrs.get("value") or None
+            for label, control_name in fields.items()
+            if label == STATE
+            for select in main.find_all("select", name=control_name)
+            for o in select.find_all("option")
+            if "selected" in o.attrs and o.attrs.get("value")
+        ),
+        None,
+    )
     states, rows = _directory(main)
     form = main.find_all("form")
     hidden = {
@@ -233,6 +245,7 @@ def read_page(html: str, portal: PortalSpec) -> Page:
         menus=menus,
         directory_states=states,
         directory=rows,
+        chosen_state=chosen_state,
     )
     screen = Screen(**{**vars(seen), "name": recognise(seen, portal)})
     action = (form[0].attrs.get("action") or "/") if form else "/"

@@ -28,7 +28,7 @@ from simulator.mail.mailbox import Transport
 from simulator.mail.messages import render_email
 from simulator.portal.account import Account, AccountView
 from simulator.portal.clock import Clock, SimulatedClock
-from simulator.portal.forms import normalize_identifier
+from simulator.portal.forms import STATE, normalize_identifier
 from simulator.portal.ledger import UnknownNameLedger
 from simulator.portal.passwords import DEFAULT_HASH_ITERATIONS, PasswordHash
 from simulator.portal.screens import Screen, directory_rows
@@ -226,6 +226,9 @@ class Portal:
             if spec.directory
             else (),
             directory=rows,
+            chosen_state=session.chosen_state
+            if STATE in spec.fields and session.chosen_state in self.parameters.states
+            else None,
         )
 
     # -- exploration support ------------------------------------------------------------------

@@ -32,6 +32,8 @@ class Screen:
     menus: tuple[str, ...] = ()
     directory_states: tuple[str, ...] = ()
     directory: tuple[DirectoryRow, ...] = ()
+    # The state the State field shows chosen (LOGIN-4): one of parameters.states, or None.
+    chosen_state: str | None = None
 
     def describe(self) -> str:
         """A readable dump, for failure messages."""
@@ -40,6 +42,8 @@ class Screen:
         lines += [f"  {t}" for t in self.texts]
         if self.fields:
             lines.append(f"  fields: {', '.join(self.fields)}")
+        if self.chosen_state is not None:
+            lines.append(f"  State chosen: {self.chosen_state}")
         controls = [*self.buttons, *self.links]
         if controls:
             lines.append(f"  buttons/links: {', '.join(controls)}")

@@ -59,6 +59,21 @@ def selects_state(world: World, state: str) -> None:
     choose_state(world.browser, state)
 
 
+@then(Template('the State field shows "{state}" chosen'))
+def state_shown(world: World, state: str) -> None:
+    """LOGIN-4: the state the State field shows as chosen (the last offered one chosen)."""
+    world.needs_page("welcome", "state_selected")
+    shown = world.screen.chosen_state
+    assert shown == state, f"the State field shows {shown or 'no state'} chosen, expected {state}"
+
+
+@then(Template("the State field shows no state chosen"))
+def no_state_shown(world: World) -> None:
+    world.needs_page("welcome", "state_selected")
+    shown = world.screen.chosen_state
+    assert shown is None, f"the State field shows {shown} chosen, expected none"
+
+
 @when(Template('the producer chooses "{item}" from the "{menu}" menu'))
 def chooses_from_menu(world: World, item: str, menu: str) -> None:
     screen = world.screen
