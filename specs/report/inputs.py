@@ -131,6 +131,7 @@ def read_names_by_key(path: Path) -> dict[str, list[str]] | None:
 @dataclass(frozen=True)
 class VerifyModel:
     part: str
+    checks: str | None  # the guide IDs and decisions the part checks, in words
     variant: str | None
     states: int
     inputs: int
@@ -185,6 +186,7 @@ def read_verify(path: Path) -> VerifyRecord | None:
         models.append(
             VerifyModel(
                 r.string(m, "part", where),
+                r.optional_string(m, "checks", where),
                 r.optional_string(m, "variant", where),
                 r.integer(m, "states", where),
                 r.integer(m, "inputs", where),
@@ -339,8 +341,16 @@ class MutationRecord:
     def count(self, outcome: str) -> int:
         return sum(1 for m in self.mutants if m.outcome == outcome)
 
+    @property
+    def score(self) -> float:
+        """(rejected + killed) / (mutants - equivalent), as `rpp mutate` scores."""
+        judged = len(self.mutants) - self.count("equivalent")
+        caught = self.count("rejected") + self.count("killed")
+        return caught / judged if judged else 1.0
+
 
 MUTANT_OUTCOMES = ("rejected", "killed", "survived", "equivalent", "not run")
+OPERATOR_COUNTS = ("generated", "rejected", "killed", "survived", "equivalent")
 
 
 def read_mutation(path: Path) -> MutationRecord | None:
@@ -367,7 +377,12 @@ def read_mutation(path: Path) -> MutationRecord | None:
             )
         )
     operators = r.mapping(r.key(data, "operators", ""), "operators")
-    table = {name: dict(r.mapping(row, f"operators.{name}")) for name, row in operators.items()}
+    table: dict[str, dict[str, Any]] = {}
+    for name, item in operators.items():
+        row = r.mapping(item, f"operators.{name}")
+        table[name] = {key: r.integer(row, key, f"operators.{name}") for key in OPERATOR_COUNTS}
+        score = row.get("score")
+        table[name]["score"] = score if isinstance(score, int | float) else None
     seconds = data.get("seconds", 0)
     return MutationRecord(
         r.integer(data, "scenarios", ""),

@@ -73,6 +73,7 @@ def render_page(content: ReportContent) -> str:
         style=Markup((TEMPLATES / "report.css").read_text(encoding="utf-8")),
         script=Markup((TEMPLATES / "report.js").read_text(encoding="utf-8")),
         file_uri=lambda path: Path(path).resolve().as_uri(),
+        percent=lambda score: f"{score:.0%}" if isinstance(score, int | float) else "",
     )
 
 

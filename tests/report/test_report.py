@@ -96,6 +96,8 @@ def test_the_figures_are_those_of_the_json_files(opened: Opened) -> None:
     for outcome in ("killed", "rejected", "survived", "equivalent"):
         assert opened.figure(f"mutants-{outcome}") == outcomes.count(outcome), outcome
     assert opened.figure("mutants-total") == len(outcomes)
+    total = opened.page.locator("#mutate tr.total").inner_text().split()
+    assert total == ["all", "6", "1", "3", "1", "1", "80%"]  # (1 + 3) / (6 - 1)
     assert str(SUMMARY["producers"]) in opened.page.locator("#simulation").inner_text().replace(
         ",", ""
     )
@@ -201,6 +203,11 @@ def test_missing_inputs_are_named_with_how_to_make_them(
             "mutate.json: mutants[0].outcome: missing",
         ),
         ("mutate.json", b"\xff\xfe{}", "mutate.json: not UTF-8 text"),
+        (
+            "mutate.json",
+            json.dumps({**MUTATE, "operators": {"dest": {"generated": 1}}}),
+            "mutate.json: operators.dest.rejected: missing",
+        ),
         (
             "simulation/summary.json",
             json.dumps({"producers": "many"}),
