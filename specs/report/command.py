@@ -38,10 +38,16 @@ FILES = {
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "--flows", default=str(DEFAULT_FLOWS_DIR), metavar="DIR", help="the flows to document"
+        "--flows",
+        default=str(DEFAULT_FLOWS_DIR),
+        metavar="DIR",
+        help="the flows to document (default: the shipped flows/)",
     )
     parser.add_argument(
-        "--out", default="reports/site", metavar="DIR", help="where index.html goes"
+        "--out",
+        default="reports/site",
+        metavar="DIR",
+        help="where index.html goes (default: reports/site)",
     )
     parser.add_argument(
         "--reports",
