@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test lint typecheck unit features-http features-browser mutate bench clean corpus
+.PHONY: run test lint typecheck unit features-http features-browser mutate report bench clean corpus
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -49,7 +49,12 @@ mutate: $(STAMP)
 	mkdir -p reports
 	$(BIN)/rpp mutate --check --json reports/mutate.json
 
-test: lint typecheck unit features-http features-browser mutate
+# The living documentation from what the runs left in reports/ (and reports/simulation
+# when a simulation was written there): reports/site/index.html.
+report: $(STAMP)
+	$(BIN)/rpp report --out reports/site
+
+test: lint typecheck unit features-http features-browser mutate report
 
 corpus: $(STAMP)
 	$(BIN)/python -m pytest -q tests/verify/test_broken_portals.py

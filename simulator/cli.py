@@ -1,5 +1,5 @@
 """The ``rpp`` command: validate, diagram, paths, trace, verify, simulate, serve, mailbox,
-mutate.
+mutate, report.
 
 Exit codes (contract): 0 success, 1 invalid flows or a failed check, 2 usage.
 Bad input never ends in a traceback: spec problems are printed as
@@ -311,6 +311,19 @@ def build_parser() -> argparse.ArgumentParser:
     )
     mutate_command.add_arguments(p)
     p.set_defaults(run=_lazy("specs.mutation.command:run"))
+
+    from specs.report import command as report_command
+
+    p = sub.add_parser(
+        "report",
+        help="the living documentation: one HTML page of the flows, what checks them and"
+        " the last runs",
+        description="Writes OUT/index.html, which works from file:// with no server: per"
+        " guide ID what implements and checks it, each machine's diagram coloured by what"
+        " covered it, the last rpp verify, feature run, rpp mutate and simulation.",
+    )
+    report_command.add_arguments(p)
+    p.set_defaults(run=_lazy("specs.report.command:run"))
 
     return parser
 

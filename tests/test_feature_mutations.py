@@ -9,6 +9,7 @@ pass the same sections, so a failure is the mistake's doing.
 from __future__ import annotations
 
 import functools
+import json
 import os
 import shutil
 import subprocess
@@ -262,6 +263,15 @@ def test_gate_fails_a_run_that_leaves_a_transition_or_guide_id_uncovered(
     assert "lockout: 8/9  MISSING: lockout.never_fired" in out
     assert "COVERAGE GATE FAILED: transitions never fired: lockout.never_fired" in out
     assert "COVERAGE GATE FAILED: guide IDs no passing scenario checks: LOCK-9" in out
+    # The gate's transitions report, which `rpp report` colours the diagrams with.
+    prefix = "scenarios by transition written to "
+    written = next(line for line in out.splitlines() if line.startswith(prefix))
+    by_transition = json.loads(Path(written.removeprefix(prefix)).read_text(encoding="utf-8"))
+    assert by_transition["lockout.never_fired"] == []
+    assert (
+        "lockout.feature: The first and second failures warn, the third consecutive failure locks the account"
+        in (by_transition["lockout.lock"])
+    ), by_transition["lockout.lock"]
 
 
 def test_case_sensitivity_parameter_is_optional_and_boolean(flows_copy: Path) -> None:

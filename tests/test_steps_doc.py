@@ -19,7 +19,7 @@ from tests.bdd.catalog import (
     render_catalogue,
     steps,
 )
-from tests.bdd.coverage import gate
+from tests.bdd.coverage import gate, scenarios_by_transition
 from tests.bdd.routes import ROUTES
 from tests.bdd.tags import (
     DECISION_TAG,
@@ -174,6 +174,14 @@ def test_scenarios_report_lists_passing_scenarios_per_guide_id(flow_set: FlowSet
     result = gate(flow_set, [], passed)
     assert result.scenarios_by_guide_id["LOCK-2"] == ["a.feature: one", "b.feature: two"]
     assert set(result.scenarios_by_guide_id) == set(flow_set.guide_ids)
+
+
+def test_transitions_report_lists_passing_scenarios_per_transition(flow_set: FlowSet) -> None:
+    fired_by = {"lockout.lock": ["b.feature: two", "a.feature: one", "a.feature: one"]}
+    report = scenarios_by_transition(flow_set, fired_by)
+    assert report["lockout.lock"] == ["a.feature: one", "b.feature: two"]
+    assert report["lockout.auto_unlock"] == []
+    assert list(report) == [t.name for t in flow_set.transitions()]
 
 
 # -- texts by name, routes, the catalogue rpp trace reads ----------------------------------

@@ -6,7 +6,9 @@ the whole feature set ran (not a subset chosen with ``-m``, ``-k`` or a node ID)
 run ends with, per machine, the transitions fired out of the total, and per guide ID
 and decision the scenarios that passed; the run fails, naming them, when a
 transition, a guide ID or a decision is left uncovered. It writes
-``reports/scenarios.json`` (guide ID -> passing scenarios). A failing scenario's
+``reports/scenarios.json`` (guide ID -> passing scenarios) and, beside it,
+``reports/transitions.json`` (each transition, ``machine.id``, -> the passing scenarios
+that fired it; ``[]`` for one none fired), which `rpp report` colours the diagrams with. A failing scenario's
 report gets the page the producer saw and the mailbox's contents; in Chromium
 (``--browser``), a failing step also saves the page as
 ``reports/screens/failed-<scenario>.png`` and names that file in the failure message.
@@ -34,10 +36,18 @@ from tests.bdd.tags import DECISION_TAG, relative_name, scenario_count
 from tests.bdd.targets import SCREENS_DIR, scenario_slug
 from tests.bdd.world import WORLD, features_flows_dir, load_features_flows
 
-__all__ = ["FEATURES_MODULE", "SCENARIOS_REPORT", "GateResult", "gate"]
+__all__ = [
+    "FEATURES_MODULE",
+    "SCENARIOS_REPORT",
+    "TRANSITIONS_REPORT",
+    "GateResult",
+    "gate",
+    "scenarios_by_transition",
+]
 
 FEATURES_MODULE = "tests.test_features"
 SCENARIOS_REPORT = Path("reports") / "scenarios.json"
+TRANSITIONS_REPORT = "transitions.json"  # written beside the scenarios report
 
 _SCENARIO = pytest.StashKey[tuple[str, frozenset[str]]]()
 _FAILED_STEP = pytest.StashKey[str]()
@@ -111,6 +121,15 @@ def gate(
     return GateResult(lines, uncovered, missing_ids, missing_decisions, by_id)
 
 
+def scenarios_by_transition(
+    flow_set: FlowSet, fired_by: Mapping[str, Iterable[str]]
+) -> dict[str, list[str]]:
+    """Each transition of ``flow_set`` (``machine.id``, in file order) -> the passing
+    scenarios that fired it, sorted and without repeats (an outline's examples share a
+    name); ``fired_by`` maps a transition to those scenarios, as the run met them."""
+    return {t.name: sorted(set(fired_by.get(t.name, ()))) for t in flow_set.transitions()}
+
+
 @dataclass
 class _FeatureRun:
     flow_set: FlowSet
@@ -118,6 +137,7 @@ class _FeatureRun:
     selected: int = 0
     ran: int = 0
     fired: set[str] = field(default_factory=set)
+    fired_by: dict[str, list[str]] = field(default_factory=dict)  # transition -> scenarios
     passed: dict[str, list[str]] = field(default_factory=dict)
     result: GateResult | None = None
     note: str | None = None
@@ -203,7 +223,10 @@ def pytest_runtest_makereport(
     if report.passed and scenario is not None:
         name, tags = scenario
         try:
-            run.fired.update(world.transitions_fired())
+            fired = set(world.transitions_fired())
+            run.fired.update(fired)
+            for transition in fired:
+                run.fired_by.setdefault(transition, []).append(name)
         except (httpx.HTTPError, DriverError) as error:  # the served portal's test API
             run.unread.append(name)
             report.sections.append(("coverage gate", f"transitions fired not read: {error}"))
@@ -239,6 +262,10 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
         json.dumps(run.result.scenarios_by_guide_id, indent=2, ensure_ascii=False) + "\n",
         encoding="utf-8",
     )
+    by_transition = scenarios_by_transition(run.flow_set, run.fired_by)
+    report.with_name(TRANSITIONS_REPORT).write_text(
+        json.dumps(by_transition, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+    )
     if not run.result.passed and session.exitstatus == pytest.ExitCode.OK:
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
@@ -258,6 +285,8 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
         terminalreporter.write_line(line)
     written = terminalreporter.config.getoption("scenarios_report")
     terminalreporter.write_line(f"scenarios by guide ID written to {written}")
+    beside = Path(written).with_name(TRANSITIONS_REPORT)
+    terminalreporter.write_line(f"scenarios by transition written to {beside}")
     if run.result.passed:
         terminalreporter.write_line("coverage gate passed", green=True, bold=True)
     else:
