@@ -38,11 +38,13 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
 
 from benchmarks.http_load import cpu_seconds, part_load
+from simulator.drivers import wire
 from simulator.verify.command import JourneyResult, load_target, verify
 from simulator.verify.suite import Exploration, explore
 from specs import load_flows
@@ -131,8 +133,9 @@ def _printed(lines: list[str], pattern: str) -> str:
 
 
 class RequestCounter:
-    """Counts every HTTP request this process sends through httpx (each redirect is a
-    request of its own), by where it went: while :meth:`counting` is active."""
+    """Counts every HTTP request this process sends (through httpx, or through the HTTP
+    driver's :func:`simulator.drivers.wire.send`; each redirect is a request of its own),
+    by where it went: while :meth:`counting` is active."""
 
     def __init__(self, url: str, mailbox_url: str) -> None:
         self.portal_port = urlsplit(url).port
@@ -140,30 +143,41 @@ class RequestCounter:
         self.counts: Counter[str] = Counter()
         self._lock = threading.Lock()
 
-    def _kind(self, request: httpx.Request) -> str:
-        if request.url.port == self.mailbox_port:
+    def _kind(self, url: str) -> str:
+        parts = urlsplit(url)
+        if parts.port == self.mailbox_port:
             return "mailbox"
-        if request.url.port == self.portal_port:
-            return "test API" if request.url.path.startswith("/test/") else "portal pages"
+        if parts.port == self.portal_port:
+            return "test API" if parts.path.startswith("/test/") else "portal pages"
         return "other"
+
+    def _count(self, url: str) -> None:
+        kind = self._kind(url)
+        with self._lock:
+            self.counts[kind] += 1
 
     @contextlib.contextmanager
     def counting(self) -> Iterator[Counter[str]]:
         original: Callable[..., httpx.Response] = httpx.HTTPTransport.handle_request
+        original_send = wire.send
         counter = self
 
         def handle_request(self: httpx.HTTPTransport, request: httpx.Request) -> httpx.Response:
-            kind = counter._kind(request)
-            with counter._lock:
-                counter.counts[kind] += 1
+            counter._count(str(request.url))
             return original(self, request)
+
+        def send(method: str, url: str, **options: Any) -> wire.Answer:
+            counter._count(url)
+            return original_send(method, url, **options)
 
         self.counts.clear()
         httpx.HTTPTransport.handle_request = handle_request  # type: ignore[method-assign]
+        wire.send = send
         try:
             yield self.counts
         finally:
             httpx.HTTPTransport.handle_request = original  # type: ignore[method-assign]
+            wire.send = original_send
 
 
 # -- part 1: verify over HTTP against in-process --------------------------------------
