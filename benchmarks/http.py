@@ -12,8 +12,8 @@ embedded mailbox; the URLs it prints are parsed. Both parts use that one server.
    then HTTP), so both sides see the same spells of a noisy machine. Prints seconds
    per journey of each, their ratio against the issue's target (HTTP at most 5x
    slower per journey), the HTTP requests per journey (every request this process
-   sends, counted at the httpx transport, split into portal pages, test API and
-   mailbox), the CPU seconds of the server and of this process during the HTTP run,
+   sends, counted at the httpx transport and at the driver's ``wire.send``, split
+   into portal pages, test API and mailbox), the CPU seconds of the server and of this process during the HTTP run,
    and a floor: a bare page GET on a kept-alive connection times the requests per
    journey. The in-process run is the baseline, in the same process: compare
    ratios, not absolute times (the machine is shared).
@@ -202,14 +202,16 @@ def sample(exploration: Exploration, size: int) -> Exploration:
 
 def round_trip(url: str, repeat: int = 200) -> float:
     """The median seconds of ``GET /`` (one session's login page, rendered each time)
-    on one kept-alive connection: what a request of a journey costs at the least."""
+    on one kept-alive connection, sent as the HTTP driver sends (:mod:`simulator.drivers.wire`):
+    what a request of a journey costs at the least."""
     times: list[float] = []
-    with httpx.Client(base_url=url) as client:
-        client.get("/static/portal.css")
-        for _ in range(repeat):
-            start = time.perf_counter()
-            client.get("/").raise_for_status()
-            times.append(time.perf_counter() - start)
+    browser = wire.Browser(url)
+    browser.request("GET", "/static/portal.css")
+    for _ in range(repeat):
+        start = time.perf_counter()
+        if browser.request("GET", "/").status != 200:
+            raise SystemExit(f"GET {url}/ did not answer 200")
+        times.append(time.perf_counter() - start)
     return statistics.median(times)
 
 
