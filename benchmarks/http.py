@@ -12,8 +12,8 @@ embedded mailbox; the URLs it prints are parsed. Both parts use that one server.
    then HTTP), so both sides see the same spells of a noisy machine. Prints seconds
    per journey of each, their ratio against the issue's target (HTTP at most 5x
    slower per journey), the HTTP requests per journey (every request this process
-   sends, counted at the httpx transport, split into portal pages, test API and
-   mailbox), the CPU seconds of the server and of this process during the HTTP run,
+   sends, counted at the httpx transport and at the driver's ``wire.send``, split
+   into portal pages, test API and mailbox), the CPU seconds of the server and of this process during the HTTP run,
    and a floor: a bare page GET on a kept-alive connection times the requests per
    journey. The in-process run is the baseline, in the same process: compare
    ratios, not absolute times (the machine is shared).
@@ -38,11 +38,13 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
 
 from benchmarks.http_load import cpu_seconds, part_load
+from simulator.drivers import wire
 from simulator.verify.command import JourneyResult, load_target, verify
 from simulator.verify.suite import Exploration, explore
 from specs import load_flows
@@ -131,8 +133,9 @@ def _printed(lines: list[str], pattern: str) -> str:
 
 
 class RequestCounter:
-    """Counts every HTTP request this process sends through httpx (each redirect is a
-    request of its own), by where it went: while :meth:`counting` is active."""
+    """Counts every HTTP request this process sends (through httpx, or through the HTTP
+    driver's :func:`simulator.drivers.wire.send`; each redirect is a request of its own),
+    by where it went: while :meth:`counting` is active."""
 
     def __init__(self, url: str, mailbox_url: str) -> None:
         self.portal_port = urlsplit(url).port
@@ -140,30 +143,41 @@ class RequestCounter:
         self.counts: Counter[str] = Counter()
         self._lock = threading.Lock()
 
-    def _kind(self, request: httpx.Request) -> str:
-        if request.url.port == self.mailbox_port:
+    def _kind(self, url: str) -> str:
+        parts = urlsplit(url)
+        if parts.port == self.mailbox_port:
             return "mailbox"
-        if request.url.port == self.portal_port:
-            return "test API" if request.url.path.startswith("/test/") else "portal pages"
+        if parts.port == self.portal_port:
+            return "test API" if parts.path.startswith("/test/") else "portal pages"
         return "other"
+
+    def _count(self, url: str) -> None:
+        kind = self._kind(url)
+        with self._lock:
+            self.counts[kind] += 1
 
     @contextlib.contextmanager
     def counting(self) -> Iterator[Counter[str]]:
         original: Callable[..., httpx.Response] = httpx.HTTPTransport.handle_request
+        original_send = wire.send
         counter = self
 
         def handle_request(self: httpx.HTTPTransport, request: httpx.Request) -> httpx.Response:
-            kind = counter._kind(request)
-            with counter._lock:
-                counter.counts[kind] += 1
+            counter._count(str(request.url))
             return original(self, request)
+
+        def send(method: str, url: str, **options: Any) -> wire.Answer:
+            counter._count(url)
+            return original_send(method, url, **options)
 
         self.counts.clear()
         httpx.HTTPTransport.handle_request = handle_request  # type: ignore[method-assign]
+        wire.send = send
         try:
             yield self.counts
         finally:
             httpx.HTTPTransport.handle_request = original  # type: ignore[method-assign]
+            wire.send = original_send
 
 
 # -- part 1: verify over HTTP against in-process --------------------------------------
@@ -188,14 +202,16 @@ def sample(exploration: Exploration, size: int) -> Exploration:
 
 def round_trip(url: str, repeat: int = 200) -> float:
     """The median seconds of ``GET /`` (one session's login page, rendered each time)
-    on one kept-alive connection: what a request of a journey costs at the least."""
+    on one kept-alive connection, sent as the HTTP driver sends (:mod:`simulator.drivers.wire`):
+    what a request of a journey costs at the least."""
     times: list[float] = []
-    with httpx.Client(base_url=url) as client:
-        client.get("/static/portal.css")
-        for _ in range(repeat):
-            start = time.perf_counter()
-            client.get("/").raise_for_status()
-            times.append(time.perf_counter() - start)
+    browser = wire.Browser(url)
+    browser.request("GET", "/static/portal.css")
+    for _ in range(repeat):
+        start = time.perf_counter()
+        if browser.request("GET", "/").status != 200:
+            raise SystemExit(f"GET {url}/ did not answer 200")
+        times.append(time.perf_counter() - start)
     return statistics.median(times)
 
 

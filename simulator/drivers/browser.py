@@ -209,6 +209,7 @@ class BrowserTarget(HttpTarget):
         self._windows: list[BrowserDriver] = []
 
     def open_browser(self) -> BrowserDriver:  # type: ignore[override]
+        self._started()  # the portal starts afresh before anyone opens it
         window = BrowserDriver(self.url, self.portal, self.screens)
         self._windows.append(window)
         return window

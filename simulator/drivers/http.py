@@ -3,8 +3,9 @@ without script does, and its mail read over a Mailpit-shaped API.
 
 Promises:
 
-- :class:`HttpDriver` is one browser: its own cookies (an ``httpx.Client``), the last
-  page it was shown. ``fill`` checks the page has a field of that label and keeps what
+- :class:`HttpDriver` is one browser: its own cookies (a
+  :class:`~simulator.drivers.wire.Browser`: ``http.client`` on connections kept alive
+  across browsers and journeys), the last page it was shown. ``fill`` checks the page has a field of that label and keeps what
   was typed; ``click`` posts the page's form (every field by its ``<label>``, the
   hidden inputs, the control's name and value) and follows the redirect, so the next
   screen is what the portal shows. A control or field the page does not have, or an
@@ -12,25 +13,32 @@ Promises:
   what the portal said. ``close_browser`` throws the cookies away and opens the portal
   again (LOCK-5).
 - :class:`HttpTarget` is a served portal with a test API (``rpp serve --test-api``):
-  ``register`` and ``advance_clock`` use ``/test/producers`` and ``/test/clock``; made
-  ``fresh``, it starts the portal afresh (``/test/reset``, in a verification variant
-  or with other parameter values when asked) and empties the mailbox when it is on
-  this machine (:func:`own_mailbox`; a team's Mailpit elsewhere is never emptied), so
-  each journey or scenario has the portal to itself. Every test API call is JSON.
+  made ``fresh``, it starts the portal afresh (``/test/reset``, in a verification
+  variant or with other parameter values when asked) and empties the mailbox when it
+  is on this machine (:func:`own_mailbox`; a team's Mailpit elsewhere is never
+  emptied), so each journey or scenario has the portal to itself. The start waits
+  until the target is first used (a browser, the clock, the mailbox, ``fired``): the
+  producers registered before then (up to :data:`STARTING_PRODUCERS`) go with the
+  reset, in one request; a portal that cannot be started fails there, naming the URL.
+  Later ``register`` and ``advance_clock`` use ``/test/producers`` and
+  ``/test/clock``. Every test API call is JSON.
+- Mail is read by :class:`~simulator.mail.mailpit.MailpitReader` over a
+  :class:`~simulator.drivers.wire.WireClient` (kept-alive connections too).
 - Pages are read by :mod:`simulator.drivers.page`: the screen is recognised from the
   flows' portal spec, never read from a private attribute.
 """
 
 from __future__ import annotations
 
-import functools
-import ssl
+import json
 from collections.abc import Mapping
 from typing import Any
 
 import httpx
 
+from simulator.drivers import wire
 from simulator.drivers.page import DriverError, Page, PageError, read_page
+from simulator.drivers.wire import Answer, Browser, WireClient, WireError, default_tls
 from simulator.mail.mailpit import MailpitReader
 from simulator.portal.screens import Screen
 from specs.model import PortalSpec
@@ -38,13 +46,7 @@ from specs.model import PortalSpec
 __all__ = ["DriverError", "HttpDriver", "HttpTarget", "own_mailbox"]
 
 TIMEOUT = 10.0  # seconds a request may take before the driver gives up
-
-
-@functools.cache
-def tls() -> ssl.SSLContext:
-    """One TLS context for every client: loading the CA bundle for each new browser
-    (each new cookie jar) would cost more than the requests themselves."""
-    return ssl.create_default_context()
+STARTING_PRODUCERS = 50  # registered with the reset, at most (the body stays small)
 
 
 class HttpDriver:
@@ -54,38 +56,28 @@ class HttpDriver:
         self.base_url = base_url.rstrip("/")
         self.portal = portal
         self.timeout = timeout
-        self._client = self._new_client()
+        self._browser = self._new_browser()
         self._typed: dict[str, str] = {}
-        try:
-            self._page = self._read(self._request("GET", "/"))
-        except BaseException:
-            self._client.close()
-            raise
+        self._page = self._read(self._request("GET", "/"))
 
-    def _new_client(self) -> httpx.Client:
-        return httpx.Client(
-            base_url=self.base_url, follow_redirects=True, timeout=self.timeout, verify=tls()
-        )
+    def _new_browser(self) -> Browser:
+        return Browser(self.base_url, timeout=self.timeout, ssl_context=default_tls())
 
-    def _request(
-        self, method: str, path: str, data: dict[str, str] | None = None
-    ) -> httpx.Response:
+    def _request(self, method: str, path: str, data: dict[str, str] | None = None) -> Answer:
         try:
-            response = self._client.request(method, path, data=data)
-        except httpx.HTTPError as error:
-            raise DriverError(
-                f"{method} {self.base_url}{path}: {error or type(error).__name__}"
-            ) from error
-        if response.status_code >= 400:
-            said = " ".join(response.text.split())[:300]
-            raise DriverError(f"{method} {response.url} answered {response.status_code}: {said}")
-        return response
+            answer = self._browser.request(method, path, form=data)
+        except WireError as error:
+            raise DriverError(str(error)) from error
+        if answer.status >= 400:
+            said = " ".join(answer.text.split())[:300]
+            raise DriverError(f"{method} {answer.url} answered {answer.status}: {said}")
+        return answer
 
-    def _read(self, response: httpx.Response) -> Page:
+    def _read(self, answer: Answer) -> Page:
         try:
-            return read_page(response.text, self.portal)
+            return read_page(answer.text, self.portal)
         except PageError as error:
-            raise DriverError(f"{response.url}: {error}") from error
+            raise DriverError(f"{answer.url}: {error}") from error
 
     def screen(self) -> Screen:
         return self._page.screen
@@ -107,14 +99,14 @@ class HttpDriver:
         return self._page.screen
 
     def close_browser(self) -> Screen:
-        self._client.close()
-        self._client = self._new_client()
+        self._browser = self._new_browser()
         self._typed = {}
         self._page = self._read(self._request("GET", "/"))
         return self._page.screen
 
     def close(self) -> None:
-        self._client.close()
+        """Forget the cookies (the connections stay kept alive for the next browser)."""
+        self._browser = self._new_browser()
 
 
 def own_mailbox(url: str) -> bool:
@@ -140,73 +132,91 @@ class HttpTarget:
     ) -> None:
         self.url = url.rstrip("/")
         self.portal = portal
-        self._api = httpx.Client(base_url=self.url, timeout=TIMEOUT, verify=tls())
-        self._mail_client = httpx.Client(timeout=TIMEOUT, verify=tls())
+        self._own_mailbox = own_mailbox(mailbox_url)
+        self._mail_client = WireClient(timeout=TIMEOUT, ssl_context=default_tls())
         self._mailbox = MailpitReader(mailbox_url, portal=portal, client=self._mail_client)
         self._browsers: list[HttpDriver] = []
+        # A fresh start waits for the producers registered before the portal is used, so
+        # that one request resets the portal and registers them all.
+        self._start: dict[str, Any] | None = None
+        self._waiting: list[dict[str, Any]] = []
         if fresh:
-            reset: dict[str, Any] = {"variant": variant} if variant else {}
+            self._start = {"variant": variant} if variant else {}
             if parameters:
-                reset["parameters"] = dict(parameters)
-            try:
-                self._post("/test/reset", reset)
-                if own_mailbox(mailbox_url):
-                    self._mailbox.delete_all()
-            except BaseException:
-                self.close()
-                raise
+                self._start["parameters"] = dict(parameters)
+
+    def _started(self) -> None:
+        """Start the portal afresh with the producers registered so far, and empty the
+        mailbox when it is this machine's (once, before anything else reaches either)."""
+        if self._start is None:
+            return
+        body = {**self._start, **({"producers": self._waiting} if self._waiting else {})}
+        self._post("/test/reset", body)
+        self._start, self._waiting = None, []
+        if self._own_mailbox:
+            self._mailbox.delete_all()
 
     @property
     def mailbox(self) -> MailpitReader:
+        self._started()
         return self._mailbox
 
-    def _post(self, path: str, body: dict[str, Any]) -> None:
+    def _post(self, path: str, body: dict[str, Any]) -> Answer:
         try:
             # Always JSON: a browser cannot send that cross-site without a preflight.
-            response = self._api.post(path, json=body)
-        except httpx.HTTPError as error:
-            raise DriverError(f"POST {self.url}{path}: {error or type(error).__name__}") from error
-        if response.status_code == 404:
+            answer = wire.send(
+                "POST",
+                self.url + path,
+                body=json.dumps(body).encode("utf-8"),
+                headers={"Content-Type": "application/json"},
+                timeout=TIMEOUT,
+                ssl_context=default_tls(),
+            )
+        except WireError as error:
+            raise DriverError(str(error)) from error
+        if answer.status == 404:
             raise DriverError(
                 f"{self.url} has no test API ({path}): serve it with `rpp serve --test-api`"
             )
-        if response.status_code >= 400:
+        if answer.status >= 400:
             raise DriverError(
-                f"POST {self.url}{path} answered {response.status_code}: {response.text[:300]}"
+                f"POST {self.url}{path} answered {answer.status}: {answer.text[:300]}"
             )
+        return answer
 
     def register(self, producer: Any) -> None:
-        self._post(
-            "/test/producers",
-            {
-                "user_name": producer.user_name,
-                "agent_unique_id": producer.agent_unique_id,
-                "email": producer.email,
-                "password": producer.password,
-                "home_state": producer.home_state,
-                "state_farm": producer.state_farm,
-            },
-        )
+        fields = {
+            "user_name": producer.user_name,
+            "agent_unique_id": producer.agent_unique_id,
+            "email": producer.email,
+            "password": producer.password,
+            "home_state": producer.home_state,
+            "state_farm": producer.state_farm,
+        }
+        if self._start is not None and len(self._waiting) < STARTING_PRODUCERS:
+            self._waiting.append(fields)
+            return
+        self._started()
+        self._post("/test/producers", fields)
 
     def open_browser(self) -> HttpDriver:
+        self._started()
         browser = HttpDriver(self.url, self.portal)
         self._browsers.append(browser)
         return browser
 
     def advance_clock(self, minutes: float) -> None:
+        self._started()
         self._post("/test/clock", {"minutes": minutes})
 
     def fired(self) -> list[str]:
         """The transitions of the flows fired since the last call (the test API's)."""
-        response = self._api.post("/test/fired", json={})
-        if response.status_code != 200:
-            raise DriverError(f"POST {self.url}/test/fired answered {response.status_code}")
-        names = response.json().get("fired")
+        self._started()
+        names = self._post("/test/fired", {}).json().get("fired")
         return [str(n) for n in names] if isinstance(names, list) else []
 
     def close(self) -> None:
         for browser in self._browsers:
             browser.close()
-        self._api.close()
         self._mailbox.close()
         self._mail_client.close()

@@ -52,19 +52,30 @@ class PageError(RppError):
     """A page a driver cannot read as the portal's HTML contract says."""
 
 
-@dataclass
+@dataclass(eq=False)
 class Node:
-    """An element: its tag, attributes, parent and children (elements and text)."""
+    """An element: its tag, attributes, parent and children (elements and text).
+
+    A node made by :func:`parse` also knows its place in the document's elements in
+    order (``index``, and ``end``, its last descendant's), so its descendants are a
+    slice of that list: a page is searched a dozen times, never walked recursively."""
 
     tag: str
     attrs: dict[str, str | None]
     parent: Node | None = None
     children: list[Node | str] = field(default_factory=list)
+    index: int = -1
+    end: int = -1
+    order: list[Node] | None = field(default=None, repr=False)
 
     def text(self) -> str:
         return "".join(c if isinstance(c, str) else c.text() for c in self.children)
 
     def iter(self) -> Iterator[Node]:
+        """The descendant elements, in document order."""
+        if self.order is not None:
+            yield from self.order[self.index + 1 : self.end + 1]
+            return
         for child in self.children:
             if isinstance(child, Node):
                 yield child
@@ -108,13 +119,17 @@ def _matches(node: Node, name: str, value: str) -> bool:
 class _TreeBuilder(HTMLParser):
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
-        self.root = Node("#document", {})
+        self.order: list[Node] = []
+        self.root = Node("#document", {}, order=self.order)
         self.current = self.root
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        node = Node(tag, dict(attrs), self.current)
+        node = Node(tag, dict(attrs), self.current, index=len(self.order), order=self.order)
+        self.order.append(node)
         self.current.children.append(node)
-        if tag not in VOID:
+        if tag in VOID:
+            node.end = node.index
+        else:
             self.current = node
 
     def handle_endtag(self, tag: str) -> None:
@@ -123,6 +138,11 @@ class _TreeBuilder(HTMLParser):
             node = node.parent
         if node is None or node.parent is None:
             raise PageError(f"a stray </{tag}>")
+        last = len(self.order) - 1
+        closed: Node | None = self.current
+        while closed is not node.parent and closed is not None:
+            closed.end = last  # what this end tag closes, left open ones included
+            closed = closed.parent
         self.current = node.parent
 
     def handle_data(self, data: str) -> None:
@@ -136,6 +156,7 @@ def parse(html: str) -> Node:
     builder.close()
     if builder.current is not builder.root:
         raise PageError(f"<{builder.current.tag}> is never closed")
+    builder.root.end = len(builder.order) - 1
     return builder.root
 
 

@@ -20,6 +20,12 @@ Promises:
   never raises (it is for failure messages) and says what went wrong instead.
 - Paging is by ``start``/``limit`` over newest-first results: mail arriving meanwhile is
   read once (duplicates by ID are dropped); mail deleted meanwhile may shift a page.
+- Asked again for everything held (``search()`` with no address or subject, as a
+  journey does after each step), the reader asks for the newest :data:`NEWEST` summaries only, and
+  reuses its last listing when they show that only mail newer than it arrived (the
+  total grew by k and the newest message it knew is k-th newest): one small request
+  however much the server holds. Anything else (mail deleted, more than that arrived)
+  lists everything again. A message's source is fetched once (IDs are never reused).
 """
 
 from __future__ import annotations
@@ -43,6 +49,7 @@ __all__ = ["MailpitError", "MailpitReader"]
 PAGE_SIZE = 200  # messages per request when paging through results
 CACHED = 10_000  # parsed messages kept by ID
 DESCRIBED = 20  # messages :meth:`MailpitReader.describe` shows, newest first
+NEWEST = 8  # summaries asked for when checking what arrived since the last listing
 
 
 class MailpitError(RppError):
@@ -84,6 +91,7 @@ class MailpitReader:
         self._client = client if client is not None else httpx.Client(timeout=timeout)
         self._page_size = page_size
         self._parsed: dict[str, EmailMessage] = {}
+        self._listed: list[dict[str, Any]] | None = None  # the last listing of everything
 
     # --- HTTP ------------------------------------------------------------------------
 
@@ -124,8 +132,14 @@ class MailpitReader:
             )
         return data  # type: ignore[no-any-return]
 
-    def _summaries(self, query: str | None) -> list[dict[str, Any]]:
-        """Every message summary (of a search, when ``query`` is given), oldest first."""
+    def _summaries(self, query: str | None, reuse: bool = False) -> list[dict[str, Any]]:
+        """Every message summary (of a search, when ``query`` is given), oldest first;
+        ``reuse``: the last listing of everything and what arrived since will do (its
+        tags and read flags may be out of date)."""
+        if query is None and reuse:
+            since = self._since_listed()
+            if since is not None:
+                return since
         path, params = "/api/v1/messages", {}
         if query is not None:
             path, params = "/api/v1/search", {"query": query}
@@ -140,7 +154,33 @@ class MailpitReader:
             matching = data.get("messages_count", data.get("total"))
             if not messages or (isinstance(matching, int | float) and start >= matching):
                 break
-        return list(newest_first.values())[::-1]
+        found = list(newest_first.values())[::-1]
+        if query is None:
+            self._listed = found
+        return list(found)
+
+    def _since_listed(self) -> list[dict[str, Any]] | None:
+        """The last listing of everything and what arrived since, from one request for
+        the newest summaries; None when they do not show that only newer mail came."""
+        listed = self._listed
+        if listed is None:
+            return None
+        data = self._page("/api/v1/messages", {"start": 0, "limit": NEWEST})
+        newest: list[dict[str, Any]] = data["messages"]
+        total = data.get("messages_count", data.get("total"))
+        if not isinstance(total, int | float) or not total >= len(listed):
+            return None
+        arrived = int(total) - len(listed)
+        if not listed:
+            fresh = newest[:arrived] if arrived == len(newest) else None
+        elif arrived < len(newest) and newest[arrived]["ID"] == listed[-1]["ID"]:
+            fresh = newest[:arrived]
+        else:
+            fresh = None
+        if fresh is None:
+            return None
+        self._listed = listed + fresh[::-1]
+        return list(self._listed)
 
     def _message(self, summary: dict[str, Any]) -> EmailMessage:
         # A stored message never changes: each is fetched once (the cache is emptied by
@@ -177,7 +217,7 @@ class MailpitReader:
             terms.append(f"to:{normalize_address(to)}")
         if subject is not None and '"' not in subject and subject.strip():
             terms.append(f'subject:"{subject}"')
-        summaries = self._summaries(" ".join(terms) if terms else None)
+        summaries = self._summaries(" ".join(terms) if terms else None, reuse=True)
         if to is not None:
             key = normalize_address(to)
             summaries = [s for s in summaries if key in _addresses(s)]
@@ -254,6 +294,7 @@ class MailpitReader:
         """Delete every message the server holds."""
         self._request("DELETE", "/api/v1/messages")
         self._parsed.clear()
+        self._listed = None
 
     def close(self) -> None:
         """Close the HTTP client, when this reader made it."""

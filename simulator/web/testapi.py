@@ -18,7 +18,11 @@ Promises:
   ``{"variant": NAME}`` it runs a verification variant of portal.yaml (400 for a name
   portal.yaml does not have), with ``{"parameters": {NAME: N}}`` other values of
   ``lockout_threshold``, ``temporary_password_valid_minutes`` or
-  ``auto_unlock_after_minutes`` (null: off), until the next reset.
+  ``auto_unlock_after_minutes`` (null: off), until the next reset. With
+  ``{"producers": [PRODUCER, ...]}`` (each as ``/test/producers`` takes it) the new
+  portal has those accounts, registered in order: one request sets up a journey. The
+  whole body is checked first: a bad producer (400, naming its position and field) or
+  a user name given twice (409) changes nothing, the portal is not reset.
 - ``POST /test/fired``: ``{"fired": [machine.id, ...]}``, the transitions of the flows
   fired since the last call (what a harness's coverage gate counts).
 - Errors are JSON ``{"error": "..."}``.
@@ -38,6 +42,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from simulator.portal.clock import SimulatedClock
+from simulator.portal.forms import normalize_identifier
 from simulator.web.security import is_loopback
 from simulator.web.served import ServedPortal
 
@@ -112,20 +117,40 @@ def _parameter_changes(given: object) -> dict[str, object]:
     return dict(given)
 
 
+def _producer(body: object, where: str = "") -> dict[str, Any]:
+    """A producer's fields, checked (``where`` names it in a list, for the errors)."""
+    if not isinstance(body, dict):
+        raise _BadRequest(400, f"{where or 'the body'} must be a JSON object")
+    unknown = sorted(set(body) - set(_REQUIRED) - set(_OPTIONAL))
+    if unknown:
+        raise _BadRequest(400, f"{where}unknown field {unknown[0]!r}")
+    for name in _REQUIRED:
+        if not isinstance(body.get(name), str) or not body[name]:
+            raise _BadRequest(400, f"{where}field {name!r} must be a non-empty string")
+    for name, kind in _OPTIONAL.items():
+        if name in body and not isinstance(body[name], kind):
+            raise _BadRequest(400, f"{where}field {name!r} must be a {kind.__name__}")
+    return body
+
+
+def _producers(given: object) -> list[dict[str, Any]]:
+    if not isinstance(given, list):
+        raise _BadRequest(400, "field 'producers' must be a list of producers")
+    found = [_producer(p, f"producers[{i}]: ") for i, p in enumerate(given)]
+    seen: set[str] = set()
+    for producer in found:
+        name = normalize_identifier(producer["user_name"])
+        if name in seen:
+            raise _BadRequest(409, f"user name {producer['user_name']!r} is given twice")
+        seen.add(name)
+    return found
+
+
 def testapi_routes(served: ServedPortal) -> list[Route]:
     """The routes of the test API, acting on ``served``."""
 
     async def producers(request: Request) -> Response:
-        body = await _json_object(request)
-        unknown = sorted(set(body) - set(_REQUIRED) - set(_OPTIONAL))
-        if unknown:
-            raise _BadRequest(400, f"unknown field {unknown[0]!r}")
-        for name in _REQUIRED:
-            if not isinstance(body.get(name), str) or not body[name]:
-                raise _BadRequest(400, f"field {name!r} must be a non-empty string")
-        for name, kind in _OPTIONAL.items():
-            if name in body and not isinstance(body[name], kind):
-                raise _BadRequest(400, f"field {name!r} must be a {kind.__name__}")
+        body = _producer(await _json_object(request))
         try:
             account = await run_in_threadpool(served.portal.register, **body)
         except ValueError as error:
@@ -151,7 +176,7 @@ def testapi_routes(served: ServedPortal) -> list[Route]:
 
     async def reset(request: Request) -> Response:
         body = await _json_object(request) if await request.body() else {}
-        unknown = sorted(set(body) - {"variant", "parameters"})
+        unknown = sorted(set(body) - {"variant", "parameters", "producers"})
         if unknown:
             raise _BadRequest(400, f"unknown field {unknown[0]!r}")
         variant = body.get("variant")
@@ -162,8 +187,16 @@ def testapi_routes(served: ServedPortal) -> list[Route]:
             )
         changes: dict[str, object] = dict(variants[variant].parameters) if variant else {}
         changes.update(_parameter_changes(body.get("parameters", {})))
+        accounts = _producers(body.get("producers", []))
         base = served.parameters or served.flow_set.portal.parameters
-        served.reset(replace(base, **changes) if changes else None)  # type: ignore[arg-type]
+        parameters = replace(base, **changes) if changes else None  # type: ignore[arg-type]
+
+        def start_afresh() -> None:
+            served.reset(parameters)
+            for account in accounts:  # hashing each password takes a while: not on the loop
+                served.portal.register(**account)
+
+        await run_in_threadpool(start_afresh)
         return Response(status_code=204)
 
     async def fired(request: Request) -> Response:

@@ -5,14 +5,18 @@ the drivers say plainly what they cannot do."""
 from __future__ import annotations
 
 import dataclasses
+import http.client
 import os
 import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 
+from simulator.drivers import wire
 from simulator.drivers.browser import BrowserTarget
 from simulator.drivers.http import DriverError, HttpDriver, HttpTarget
 from simulator.drivers.page import UNKNOWN_SCREEN, read_page
@@ -120,8 +124,39 @@ def test_the_http_driver_says_what_it_cannot_do(flow_set: FlowSet, served: tuple
     with pytest.raises(DriverError, match="answered 400"):
         browser.click("Register")
     browser.close()
-    with pytest.raises(DriverError, match=r"refused|cannot|connect"):
-        HttpTarget("http://127.0.0.1:9", mailbox, flow_set.portal)
+    # A fresh target starts the portal when first used (with the producers registered
+    # by then): a portal that cannot be reached fails there, naming the URL.
+    nowhere = HttpTarget("http://127.0.0.1:9", mailbox, flow_set.portal)
+    nowhere.register(Population(9, flow_set.portal.parameters).producer(0))
+    with pytest.raises(DriverError, match=r"127\.0\.0\.1:9/test/reset: .*refused"):
+        nowhere.open_browser()
+    nowhere.close()
+
+
+def test_browsers_share_kept_alive_connections_but_not_cookies(
+    flow_set: FlowSet, served: tuple[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url, mailbox = served
+    opened: list[wire.Origin] = []
+    connect = wire._connect
+
+    def counted(origin: wire.Origin, *args: Any) -> http.client.HTTPConnection:
+        opened.append(origin)
+        return connect(origin, *args)
+
+    monkeypatch.setattr(wire, "_connect", counted)
+    producer = Population(9, flow_set.portal.parameters).producer(0)
+    for _ in range(3):  # three journeys, one after another
+        target = HttpTarget(url, mailbox, flow_set.portal)
+        target.register(producer)
+        signed_in, other = target.open_browser(), target.open_browser()
+        assert log_in(signed_in, producer.user_name, producer.password).name == "welcome"
+        assert other.screen().name == "login_page"  # its own cookies: not signed in
+        assert other.close_browser().name == "login_page"
+        assert len(target.mailbox.search()) == 0
+        target.close()
+    portal = [o for o in opened if o[2] == urlsplit(url).port]
+    assert len(portal) <= 1, opened  # one connection, kept alive, for every request
 
 
 def test_a_page_like_no_screen_of_the_flows_is_unknown(flow_set: FlowSet) -> None:

@@ -10,10 +10,11 @@ import threading
 from collections.abc import Iterator
 from email.message import EmailMessage
 
+import httpx
 import pytest
 
 from simulator.mail.mailbox import Mailbox, SmtpTransport
-from simulator.mail.mailpit import MailpitError, MailpitReader
+from simulator.mail.mailpit import NEWEST, MailpitError, MailpitReader
 from simulator.mail.messages import (
     body_of,
     email_kind,
@@ -156,6 +157,48 @@ def test_count_and_delete_all(
     reader.delete_all()
     assert reader.count() == 0
     assert service.mailbox.count() == 0
+
+
+def test_reading_everything_again_asks_only_for_the_newest(
+    flow_set: FlowSet, service: MailboxService, reader: MailpitReader
+) -> None:
+    """A journey reads everything after each step: one small request when nothing or a
+    little arrived, a full listing when mail was deleted or much arrived, and always
+    what the mailbox holds, oldest first."""
+    asked: list[str] = []
+    send = reader._client.request
+
+    def counted(method: str, url: str, **options: object) -> httpx.Response:
+        asked.append(f"{method} {url.split('/api/v1/')[-1]}")
+        return send(method, url, **options)  # type: ignore[arg-type]
+
+    reader._client.request = counted  # type: ignore[method-assign]
+
+    def held() -> list[str]:
+        return [str(d.message["Message-ID"]) for d in service.mailbox.deliveries()]
+
+    def read() -> list[str]:
+        asked.clear()
+        found = _ids(reader.search())
+        assert found == held()
+        return asked
+
+    _send(service, *(_username(flow_set, f"a{i}@example.com") for i in range(3)))
+    assert len(read()) == 2 + 3  # the first listing pages (2 a page), then each source
+    assert read() == ["GET messages"]  # nothing new: one request
+    _send(service, _username(flow_set, "b@example.com"))
+    assert read() == ["GET messages", f"GET message/{service.mailbox.deliveries()[-1].id}/raw"]
+    service.mailbox.delete([service.mailbox.deliveries()[0].id])
+    assert len(read()) > 1  # deleted: listed again
+    _send(service, *(_username(flow_set, f"c{i}@example.com") for i in range(NEWEST + 1)))
+    assert len(read()) > 1 + NEWEST + 1  # more than the newest page: listed again
+    service.mailbox.delete([service.mailbox.deliveries()[-1].id])
+    _send(service, _username(flow_set, "d@example.com"))
+    assert len(read()) > 2  # one gone, one come: the total alone would not tell
+    reader.delete_all()
+    assert read() == ["GET messages"]
+    _send(service, _username(flow_set, "e@example.com"))
+    assert len(read()) == 2
 
 
 def test_describe_shows_what_is_held(

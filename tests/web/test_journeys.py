@@ -189,6 +189,30 @@ def test_the_test_api_resets_the_portal(test_app: Starlette) -> None:
     assert browser.form("Login")["csrf_token"] != token
 
 
+def test_one_reset_starts_a_journey_with_its_producers(test_app: Starlette) -> None:
+    client = _local(test_app)
+    client.post("/test/producers", json=PRODUCER)
+    other = {**PRODUCER, "user_name": "mo", "email": "mo@example.com", "state_farm": False}
+    body = {"variant": "auto-unlock", "producers": [other, {**PRODUCER, "user_name": "jo"}]}
+    assert client.post("/test/reset", json=body).status_code == 204
+    portal = served_portal(test_app).portal
+    assert [a.user_name for a in portal.accounts()] == ["mo", "jo"]
+    assert portal.parameters.auto_unlock_after_minutes is not None
+    browser = Browser(test_app)
+    browser.open()
+    page = browser.fill_and_click("Login", {"User Name": "mo", "Password": "Abc123"})
+    assert page.screen.name == "welcome"
+    # A bad list changes nothing: the portal is not reset.
+    for bad, status, named in (
+        ({"producers": [other, {**PRODUCER, "email": 5}]}, 400, "producers[1]: field 'email'"),
+        ({"producers": [other, {**other, "user_name": "MO"}]}, 409, "'MO' is given twice"),
+        ({"producers": other}, 400, "list of producers"),
+    ):
+        response = client.post("/test/reset", json=bad)
+        assert response.status_code == status and named in response.json()["error"], bad
+        assert [a.user_name for a in served_portal(test_app).portal.accounts()] == ["mo", "jo"]
+
+
 @pytest.mark.parametrize("path", ["/test/producers", "/test/clock", "/test/reset"])
 def test_the_test_api_exists_only_with_the_flag_and_only_for_loopback(
     app: Starlette, test_app: Starlette, path: str
