@@ -101,6 +101,10 @@ class AsgiServer:
             proxy_headers=False,
             server_header=False,
             lifespan="off",
+            # httptools parses HTTP when installed (a dependency); the event loop stays
+            # asyncio's, since uvloop's would be set for the whole process.
+            http="auto",
+            loop="asyncio",
             # Longer than a client's keep-alive (httpx: 5 s), so the client always closes
             # an idle connection first and never sends on one the server just closed.
             timeout_keep_alive=KEEP_ALIVE_SECONDS,
