@@ -39,6 +39,7 @@ __all__ = [
     "PLOT_FILES",
     "emails_figure",
     "lockout_minutes_figure",
+    "plain_title",
     "timeline_figure",
     "write_plots",
 ]
@@ -92,7 +93,7 @@ def _hour_step(hours: float) -> int:
     return 24 * max(1, round(hours / 24 / 12))
 
 
-def _title(figure: Figure, title: str) -> None:
+def plain_title(figure: Figure, title: str) -> None:
     """The figure's title as plain text: a scenario's name is never mathtext or TeX
     (``$...$`` is shown as written), and a long one is wrapped onto a few lines.
     (Not matplotlib's ``wrap=True``: it measures the lines as mathtext.)"""
@@ -158,7 +159,7 @@ def timeline_figure(plan: Plan, merged: ShardResult, title: str) -> Figure:
         ax.set_ylim(bottom=0)
         ax.yaxis.set_major_locator(MaxNLocator(integer=True))
         ax.grid(alpha=0.3)
-    _title(figure, title)
+    plain_title(figure, title)
     return figure
 
 
@@ -233,7 +234,7 @@ def lockout_minutes_figure(plan: Plan, merged: ShardResult, title: str) -> Figur
     ax.set_ylabel("lock-outs")
     ax.grid(alpha=0.3)
     _legend_above(ax, handles)
-    _title(figure, title)
+    plain_title(figure, title)
     return figure
 
 
@@ -261,7 +262,7 @@ def emails_figure(merged: ShardResult, title: str) -> Figure:
     ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     ax.grid(alpha=0.3, axis="y")
     _legend_above(ax)
-    _title(figure, title)
+    plain_title(figure, title)
     return figure
 
 

@@ -164,9 +164,9 @@ def resolve_scenario(name_or_path: str) -> Path:
     if "/" not in name_or_path and shipped.is_file():
         return shipped
     path = Path(name_or_path)
-    if path.is_dir():
+    if name_or_path.strip() and path.is_dir():
         raise UnknownScenario(f"scenario {name_or_path!r} is a directory; give a scenario file")
-    if path.exists():
+    if name_or_path.strip() and path.exists():
         return path  # a FIFO or a device is refused by the reader, naming what it is
     raise UnknownScenario(
         f"no scenario {name_or_path!r}: give a shipped name"
@@ -217,7 +217,8 @@ def _check_period(
     if start < EARLIEST_START or start > LATEST_END - dt.timedelta(hours=hours):
         reader.fail(
             node,
-            f"period.start: the period ({start:%Y-%m-%d %H:%M} and {hours:g} hours) must lie"
+            f"period.start: the period ({start.isoformat(' ', 'minutes')[:16]} and {hours:g}"
+            " hours) must lie"
             f" between {EARLIEST_START:%Y-%m-%d} and {LATEST_END:%Y-%m-%d}",
         )
         return None
