@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import re
+import stat
 from pathlib import Path
 
 __all__ = ["GUIDE_ID", "ID_PATTERN", "default_guide_path", "read_guide_ids"]
@@ -22,7 +24,13 @@ def default_guide_path() -> Path:
 
 
 def read_guide_ids(path: Path) -> dict[str, str]:
-    """Map each ID to its description (continuation lines joined)."""
+    """Map each ID to its description (continuation lines joined).
+
+    Raises ``OSError`` when ``path`` cannot be read or is not a regular file (checked
+    before opening it: a FIFO or a device named by ``$RPP_GUIDE`` must not hang a run).
+    """
+    if not stat.S_ISREG(os.stat(path).st_mode):
+        raise OSError(errno.EINVAL, "it is not a regular file")
     ids: dict[str, str] = {}
     current: str | None = None
     for line in path.read_text(encoding="utf-8").splitlines():

@@ -42,7 +42,14 @@ from specs.model import (
 from specs.reader import Reader, kind
 from specs.yamlsource import scalar_value
 
-__all__ = ["DEFAULT_FLOWS_DIR", "PORTAL_FILE", "collect_files", "load_flows", "load_flows_dir"]
+__all__ = [
+    "DEFAULT_FLOWS_DIR",
+    "PARAMETER_BOUNDS",
+    "PORTAL_FILE",
+    "collect_files",
+    "load_flows",
+    "load_flows_dir",
+]
 
 DEFAULT_FLOWS_DIR = Path(__file__).resolve().parent.parent / "flows"
 PORTAL_FILE = "portal.yaml"
@@ -181,6 +188,50 @@ _PARAMETER_KEYS = (
     "sender",
 )
 _OPTIONAL_PARAMETER_KEYS = ("temporary_password_case_sensitive",)
+PARAMETER_BOUNDS: dict[str, tuple[int, int]] = {
+    "lockout_threshold": (1, 100),
+    "auto_unlock_after_minutes": (1, 525_600),
+    "temporary_password_valid_minutes": (1, 525_600),
+    "temporary_password_length": (1, 64),
+    "password_policy.min_length": (1, 64),
+    "password_policy.max_length": (1, 64),
+}
+"""Every whole-number parameter's lowest and highest value, checked where it is read
+(in ``parameters`` and in each verification variant): a hundred failures before a
+lock-out, a year (525,600 minutes) for a duration, 64 characters for a password. The
+guide's values sit well inside; a value past them would overflow the clock arithmetic
+of `rpp verify` and `rpp simulate` instead of being refused with its place."""
+MAX_SENDER_CHARS = 200
+_SCALAR_PARAMETERS = (
+    "lockout_threshold",
+    "auto_unlock_after_minutes",
+    "temporary_password_valid_minutes",
+    "temporary_password_length",
+    "sender",
+    "temporary_password_case_sensitive",
+)
+"""The parameters a verification variant may change (not the policy or the states)."""
+
+
+def _is_null(node: Node | None) -> bool:
+    return node is None or (isinstance(node, ScalarNode) and scalar_value(node) is None)
+
+
+def _whole(reader: Reader, key: str, node: Node | None, what: str) -> int | None:
+    """A whole-number parameter within its :data:`PARAMETER_BOUNDS`."""
+    return reader.integer(node, what, *PARAMETER_BOUNDS[key])
+
+
+def _read_scalar_parameter(reader: Reader, key: str, node: Node | None, what: str) -> object:
+    """One parameter a variant may change, read as in ``parameters``; ``None`` when
+    refused, or when null means "off" (``auto_unlock_after_minutes``)."""
+    if key == "auto_unlock_after_minutes" and _is_null(node):
+        return None
+    if key in PARAMETER_BOUNDS:
+        return _whole(reader, key, node, what)
+    if key == "sender":
+        return reader.text(node, what, MAX_SENDER_CHARS, one_line=True)
+    return reader.boolean(node, what, default=True)
 
 
 def _read_parameters(reader: Reader, node: Node) -> Parameters | None:
@@ -198,8 +249,16 @@ def _read_parameters(reader: Reader, node: Node) -> Parameters | None:
     )
     policy = None
     if policy_fields is not None:
-        low = reader.integer(policy_fields.get("min_length"), "password_policy.min_length", 1)
-        high = reader.integer(policy_fields.get("max_length"), "password_policy.max_length", 1)
+        low = reader.integer(
+            policy_fields.get("min_length"),
+            "password_policy.min_length",
+            *PARAMETER_BOUNDS["password_policy.min_length"],
+        )
+        high = reader.integer(
+            policy_fields.get("max_length"),
+            "password_policy.max_length",
+            *PARAMETER_BOUNDS["password_policy.max_length"],
+        )
         allowed = reader.string(policy_fields.get("allowed"), "password_policy.allowed")
         if allowed and allowed != "letters_and_digits":
             reader.fail(
@@ -214,18 +273,21 @@ def _read_parameters(reader: Reader, node: Node) -> Parameters | None:
     auto = p.get("auto_unlock_after_minutes")
     auto_value = (
         None
-        if auto is None or (isinstance(auto, ScalarNode) and scalar_value(auto) is None)
-        else reader.integer(auto, "parameters.auto_unlock_after_minutes", 1)
+        if _is_null(auto)
+        else _whole(
+            reader, "auto_unlock_after_minutes", auto, "parameters.auto_unlock_after_minutes"
+        )
     )
-    threshold = reader.integer(p.get("lockout_threshold"), "parameters.lockout_threshold", 1)
-    valid = reader.integer(
-        p.get("temporary_password_valid_minutes"), "parameters.temporary_password_valid_minutes", 1
-    )
-    length = reader.integer(
-        p.get("temporary_password_length"), "parameters.temporary_password_length", 1
+    threshold, valid, length = (
+        _whole(reader, key, p.get(key), f"parameters.{key}")
+        for key in (
+            "lockout_threshold",
+            "temporary_password_valid_minutes",
+            "temporary_password_length",
+        )
     )
     states = reader.names(p.get("states"), "parameters.states")
-    sender = reader.string(p.get("sender"), "parameters.sender")
+    sender = reader.text(p.get("sender"), "parameters.sender", MAX_SENDER_CHARS, one_line=True)
     case_sensitive = reader.boolean(
         p.get("temporary_password_case_sensitive"),
         "parameters.temporary_password_case_sensitive",
@@ -432,13 +494,12 @@ def _read_portal(reader: Reader, root: Node) -> PortalSpec | None:
                 if "parameters" in vf
                 else ()
             ):
-                if (
-                    key not in (*_PARAMETER_KEYS, *_OPTIONAL_PARAMETER_KEYS)
-                    or key == "password_policy"
-                ):
+                if key not in _SCALAR_PARAMETERS:
                     reader.fail(key_node, f"variant '{name}': '{key}' is not a scalar parameter")
                     continue
-                overrides[key] = scalar_value(value) if isinstance(value, ScalarNode) else None
+                read = _read_scalar_parameter(reader, key, value, f"variant '{name}' {key}")
+                if read is not None or key == "auto_unlock_after_minutes":
+                    overrides[key] = read
             if name:
                 variants.append(Variant(name, overrides))
 

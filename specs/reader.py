@@ -18,7 +18,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from specs.errors import SpecProblem
 from specs.model import Where
-from specs.yamlsource import compose_file, scalar_value
+from specs.yamlsource import compose_file, scalar_value, shown
 
 __all__ = ["Reader", "kind"]
 
@@ -36,7 +36,8 @@ def kind(node: Node) -> str:
         return f"a boolean ({node.value})"
     if isinstance(value, int | float):
         return f"a number ({node.value})"
-    return f"a string ({node.value!r})"
+    assert isinstance(node, ScalarNode)
+    return f"a string ({shown(node)})"
 
 
 def _plain(bound: float) -> str:
@@ -135,13 +136,27 @@ class Reader:
             return None
         return self.string(node, what)
 
-    def integer(self, node: Node | None, what: str, minimum: int = 0) -> int | None:
-        value = self.scalar(node, what, (int,), f"a whole number >= {minimum}")
-        if isinstance(value, int) and value < minimum:
-            assert node is not None
-            self.fail(node, f"{what}: expected a whole number >= {minimum}, found {value}")
+    def integer(self, node: Node | None, what: str, minimum: int, maximum: int) -> int | None:
+        """A whole number from ``minimum`` to ``maximum``."""
+        value = self.number(node, what, minimum, maximum, integer=True)
+        return None if value is None else int(value)
+
+    def text(self, node: Node | None, what: str, limit: int, one_line: bool = False) -> str | None:
+        """A non-empty string of at most ``limit`` characters (one line when ``one_line``).
+
+        It is shown as plain text wherever it appears (a title, a report), never markup.
+        """
+        value = self.string(node, what)
+        if value is None:
             return None
-        return value if isinstance(value, int) else None
+        assert node is not None
+        if len(value) > limit:
+            self.fail(node, f"{what}: {len(value):,} characters; at most {limit:,} are allowed")
+            return None
+        if one_line and any(c in value for c in "\n\r\t"):
+            self.fail(node, f"{what}: expected one line, without line breaks or tabs")
+            return None
+        return value
 
     def number(
         self,
@@ -166,7 +181,9 @@ class Reader:
         if isinstance(value, bool) or not isinstance(value, int if integer else (int, float)):
             self.fail(node, f"{what}: expected {expected}, found {kind(node)}")
             return None
-        if not math.isfinite(value) or not low <= value <= high:
+        # An int is compared as it is (float() of a huge one would overflow); its text
+        # is short: yamlsource refuses a number of more than MAX_NUMBER_CHARS characters.
+        if (isinstance(value, float) and not math.isfinite(value)) or not low <= value <= high:
             self.fail(node, f"{what}: expected {expected}, found {node.value}")
             return None
         return float(value)

@@ -5,7 +5,13 @@ Safe by construction, and bounded in time and memory whatever the bytes: at most
 levels of nesting are composed, anchors and aliases are refused (so an alias bomb
 cannot expand), only the YAML core tags are accepted (no ``!!python/...``), each
 tag must fit its node and each scalar must be readable as its type, and the text
-must be printable UTF-8 (a BOM and CRLF or CR line ends are fine). Every refusal is
+must be printable UTF-8 (a BOM and CRLF or CR line ends are fine). Only a regular
+file is opened, and without blocking: a FIFO, a device or a socket is refused before
+a byte is read, so ``/dev/zero`` or a pipe nobody writes to cannot hang a reader.
+YAML 1.1's surprising numbers are refused before PyYAML builds them: base 60
+(``1:30`` is 90, and ``1:1:1:...`` costs quadratic time to build), a leading zero
+(``010`` is octal 8) and a number longer than :data:`MAX_NUMBER_CHARS` characters
+(no value a flow or scenario holds needs more). Every refusal is
 a :class:`~specs.errors.SpecError` naming ``file:line:column``, where lines end at
 ``\\n``, ``\\r\\n`` or ``\\r`` as in an editor. U+0085, U+2028 and U+2029 are refused
 in the raw text: YAML 1.1 breaks lines there and editors do not, so they would shift
@@ -18,6 +24,7 @@ import bisect
 import codecs
 import os
 import re
+import stat
 from pathlib import Path
 from typing import Any
 
@@ -32,9 +39,11 @@ __all__ = [
     "MAX_BYTES",
     "MAX_DEPTH",
     "MAX_NODES",
+    "MAX_NUMBER_CHARS",
     "compose_file",
     "compose_text",
     "scalar_value",
+    "shown",
 ]
 
 MAX_BYTES = 1_000_000
@@ -42,7 +51,12 @@ MAX_DEPTH = 64
 # The shipped portal.yaml has about 1,000 values; PyYAML composes roughly 50,000 a
 # second, so this bounds a file's load to well under a second and a few tens of MB.
 MAX_NODES = 20_000
+MAX_NUMBER_CHARS = 32
+"""The longest plain number read (digits, sign, point, exponent and ``_``): every number
+a flow or scenario holds is bounded far below 10**30, so a longer one is a mistake."""
 _CORE = "tag:yaml.org,2002:"
+_NUMBER_TAGS = (_CORE + "int", _CORE + "float")
+_OCTAL = re.compile(r"[-+]?0[0-7_]+")
 ALLOWED_TAGS = {_CORE + t for t in ("str", "int", "float", "bool", "null", "map", "seq")}
 _TAG_KIND = {_CORE + "map": MappingNode, _CORE + "seq": SequenceNode}
 _READS_AS = {
@@ -136,12 +150,7 @@ def compose_file(path: Path, display: str | None = None, document: str = "flow f
     Reads at most ``MAX_BYTES + 1`` bytes, so a huge file costs no memory.
     """
     name = display or str(path)
-    try:
-        with path.open("rb") as file:
-            data = file.read(MAX_BYTES + 1)
-            size = max(os.fstat(file.fileno()).st_size, len(data))
-    except OSError as error:
-        raise _fail(name, (1, 1), f"cannot read the file: {error.strerror}") from None
+    data, size = _read_regular(path, name, document)
     if len(data) > MAX_BYTES:
         raise _fail(
             name,
@@ -162,6 +171,49 @@ def compose_file(path: Path, display: str | None = None, document: str = "flow f
             f"byte 0x{data[error.start]:02x} is not UTF-8; save the file as UTF-8",
         ) from None
     return compose_text(text, name, document)
+
+
+_FILE_KINDS = (
+    (stat.S_ISDIR, "a directory"),
+    (stat.S_ISFIFO, "a FIFO (named pipe)"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISSOCK, "a socket"),
+)
+
+
+def _not_regular(mode: int) -> str | None:
+    """What a file that is not a regular file is ("a FIFO (named pipe)"), else None."""
+    if stat.S_ISREG(mode):
+        return None
+    return next((what for test, what in _FILE_KINDS if test(mode)), "a special file")
+
+
+def _read_regular(path: Path, name: str, document: str) -> tuple[bytes, int]:
+    """At most ``MAX_BYTES + 1`` bytes of the regular file ``path`` and its size.
+
+    Checked twice: by ``stat`` before opening (opening a device may itself act), and
+    by ``fstat`` on what was opened, without blocking (``O_NONBLOCK``: opening a FIFO
+    would otherwise wait for a writer), in case the path changed in between.
+    """
+    try:
+        what = _not_regular(os.stat(path).st_mode)
+        if what is None:
+            fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0))
+            with os.fdopen(fd, "rb") as file:
+                status = os.fstat(file.fileno())
+                what = _not_regular(status.st_mode)
+                if what is None:
+                    os.set_blocking(fd, True)
+                    data = file.read(MAX_BYTES + 1)
+                    return data, max(status.st_size, len(data))
+    except OSError as error:
+        raise _fail(name, (1, 1), f"cannot read the file: {error.strerror}") from None
+    raise _fail(
+        name,
+        (1, 1),
+        f"cannot read the file: it is {what}, not a regular file; a {document} must be one",
+    )
 
 
 def compose_text(text: str, name: str, document: str = "flow file") -> Node:
@@ -258,7 +310,7 @@ def _check_nodes(root: Node, text: str, name: str, document: str) -> None:
                 raise _fail(
                     name,
                     where,
-                    f"{_shown(node)} reads as a YAML {kind}, which {document}s do not use;"
+                    f"{shown(node)} reads as a YAML {kind}, which {document}s do not use;"
                     " quote it to make it a string",
                 )
             raise _fail(
@@ -283,9 +335,24 @@ def _check_nodes(root: Node, text: str, name: str, document: str) -> None:
             _check_scalar(node, text, name, where)
 
 
-def _shown(node: ScalarNode) -> str:
+def shown(node: ScalarNode, limit: int = 40) -> str:
+    """A scalar's text as a message quotes it: ``repr``, cut after ``limit`` characters."""
     value = node.value
-    return repr(value if len(value) <= 40 else value[:40] + "...")
+    return repr(value if len(value) <= limit else value[:limit] + "...")
+
+
+def _surprising_number(value: str, integer: bool) -> str | None:
+    """Why a plain scalar PyYAML resolves as a number is refused before it is built."""
+    if len(value) > MAX_NUMBER_CHARS:
+        return (
+            f"is a number of {len(value):,} characters; no number here needs more than"
+            f" {MAX_NUMBER_CHARS}"
+        )
+    if ":" in value:
+        return "is a base-60 number in YAML 1.1 (1:30 reads as 90); write it in decimal"
+    if integer and _OCTAL.fullmatch(value):
+        return "is an octal number in YAML 1.1 (010 reads as 8); drop the leading zero"
+    return None
 
 
 def _node_kind(node: Node) -> str:
@@ -305,6 +372,12 @@ def _check_scalar(node: ScalarNode, text: str, name: str, where: tuple[int, int]
             f"an escape makes U+{char:04X}, {what}, which is not text;"
             " write the character itself or remove it",
         )
+    if node.tag in _NUMBER_TAGS:
+        surprise = _surprising_number(node.value, node.tag == _CORE + "int")
+        if surprise is not None:
+            explicit = text.startswith("!", node.start_mark.index)
+            fix = "remove the tag" if explicit else "quote it if it is text"
+            raise _fail(name, where, f"{shown(node)} {surprise}; {fix}")
     try:
         scalar_value(node)
     except Exception:  # PyYAML's constructors raise what int(), float() or a lookup raise
@@ -317,7 +390,7 @@ def _check_scalar(node: ScalarNode, text: str, name: str, where: tuple[int, int]
         raise _fail(
             name,
             where,
-            f"{_shown(node)} cannot be read as {_READS_AS.get(node.tag, node.tag)}; {fix}",
+            f"{shown(node)} cannot be read as {_READS_AS.get(node.tag, node.tag)}; {fix}",
         ) from None
 
 

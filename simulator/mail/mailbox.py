@@ -81,6 +81,15 @@ def normalize_address(address: str) -> str:
     return spec.strip().lower()
 
 
+def _message_id(message: EmailMessage) -> str:
+    """The message's Message-ID, trimmed ("" when it has none); ``ValueError`` naming
+    the header when it is malformed (the header parser raises e.g. IndexError on ``<>``)."""
+    try:
+        return str(message.get("Message-ID", "")).strip()
+    except Exception:
+        raise ValueError("the Message-ID header is malformed; correct it or leave it out") from None
+
+
 def _check_folder(name: str) -> str:
     if name not in FOLDERS:
         raise ValueError(f"no folder {name!r}: a mailbox has {' and '.join(FOLDERS)}")
@@ -215,7 +224,7 @@ class Mailbox:
                 f"cannot deliver email {str(message.get('Subject', '(no subject)'))!r}:"
                 f" it has no recipient (To: {message.get('To')!r})"
             )
-        message_id = str(message.get("Message-ID", "")).strip()
+        message_id = _message_id(message)
         with self._lock:
             new = [a for a in addresses if not message_id or (a, message_id) not in self._seen]
             if new and max_messages is not None and len(self._deliveries) >= max_messages:
@@ -267,7 +276,7 @@ class Mailbox:
                 delivery = self._deliveries.pop(delivery_id)
                 self._held_bytes -= len(delivery.raw) if delivery.raw is not None else 0
                 self._read.discard(delivery_id)
-                message_id = str(delivery.message.get("Message-ID", "")).strip()
+                message_id = _message_id(delivery.message)
                 if message_id:
                     for address in delivery.addresses:
                         self._seen.discard((address, message_id))

@@ -73,6 +73,28 @@ def _said(error: Exception) -> str:
     return text.encode("ascii", "replace").decode("ascii")
 
 
+_FILED_BY = ("To", "From", "Subject", "Message-ID", "Date")
+"""The headers the mailbox reads to file a message."""
+
+
+def _malformed_header(message: email.message.Message) -> str | None:
+    """Which header the mailbox files by cannot be parsed, and its text, else None.
+
+    Header values parse lazily (``email.policy.default``), so each is read here: a
+    malformed one (``Message-ID: <>``) is the client's mistake, answered 554 naming it.
+    """
+    for header in _FILED_BY:
+        try:
+            message.get_all(header)
+        except Exception:  # the header parser raises what its grammar hits (IndexError, ...)
+            value = next(
+                (str(v) for k, v in message.raw_items() if k.lower() == header.lower()), ""
+            )
+            shown = _said(ValueError(value.strip())) if value.strip() else "empty"
+            return f"the {header} header is malformed ({shown}); correct it or leave it out"
+    return None
+
+
 class MailboxHandler:
     """aiosmtpd handler: checks each ``RCPT TO``, parses each DATA and files it for every
     envelope recipient; refuses (4xx/5xx) what it cannot keep, never accepting to drop.
@@ -131,11 +153,11 @@ class MailboxHandler:
             return "554 5.6.0 Transaction failed: no message data"
         try:
             message = email.message_from_bytes(raw, policy=email.policy.default)
-            # Header values parse lazily: read the ones the mailbox files by, here.
-            for header in ("To", "From", "Subject", "Message-ID", "Date"):
-                message.get_all(header)
         except Exception as error:  # any parse failure is the client's message
             return f"554 5.6.0 Transaction failed: message could not be parsed ({_said(error)})"
+        malformed = _malformed_header(message)
+        if malformed is not None:
+            return f"554 5.6.0 Transaction failed: {malformed}"
         if not isinstance(message, EmailMessage):  # policy.default always makes one
             return "554 5.6.0 Transaction failed: message could not be parsed"
         try:

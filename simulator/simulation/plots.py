@@ -19,6 +19,7 @@ so they never hide a curve.
 
 from __future__ import annotations
 
+import textwrap
 from pathlib import Path
 
 import numpy as np
@@ -38,6 +39,7 @@ __all__ = [
     "PLOT_FILES",
     "emails_figure",
     "lockout_minutes_figure",
+    "plain_title",
     "timeline_figure",
     "write_plots",
 ]
@@ -55,6 +57,7 @@ EMAIL_FOLDERS = {
 _Handle = Artist | tuple[Artist, ...]  # a legend entry (bars come as a tuple of patches)
 _KIND_LABELS = {"username": "username emails", "password_reset": "password reset emails"}
 _DPI = 100
+_TITLE_WIDTH = 90  # characters on a line of a picture's title
 # Bin widths (minutes) for the lock-out histogram, from which the smallest giving at
 # most _MAX_BINS bins is taken: round numbers a reader can count in.
 _WIDTHS = (1, 2, 5, 10, 15, 20, 30, 60, 120, 180, 360, 720, 1440)
@@ -88,6 +91,14 @@ def _hour_step(hours: float) -> int:
         if hours / step <= 12:
             return step
     return 24 * max(1, round(hours / 24 / 12))
+
+
+def plain_title(figure: Figure, title: str) -> None:
+    """The figure's title as plain text: a scenario's name is never mathtext or TeX
+    (``$...$`` is shown as written), and a long one is wrapped onto a few lines.
+    (Not matplotlib's ``wrap=True``: it measures the lines as mathtext.)"""
+    text = "\n".join(textwrap.wrap(title, _TITLE_WIDTH, max_lines=3, placeholder=" ..."))
+    figure.suptitle(text, usetex=False, parse_math=False)
 
 
 def timeline_figure(plan: Plan, merged: ShardResult, title: str) -> Figure:
@@ -148,7 +159,7 @@ def timeline_figure(plan: Plan, merged: ShardResult, title: str) -> Figure:
         ax.set_ylim(bottom=0)
         ax.yaxis.set_major_locator(MaxNLocator(integer=True))
         ax.grid(alpha=0.3)
-    figure.suptitle(title)
+    plain_title(figure, title)
     return figure
 
 
@@ -223,7 +234,7 @@ def lockout_minutes_figure(plan: Plan, merged: ShardResult, title: str) -> Figur
     ax.set_ylabel("lock-outs")
     ax.grid(alpha=0.3)
     _legend_above(ax, handles)
-    figure.suptitle(title)
+    plain_title(figure, title)
     return figure
 
 
@@ -251,7 +262,7 @@ def emails_figure(merged: ShardResult, title: str) -> Figure:
     ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     ax.grid(alpha=0.3, axis="y")
     _legend_above(ax)
-    figure.suptitle(title)
+    plain_title(figure, title)
     return figure
 
 

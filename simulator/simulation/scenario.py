@@ -61,6 +61,13 @@ MAX_MINUTES = MAX_HOURS * 60
 MAX_SECONDS = MAX_HOURS * 3600
 MAX_WEIGHT = 1_000_000
 """The largest relative weight (an hour of arrivals, a choice after a lock-out)."""
+MAX_NAME_CHARS = 200
+"""A scenario's name is one line of plain text (it titles every picture) of at most this."""
+MAX_DESCRIPTION_CHARS = 2000
+EARLIEST_START = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+LATEST_END = dt.datetime(9998, 1, 1, tzinfo=dt.UTC)
+"""A period lies within these, so every time a run computes (up to a period and its
+longest durations past the end) stays inside what :mod:`datetime` can hold."""
 
 
 class UnknownScenario(SimulationError, LookupError):
@@ -157,8 +164,10 @@ def resolve_scenario(name_or_path: str) -> Path:
     if "/" not in name_or_path and shipped.is_file():
         return shipped
     path = Path(name_or_path)
-    if path.is_file():
-        return path
+    if name_or_path.strip() and path.is_dir():
+        raise UnknownScenario(f"scenario {name_or_path!r} is a directory; give a scenario file")
+    if name_or_path.strip() and path.exists():
+        return path  # a FIFO or a device is refused by the reader, naming what it is
     raise UnknownScenario(
         f"no scenario {name_or_path!r}: give a shipped name"
         f" ({', '.join(shipped_scenarios())}) or a YAML file"
@@ -175,9 +184,6 @@ class _ScenarioReader(Reader):
         if key in FLOW_PARAMETERS:
             return f"'{key}' is a flow parameter: set it in flows/portal.yaml, not in a scenario"
         return super().unknown_key(key, allowed)
-
-    def text(self, node: Node | None, what: str, default: str) -> str | None:
-        return default if node is None else self.string(node, what)
 
     def range(
         self, node: Node | None, what: str, default: tuple[float, float], high: float
@@ -200,6 +206,23 @@ def _read_start(reader: _ScenarioReader, node: Node | None) -> dt.datetime | Non
         reader.fail(node, f'period.start: expected a time like "2026-11-02T00:00", found {text!r}')
         return None
     return when if when.tzinfo else when.replace(tzinfo=dt.UTC)
+
+
+def _check_period(
+    reader: _ScenarioReader, node: Node | None, start: dt.datetime, hours: float
+) -> dt.datetime | None:
+    """``start`` when the period lies between EARLIEST_START and LATEST_END."""
+    assert node is not None
+    # Subtract from the bound: start + hours may itself pass year 9999.
+    if start < EARLIEST_START or start > LATEST_END - dt.timedelta(hours=hours):
+        reader.fail(
+            node,
+            f"period.start: the period ({start.isoformat(' ', 'minutes')[:16]} and {hours:g}"
+            " hours) must lie"
+            f" between {EARLIEST_START:%Y-%m-%d} and {LATEST_END:%Y-%m-%d}",
+        )
+        return None
+    return start
 
 
 def _weights(reader: _ScenarioReader, node: Node | None, what: str) -> AfterLockout | None:
@@ -251,8 +274,15 @@ def _read(reader: _ScenarioReader, root: Node, stem: str) -> LoadScenario | None
     )
     if top is None:
         return None
-    name = reader.text(top.get("name"), "name", stem)
-    description = reader.text(top.get("description"), "description", "")
+    name_node, description_node = top.get("name"), top.get("description")
+    name = (
+        stem if name_node is None else reader.text(name_node, "name", MAX_NAME_CHARS, one_line=True)
+    )
+    description = (
+        ""
+        if description_node is None
+        else reader.text(description_node, "description", MAX_DESCRIPTION_CHARS)
+    )
 
     start = hours = None
     period = (
@@ -261,6 +291,8 @@ def _read(reader: _ScenarioReader, root: Node, stem: str) -> LoadScenario | None
     if period is not None:
         start = _read_start(reader, period.get("start"))
         hours = reader.number(period.get("hours"), "period.hours", 1, MAX_HOURS, integer=True)
+        if start is not None:
+            start = _check_period(reader, period.get("start"), start, hours or 0)
 
     share = by_hour = None
     arrivals = (

@@ -13,8 +13,10 @@ Promises:
   survivor with its edit and the guide IDs it touches. :attr:`MutationRun.unexplained`
   are the survivors not listed as equivalent (``--check`` fails on them), and
   :attr:`MutationRun.stale` the listed mutants that are no longer survivors.
-- The equivalents file is YAML: a list of ``{id: ..., reason: ...}``; a malformed
-  file is a :class:`~specs.errors.UsageError` naming it and the entry.
+- The equivalents file is YAML: a list of ``{id: ..., reason: ...}``, read as the flow
+  files are (bounded, a regular file only); a malformed file is a
+  :class:`~specs.errors.SpecError` (``file:line:column``) or a
+  :class:`~specs.errors.UsageError` naming it and the entry.
 """
 
 from __future__ import annotations
@@ -31,10 +33,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from specs.errors import RppError, UsageError
+from specs.errors import RppError, SpecError, UsageError
 from specs.mutation.operators import OPERATORS, Mutant, mutants
+from specs.yamlsource import compose_file, scalar_value
 
 __all__ = ["EQUIVALENTS_FILE", "MutationRun", "load_equivalents", "render", "run"]
 
@@ -90,14 +93,34 @@ class MutationRun:
         }
 
 
+def _plain(node: Node) -> Any:
+    """A composed node as plain Python lists, dicts and scalars (bounded by yamlsource:
+    at most 20,000 values, 64 levels deep)."""
+    if isinstance(node, SequenceNode):
+        return [_plain(item) for item in node.value]
+    if isinstance(node, MappingNode):
+        # A list or mapping as a key would be unhashable: its tag stands for it.
+        return {
+            _plain(key) if isinstance(key, ScalarNode) else key.tag: _plain(value)
+            for key, value in node.value
+        }
+    assert isinstance(node, ScalarNode)
+    return scalar_value(node)
+
+
 def load_equivalents(path: Path) -> dict[str, str]:
-    """The equivalent mutants listed in ``path`` (id -> reason); none when it is absent."""
+    """The equivalent mutants listed in ``path`` (id -> reason); none when it is absent
+    or empty. Read as the flow files are (:mod:`specs.yamlsource`: a regular file,
+    bounded, no aliases, no YAML 1.1 surprises): its YAML problems are a SpecError
+    with ``file:line:column``, a wrong shape a UsageError naming the entry."""
     if not path.exists():
         return {}
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as error:
-        raise UsageError(f"{path}: not YAML: {error}") from error
+        data = _plain(compose_file(path, str(path), document="mutants file"))
+    except SpecError as error:
+        if len(error.problems) == 1 and error.problems[0].message.startswith("the file is empty"):
+            return {}
+        raise
     if data is None:
         return {}
     if not isinstance(data, list):

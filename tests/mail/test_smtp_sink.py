@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import email
+import email.policy
 import smtplib
 import socket
 import threading
@@ -194,4 +196,42 @@ def test_sending_to_a_stopped_sink_fails_loudly(flow_set: FlowSet, mailbox: Mail
         transport = sink.transport(timeout=2)
     with pytest.raises(OSError):
         transport.send(_reset_email(flow_set, "lost@example.com"))
+    assert mailbox.count() == 0
+
+
+@pytest.mark.parametrize(
+    ("header", "value"),
+    [
+        ("Message-ID", "<>"),
+        ("Message-ID", "<"),
+        ("Message-ID", "< >"),
+        ("Message-ID", "<@>"),
+    ],
+)
+def test_a_malformed_header_is_answered_554_naming_it(
+    sink: SmtpSink, mailbox: Mailbox, header: str, value: str
+) -> None:
+    """A header the mailbox files by that cannot be parsed (the header parser raises
+    IndexError on ``Message-ID: <>``) is the client's mistake: 554, the header named,
+    nothing filed, and the sink keeps serving."""
+    raw = (
+        f"To: a@example.com\r\nFrom: b@example.com\r\nSubject: x\r\n{header}: {value}\r\n"
+        "\r\nbody\r\n"
+    )
+    with smtplib.SMTP(sink.host, sink.port, timeout=10) as client:
+        with pytest.raises(smtplib.SMTPDataError) as refused:
+            client.sendmail("b@example.com", ["a@example.com"], raw)
+        assert refused.value.smtp_code == 554
+        reply = refused.value.smtp_error.decode()
+        assert f"the {header} header is malformed ({value.strip()})" in reply, reply
+        client.sendmail("b@example.com", ["a@example.com"], raw.replace(value, "<ok@example.com>"))
+    assert [m["Subject"] for m in mailbox.messages("a@example.com")] == ["x"]
+
+
+def test_the_mailbox_refuses_a_malformed_message_id_with_a_value_error(mailbox: Mailbox) -> None:
+    raw = b"To: a@example.com\r\nSubject: x\r\nMessage-ID: <>\r\n\r\nbody\r\n"
+    parsed = email.message_from_bytes(raw, policy=email.policy.default)
+    assert isinstance(parsed, EmailMessage)
+    with pytest.raises(ValueError, match="the Message-ID header is malformed"):
+        mailbox.deliver(parsed)
     assert mailbox.count() == 0

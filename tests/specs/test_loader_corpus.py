@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import codecs
 import gc
+import os
 import re
 import resource
 import shutil
@@ -117,6 +118,20 @@ def remove(path: Path) -> None:
 def directory_instead(path: Path) -> None:
     path.unlink()
     path.mkdir()
+
+
+def fifo_instead(path: Path) -> None:
+    """A named pipe nobody writes to: opening it for reading would wait forever."""
+    path.unlink()
+    os.mkfifo(path)
+
+
+def device_instead(device: str) -> Make:
+    def make(path: Path) -> None:
+        path.unlink()
+        path.symlink_to(device)
+
+    return make
 
 
 TRANSITION = "transitions:\n"
@@ -453,7 +468,7 @@ CORPUS: list[Broken] = [
         "number-of-5000-digits",
         PORTAL,
         edit("lockout_threshold: 3 ", "lockout_threshold: " + "9" * 5000 + " "),
-        "cannot be read as a whole number; quote it",
+        "is a number of 5,000 characters; no number here needs more than 32",
         "99999",
         exact_column=True,
     ),
@@ -576,7 +591,7 @@ CORPUS: list[Broken] = [
         "number-below-its-minimum",
         PORTAL,
         edit("lockout_threshold: 3 ", "lockout_threshold: 0 "),
-        "expected a whole number >= 1, found 0",
+        "parameters.lockout_threshold: expected a whole number from 1 to 100, found 0",
         "0 ",
         exact_column=True,
     ),
@@ -801,9 +816,206 @@ CORPUS: list[Broken] = [
         "menu_links names menu 'Help', which the screen does not show",
         "  state_selected:",
     ),
+    # -- every parameter bounded above and below (PARAMETER_BOUNDS) ------------------------
+    Broken(
+        "temporary-password-valid-for-1e20-minutes",
+        PORTAL,
+        edit(
+            "temporary_password_valid_minutes: 1440",
+            "temporary_password_valid_minutes: 100000000000000000000",
+        ),
+        "parameters.temporary_password_valid_minutes: expected a whole number from 1 to"
+        " 525600, found 100000000000000000000",
+        "100000000000000000000",
+        exact_column=True,
+    ),
+    Broken(
+        "temporary-password-valid-for-a-float",
+        PORTAL,
+        edit(
+            "temporary_password_valid_minutes: 1440",
+            "temporary_password_valid_minutes: 1.0e+20",
+        ),
+        "temporary_password_valid_minutes: expected a whole number from 1 to 525600,"
+        " found a number (1.0e+20)",
+        "1.0e+20",
+        exact_column=True,
+    ),
+    Broken(
+        "lockout-threshold-above-100",
+        PORTAL,
+        edit("lockout_threshold: 3 ", "lockout_threshold: 101 "),
+        "parameters.lockout_threshold: expected a whole number from 1 to 100, found 101",
+        "101",
+        exact_column=True,
+    ),
+    Broken(
+        "auto-unlock-after-more-than-a-year",
+        PORTAL,
+        edit("auto_unlock_after_minutes: null", "auto_unlock_after_minutes: 525601"),
+        "parameters.auto_unlock_after_minutes: expected a whole number from 1 to 525600",
+        "525601",
+        exact_column=True,
+    ),
+    Broken(
+        "temporary-password-length-65",
+        PORTAL,
+        edit("temporary_password_length: 9 ", "temporary_password_length: 65 "),
+        "parameters.temporary_password_length: expected a whole number from 1 to 64, found 65",
+        "65 ",
+        exact_column=True,
+    ),
+    Broken(
+        "policy-max-length-a-million",
+        PORTAL,
+        edit("    max_length: 9", "    max_length: 1000000"),
+        "password_policy.max_length: expected a whole number from 1 to 64, found 1000000",
+        "1000000",
+        exact_column=True,
+    ),
+    Broken(
+        "negative-policy-min-length",
+        PORTAL,
+        edit("    min_length: 6", "    min_length: -6"),
+        "password_policy.min_length: expected a whole number from 1 to 64, found -6",
+        "-6\n",
+        exact_column=True,
+    ),
+    Broken(
+        "variant-parameter-without-an-upper-bound",
+        PORTAL,
+        edit("{auto_unlock_after_minutes: 30}", "{auto_unlock_after_minutes: 1.0e+20}"),
+        "variant 'auto-unlock' auto_unlock_after_minutes: expected a whole number from 1 to"
+        " 525600, found a number (1.0e+20)",
+        "1.0e+20",
+        exact_column=True,
+    ),
+    Broken(
+        "variant-threshold-of-a-string",
+        PORTAL,
+        edit("{auto_unlock_after_minutes: 30}", "{lockout_threshold: many}"),
+        "variant 'auto-unlock' lockout_threshold: expected a whole number from 1 to 100,"
+        " found a string ('many')",
+        "many",
+        exact_column=True,
+    ),
+    Broken(
+        "variant-changes-the-states",
+        PORTAL,
+        edit("{auto_unlock_after_minutes: 30}", "{states: [TX]}"),
+        "variant 'auto-unlock': 'states' is not a scalar parameter",
+        "states: [TX]",
+        exact_column=True,
+    ),
+    Broken(
+        "sender-of-two-lines",
+        PORTAL,
+        edit('sender: "Retail Producer Portal', 'sender: "Retail\\nProducer Portal'),
+        "parameters.sender: expected one line, without line breaks or tabs",
+        '"Retail',
+        exact_column=True,
+    ),
+    Broken(
+        "sender-of-300-characters",
+        PORTAL,
+        edit('sender: "Retail Producer Portal', 'sender: "' + "R" * 300 + " Producer Portal"),
+        "parameters.sender: 356 characters; at most 200 are allowed",
+        '"RRR',
+        exact_column=True,
+    ),
+    # -- YAML 1.1 numbers refused before they are built --------------------------------
+    Broken(
+        "sexagesimal-threshold",
+        PORTAL,
+        edit("lockout_threshold: 3 ", "lockout_threshold: 1:30 "),
+        "'1:30' is a base-60 number in YAML 1.1 (1:30 reads as 90); write it in decimal",
+        "1:30",
+        exact_column=True,
+    ),
+    Broken(
+        # PyYAML builds a base-60 number in quadratic time: 56 s for this one.
+        "sexagesimal-of-900-kilobytes",
+        PORTAL,
+        edit("lockout_threshold: 3 ", "lockout_threshold: 1" + ":1" * 450_000 + " "),
+        "is a number of 900,001 characters; no number here needs more than 32",
+        "1:1:1",
+        exact_column=True,
+    ),
+    Broken(
+        "sexagesimal-floats-in-a-list",
+        LOGIN,
+        edit(
+            "    guide: [LOGIN-3]\n",
+            "    guide: [LOGIN-3]\n    final: [" + "1:1.5, " * 5000 + "]\n",
+        ),
+        "'1:1.5' is a base-60 number in YAML 1.1",
+        "1:1.5",
+        exact_column=True,
+    ),
+    Broken(
+        "octal-threshold",
+        PORTAL,
+        edit("lockout_threshold: 3 ", "lockout_threshold: 010 "),
+        "'010' is an octal number in YAML 1.1 (010 reads as 8); drop the leading zero",
+        "010",
+        exact_column=True,
+    ),
+    Broken(
+        "hex-of-300-digits",
+        PORTAL,
+        edit("temporary_password_length: 9 ", "temporary_password_length: 0x" + "f" * 300 + " "),
+        "is a number of 302 characters",
+        "0xfff",
+        exact_column=True,
+    ),
+    Broken(
+        "float-of-400-digits",
+        PORTAL,
+        edit("lockout_threshold: 3 ", "lockout_threshold: 1" + "0" * 400 + ".0 "),
+        "is a number of 403 characters",
+        "1000",
+        exact_column=True,
+    ),
+    Broken(
+        "huge-string-for-a-number",
+        PORTAL,
+        edit("lockout_threshold: 3 ", "lockout_threshold: " + "x" * 900_000 + " "),
+        "parameters.lockout_threshold: expected a whole number from 1 to 100, found a string"
+        " ('xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx...')",
+        "xxx",
+        exact_column=True,
+    ),
     # -- files ----------------------------------------------------------------------------
     Broken("unreadable-file", "extra.yaml", directory_instead, "cannot read the file", 1),
     Broken("no-portal-yaml", "flows", remove, "no portal.yaml beside the flows", 1),
+    Broken(
+        "fifo-beside-the-flows",
+        "extra.yaml",
+        fifo_instead,
+        "cannot read the file: it is a FIFO (named pipe), not a regular file",
+        1,
+    ),
+    Broken(
+        "fifo-for-portal-yaml",
+        PORTAL,
+        fifo_instead,
+        "cannot read the file: it is a FIFO (named pipe), not a regular file",
+        1,
+    ),
+    Broken(
+        "dev-zero-beside-the-flows",
+        "extra.yaml",
+        device_instead("/dev/zero"),
+        "cannot read the file: it is a character device, not a regular file",
+        1,
+    ),
+    Broken(
+        "dev-urandom-for-a-flow",
+        LOGIN,
+        device_instead("/dev/urandom"),
+        "cannot read the file: it is a character device, not a regular file",
+        1,
+    ),
 ]
 
 
@@ -902,6 +1114,12 @@ def test_the_corpus_covers_what_the_issue_lists() -> None:
         "invalid-utf8-continuation-byte",
         "bom-and-a-duplicate-key",
         "bom-crlf-and-an-unknown-dest",
+        "temporary-password-valid-for-1e20-minutes",
+        "variant-parameter-without-an-upper-bound",
+        "sexagesimal-of-900-kilobytes",
+        "hex-of-300-digits",
+        "fifo-beside-the-flows",
+        "dev-zero-beside-the-flows",
     ):
         assert needed in ids
 
