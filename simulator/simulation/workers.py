@@ -278,10 +278,14 @@ def _stop(processes: Sequence[Any]) -> None:
                 process.join(1.0)
 
 
-def _lost(tasks: Sequence[ShardTask], started: Any, processes: Sequence[Any]) -> str:
-    """The message for a worker that died: which one, how, and its shard."""
+def _lost(
+    tasks: Sequence[ShardTask], finished: set[int], started: Any, processes: Sequence[Any]
+) -> str:
+    """The message for a worker that died: which one, how, and the shard it was on
+    (or, when that is not known, the shards left unfinished)."""
     dead = {p.pid: p.exitcode for p in processes if p.exitcode is not None and p.exitcode != 0}
-    for task in tasks:
+    unfinished = [task for task in tasks if task.shard not in finished]
+    for task in unfinished:
         pid = started[task.shard]
         if pid in dead:
             code = dead[pid]
@@ -295,7 +299,11 @@ def _lost(tasks: Sequence[ShardTask], started: Any, processes: Sequence[Any]) ->
                 f" {task.shard} (producers {task.start:,} to {task.stop - 1:,}); no report"
                 " was written"
             )
-    return "a worker process was lost (terminated abruptly); no report was written"
+    shards = ", ".join(str(task.shard) for task in unfinished) or "none"
+    return (
+        "a worker process was lost (terminated abruptly) with shards"
+        f" {shards} unfinished; no report was written"
+    )
 
 
 def _local(tasks: Sequence[ShardTask], workers: int, done: Callable[[ShardRun], None]) -> None:
@@ -312,17 +320,20 @@ def _local(tasks: Sequence[ShardTask], workers: int, done: Callable[[ShardRun], 
         initargs=(os.getpid(), started),
     )
     processes: list[Any] = []
+    finished: set[int] = set()
     try:
         futures = [pool.submit(run_task, task) for task in tasks]
         processes = list(getattr(pool, "_processes", {}).values())
         for future in as_completed(futures):
-            done(future.result())
+            run = future.result()
+            finished.add(run.shard)
+            done(run)
     except BrokenProcessPool:
         processes = processes or list(getattr(pool, "_processes", {}).values())
         for process in processes:
             with contextlib.suppress(Exception):
                 process.join(1.0)
-        raise SimulationError(_lost(tasks, started, processes)) from None
+        raise SimulationError(_lost(tasks, finished, started, processes)) from None
     except BaseException:  # Ctrl-C, SIGTERM, a shard's error: stop every worker now
         _stop(processes or list(getattr(pool, "_processes", {}).values()))
         raise
