@@ -331,7 +331,7 @@ def build_parser() -> argparse.ArgumentParser:
         type=int,
         default=None,
         metavar="W",
-        help="local worker processes (default: 2; at most 4 per core and one per 256 MiB of"
+        help="local worker processes (default: 2; at most 4 per core and one per 512 MiB of"
         " available memory; not with --scheduler)",
     )
     p.add_argument(
