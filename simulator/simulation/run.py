@@ -108,11 +108,12 @@ def simulate(
 
 def _run_info(simulation: Simulation) -> dict[str, Any]:
     per_worker = describe(simulation.runs)
-    local_workers = (
-        sum(entry["peak_rss_bytes"] for name, entry in per_worker.items() if not _is_self(name))
-        if simulation.scheduler is None
-        else 0
+    # Each worker's peak (local processes, or the Dask cluster's workers).
+    workers = sum(
+        entry["peak_rss_bytes"] for name, entry in per_worker.items() if not _is_self(name)
     )
+    local_workers = workers if simulation.scheduler is None else 0
+    dask_workers = workers if simulation.scheduler is not None else 0
     own = peak_rss_bytes()
     return {
         "report": REPORT_MARKER,
@@ -130,7 +131,8 @@ def _run_info(simulation: Simulation) -> dict[str, Any]:
         "peak_rss_bytes": {
             "this_process": own,
             "local_workers": local_workers,
-            "total": own + local_workers,
+            "dask_workers": dask_workers,
+            "total": own + local_workers + dask_workers,
         },
         "largest_waited_child_rss_bytes": peak_rss_bytes(resource.RUSAGE_CHILDREN),
     }
@@ -213,7 +215,7 @@ def write_report(simulation: Simulation, out: Path) -> list[Path]:
             own = peak_rss_bytes()
             memory = simulation.run_info["peak_rss_bytes"]
             memory["this_process"] = own
-            memory["total"] = own + memory["local_workers"]
+            memory["total"] = own + memory["local_workers"] + memory["dask_workers"]
             # run.json last: it marks a complete report.
             run.write_text(
                 json.dumps(simulation.run_info, indent=2, sort_keys=True) + "\n", encoding="utf-8"
