@@ -455,3 +455,26 @@ def test_an_example_can_be_explained(capsys: pytest.CaptureFixture[str], tmp_pat
     assert main(["simulate", "--producers", "2000", "--explain", name]) == 0
     told = capsys.readouterr().out
     assert "lock-out" in told and "counted exactly this" in told
+
+
+def test_a_scheduler_without_workers_is_reported_within_its_timeout(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import distributed
+
+    with distributed.LocalCluster(
+        n_workers=0,
+        processes=False,
+        host="127.0.0.1",
+        protocol="tcp://",
+        scheduler_port=0,
+        dashboard_address=None,
+    ) as cluster:
+        address = cluster.scheduler_address
+        code = main(
+            ["simulate", "--producers", "500", "--scheduler", address, "--out", str(tmp_path / "r")]
+        )
+    err = capsys.readouterr().err
+    assert code == 1, err
+    assert f"the Dask scheduler at {address} has no worker" in err and "Traceback" not in err
+    assert not (tmp_path / "r").exists()
