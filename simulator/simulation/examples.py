@@ -4,9 +4,10 @@ A producer's run depends only on its own draws, so the counters of producers
 ``a``..``b``-1 are those of ``run_shard(a, b)`` and add up over any split. The search
 halves a block of producers until single producers are left, running the engine only
 on each left half (the right half is the block minus it), and keeps the first
-`PER_OUTCOME` producers (in index order) of each outcome. It looks at the first
-`BLOCK` producers, then the next blocks, at most `MAX_BLOCKS` of them, so its cost is
-bounded whatever the population; an outcome nobody in those blocks had lists nobody.
+`PER_OUTCOME` producers (in index order) of each outcome. Its cost follows the
+producer-hours it looks at: blocks of `BLOCK_PRODUCER_HOURS` / hours producers (4,096
+over a day, 136 over 30 days), at most `MAX_BLOCKS` of them, so it is bounded whatever
+the population and period; an outcome nobody in those blocks had lists nobody.
 The result depends only on the flows, the scenario, the seed and the population size.
 """
 
@@ -21,10 +22,10 @@ from simulator.simulation.results import COUNTERS
 from simulator.simulation.table import CompiledTable
 from specs.model import Parameters
 
-__all__ = ["BLOCK", "MAX_BLOCKS", "OUTCOMES", "PER_OUTCOME", "find_examples"]
+__all__ = ["BLOCK_PRODUCER_HOURS", "MAX_BLOCKS", "OUTCOMES", "PER_OUTCOME", "find_examples"]
 
 PER_OUTCOME = 3
-BLOCK = 4096
+BLOCK_PRODUCER_HOURS = 4096 * 24
 MAX_BLOCKS = 4
 
 Counters = Mapping[str, int]
@@ -66,9 +67,11 @@ def find_examples(plan: Plan, table: CompiledTable, parameters: Parameters) -> d
         search(start, middle, left)
         search(middle, stop, {k: c[k] - left[k] for k in COUNTERS})
 
+    hours = max(1, -(-plan.minutes // 60))
+    size = max(16, BLOCK_PRODUCER_HOURS // hours)
     for block in range(MAX_BLOCKS):
-        start = block * BLOCK
-        stop = min(plan.producers, start + BLOCK)
+        start = block * size
+        stop = min(plan.producers, start + size)
         if start >= stop or all(len(v) == PER_OUTCOME for v in found.values()):
             break
         search(start, stop, counters(start, stop))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import resource
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,7 +33,7 @@ from simulator.simulation.workers import (
     shard_tasks,
 )
 from specs.atomic import PREVIOUS_SUFFIX, check_writable_dir, staged_directory
-from specs.model import FlowSet
+from specs.model import FlowSet, Parameters
 
 __all__ = [
     "REPORT_MARKER",
@@ -91,19 +92,44 @@ def simulate(
     plan = build_plan(flow_set, scenario, seed, producers)
     table = compile_table(flow_set)
     tasks = shard_tasks(plan, table, parameters, workers, bucket_seconds)
+    examples = _Examples(plan, table, parameters)  # meanwhile, in this process
     bar = Progress(len(tasks), enabled=progress)
     try:
         merged, runs = run_tasks(tasks, workers, scheduler, bar)
     finally:
         bar.close()
     summary = summarise(plan, scenario, parameters, merged)
-    summary["examples_for_explain"] = find_examples(plan, table, parameters)
+    summary["examples_for_explain"] = examples.result()
     seconds = time.perf_counter() - began
     simulation = Simulation(
         plan, scenario, table, merged, summary, runs, workers, scheduler, seconds
     )
     simulation.run_info = _run_info(simulation)
     return simulation
+
+
+class _Examples(threading.Thread):
+    """`find_examples` in a thread, while this process waits for the workers."""
+
+    def __init__(self, plan: Plan, table: CompiledTable, parameters: Parameters) -> None:
+        super().__init__(name="rpp-examples", daemon=True)
+        self._arguments = (plan, table, parameters)
+        self._found: dict[str, list[str]] | None = None
+        self._error: BaseException | None = None
+        self.start()
+
+    def run(self) -> None:
+        try:
+            self._found = find_examples(*self._arguments)
+        except BaseException as error:  # handed to the caller of result()
+            self._error = error
+
+    def result(self) -> dict[str, list[str]]:
+        self.join()
+        if self._error is not None:
+            raise self._error
+        assert self._found is not None
+        return self._found
 
 
 def _run_info(simulation: Simulation) -> dict[str, Any]:
