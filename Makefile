@@ -7,9 +7,13 @@ STAMP := $(VENV)/.installed-stamp
 .PHONY: run test lint typecheck unit features-http features-browser mutate report bench clean corpus
 
 $(STAMP): pyproject.toml
+	@echo "setup 1/4: a virtualenv in $(VENV) ($(PYTHON))"
 	$(PYTHON) -m venv $(VENV)
+	@echo "setup 2/4: upgrading pip"
 	$(BIN)/python -m pip install --quiet --upgrade pip
+	@echo "setup 3/4: installing rpp-flows and its dependencies (about a minute)"
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@echo "setup 4/4: checking for Debian's chromium and graphviz"
 	@# The browser runs drive Debian's Chromium (Playwright's own download is not used);
 	@# rpp diagram draws SVG and PNG with Graphviz's dot (Debian's graphviz).
 	@missing=""; command -v chromium >/dev/null 2>&1 || missing="chromium"; \
@@ -19,11 +23,13 @@ $(STAMP): pyproject.toml
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
 	  else echo "install Debian's $${missing# } (sudo apt-get install $${missing# }); for chromium, RPP_CHROMIUM may name another"; exit 1; fi; }
 	touch $(STAMP)
+	@echo "setup done: $(BIN)/rpp"
 
 run: $(STAMP)
 	$(BIN)/rpp validate
 	mkdir -p reports
 	$(BIN)/rpp verify --json reports/verify.json
+	@echo "make run: the report is $(CURDIR)/reports/verify.json"
 
 lint: $(STAMP)
 	$(BIN)/ruff check specs simulator tests benchmarks

@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
+import signal
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -21,9 +22,12 @@ from specs.loader import DEFAULT_FLOWS_DIR, load_flows, load_flows_dir
 from specs.model import FlowSet
 from specs.scenarios import FEATURES_ENV, features_dir
 
-__all__ = ["main"]
+__all__ = ["SEED_MAX", "main", "seed"]
 
 Command = Callable[[argparse.Namespace], int]
+
+SEED_MAX = 2**32 - 1
+"""Seeds are 0 to 2**32-1 in every command that takes one (verify, simulate)."""
 
 
 def load_flows_option(args: argparse.Namespace) -> FlowSet:
@@ -137,13 +141,59 @@ def _lazy(target: str) -> Command:
     return run
 
 
+class _DefaultsShown(argparse.HelpFormatter):
+    """Every option's default in ``--help``: appended as ``(default: X)`` unless its
+    help already says what the default is, or it has none (None, False)."""
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        text = action.help or ""
+        default = action.default
+        if (
+            "default" in text.lower()
+            or default is None
+            or default is False
+            or default is argparse.SUPPRESS
+            or (isinstance(default, list) and not default)
+            or action.nargs == 0
+            or not (action.option_strings or action.nargs in ("?", "*"))
+        ):
+            return action.help
+        return f"{text} (default: %(default)s)"
+
+
+def seed(text: str) -> int:
+    """An argparse type: a seed, 0 to `SEED_MAX` (the one rule for every command)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if not 0 <= value <= SEED_MAX:
+        raise argparse.ArgumentTypeError(f"must be from 0 to {SEED_MAX} (2**32-1), got {value}")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
+        formatter_class=_DefaultsShown,
         prog="rpp",
         description="Retail Producer Portal flows: validate, draw, trace, verify, simulate,"
         " serve them as a web portal with a mailbox.",
     )
-    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    class _Sub:
+        """Subcommand parsers, each showing its defaults in --help."""
+
+        @staticmethod
+        def add_parser(name: str, **kwargs: object) -> argparse.ArgumentParser:
+            made: argparse.ArgumentParser = commands.add_parser(
+                name,
+                formatter_class=_DefaultsShown,
+                **kwargs,  # type: ignore[arg-type]
+            )
+            return made
+
+    sub = _Sub()
 
     def flows_option(p: argparse.ArgumentParser) -> None:
         p.add_argument(
@@ -204,7 +254,9 @@ def build_parser() -> argparse.ArgumentParser:
         "verify", help="run the flows' conformance suite on a portal, with Faker producers"
     )
     flows_option(p)
-    p.add_argument("--seed", type=int, default=0, help="population seed (default 0)")
+    p.add_argument(
+        "--seed", type=seed, default=0, help=f"population seed, 0 to {SEED_MAX} (default 0)"
+    )
     p.add_argument("--json", metavar="FILE", help="write the report as JSON")
     p.add_argument(
         "--target",
@@ -268,12 +320,33 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="NAME|FILE",
         help="a shipped scenario or a YAML file",
     )
-    p.add_argument("--seed", type=int, default=0, help="seed of the population and behaviour")
-    p.add_argument("--workers", type=int, default=2, metavar="W", help="local worker processes")
     p.add_argument(
-        "--scheduler", metavar="ADDR", help="an existing Dask scheduler, tcp://HOST:PORT"
+        "--seed",
+        type=seed,
+        default=0,
+        help=f"seed of the population and behaviour, 0 to {SEED_MAX}",
     )
-    p.add_argument("--out", default="out/simulation", metavar="DIR", help="report directory")
+    p.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        metavar="W",
+        help="local worker processes (default: 2; at most 4 per core and one per 512 MiB of"
+        " available memory; not with --scheduler)",
+    )
+    p.add_argument(
+        "--scheduler",
+        metavar="ADDR",
+        help="an existing Dask scheduler, tcp://HOST:PORT (its workers run the shards;"
+        " 10 s to answer)",
+    )
+    p.add_argument(
+        "--out",
+        default="out/simulation",
+        metavar="DIR",
+        help="report directory: a new or empty one, or an earlier report, which is kept"
+        " as DIR.previous (default: out/simulation)",
+    )
     p.add_argument("--explain", metavar="USER", help="replay one producer on the real machines")
     p.add_argument(
         "--mail-loss",
@@ -330,6 +403,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    # A file-size limit (ulimit -f) then fails a write with EFBIG, which is reported,
+    # instead of killing rpp mid-write.
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
     try:
         code: int = args.run(args)
     except SpecError as error:
@@ -349,7 +425,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         return 0
     except OSError as error:
-        print(f"rpp {args.command}: {error.strerror}: {error.filename}", file=sys.stderr)
+        where = f": {error.filename}" if error.filename else ""
+        print(f"rpp {args.command}: {error.strerror or error}{where}", file=sys.stderr)
         return 1
     return code
 

@@ -2,24 +2,34 @@
 
 Exit codes: 0 the run finished and every invariant holds; 1 an invariant is broken,
 the flows or the scenario file are invalid (``file:line:column: message``), the
-Dask scheduler cannot be reached, or ``--explain`` found the engine and the real
-machines disagreeing; 2 a usage error (an unknown scenario name, a bad option value,
-an unknown user name to explain). Bad input never ends in a traceback.
+Dask scheduler cannot be reached or used, a worker was lost, the report could not be
+written (the earlier one is left as it was), or ``--explain`` found the engine and the
+real machines disagreeing; 2 a usage error (an unknown scenario name, a bad option
+value, an ``--out`` that is not a new, empty or earlier report directory, an unknown
+user name to explain); 130 Ctrl-C, 143 SIGTERM (workers stopped, no report written).
+Bad input never ends in a traceback.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
+import signal
 import sys
+from collections.abc import Iterator
 from pathlib import Path
+from types import FrameType
 
 from simulator.population import AGENT_UNIQUE_ID_SPACE
 from simulator.simulation.scenario import LoadScenario, UnknownScenario, load_scenario
+from simulator.simulation.workers import SCHEDULER_SCHEMES
 from specs.errors import UsageError
 from specs.loader import load_flows
 
-__all__ = ["run"]
+__all__ = ["DEFAULT_WORKERS", "Stopped", "run"]
+
+DEFAULT_WORKERS = 2
 
 
 def _usage(message: str) -> Exception:
@@ -42,14 +52,16 @@ def _check_options(args: argparse.Namespace) -> None:
         raise _usage(
             f"--producers must be from 1 to {AGENT_UNIQUE_ID_SPACE:,}, got {args.producers}"
         )
-    if args.workers < 1:
-        raise _usage(f"--workers must be at least 1, got {args.workers}")
-    if args.seed < 0:
-        raise _usage(f"--seed must be 0 or more, got {args.seed}")
+    _check_workers(args)
     if not Path(args.flows).is_dir():
         raise _usage(f"--flows {args.flows}: no such directory")
-    if args.scheduler is not None and "://" not in args.scheduler:
-        raise _usage(f"--scheduler must be an address like tcp://HOST:PORT, got {args.scheduler!r}")
+    if args.scheduler is not None:
+        scheme, separator, rest = args.scheduler.partition("://")
+        if not separator or scheme not in SCHEDULER_SCHEMES or not rest:
+            raise _usage(
+                "--scheduler must be a Dask scheduler's address, tcp://HOST:PORT or"
+                f" tls://HOST:PORT, got {args.scheduler!r}"
+            )
     if args.mail_loss is not None and not 0 <= args.mail_loss <= 1:
         raise _usage(f"--mail-loss must be a rate from 0 to 1, got {args.mail_loss}")
     if args.mail_delay is not None and not 0 <= args.mail_delay <= 7 * 24 * 60:
@@ -57,17 +69,55 @@ def _check_options(args: argparse.Namespace) -> None:
     if args.explain is not None and not args.explain.strip():
         raise _usage("--explain needs a user name, got an empty one")
     if args.explain is None:
-        _check_out(Path(args.out))
+        from simulator.simulation.run import ReportError, check_out
+
+        try:
+            check_out(Path(args.out))
+        except ReportError as error:
+            raise _usage(str(error)) from None
 
 
-def _check_out(out: Path) -> None:
-    """``--out`` must be a directory or a path one can be made at (checked before a run)."""
-    for path in (out, *out.parents):
-        if path.exists():
-            if not path.is_dir():
-                shown = "" if path == out else f" ({path} is a file)"
-                raise _usage(f"--out {out}: not a directory{shown}")
-            return
+def _check_workers(args: argparse.Namespace) -> None:
+    """``--workers``: 1 to what the machine holds (`worker_limit`), and not with
+    ``--scheduler`` (the cluster has its own workers); None becomes the default."""
+    from simulator.simulation.workers import worker_limit
+
+    if args.workers is not None and args.scheduler is not None:
+        raise _usage(
+            "--workers is for local worker processes; with --scheduler the Dask cluster's"
+            " own workers run the shards (start more with `dask worker`)"
+        )
+    if args.workers is None:
+        args.workers = DEFAULT_WORKERS
+        return
+    limit, rule = worker_limit()
+    if not 1 <= args.workers <= limit:
+        raise _usage(
+            f"--workers must be from 1 to {limit} on this machine ({rule}), got {args.workers}"
+        )
+
+
+class Stopped(KeyboardInterrupt):
+    """The run was stopped by a signal (SIGTERM); Ctrl-C is a plain KeyboardInterrupt."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signal.Signals(signum).name)
+        self.signum = signum
+
+
+@contextlib.contextmanager
+def _stop_on_sigterm() -> Iterator[None]:
+    """SIGTERM (and SIGHUP) stop the run as Ctrl-C does: workers stopped, no report."""
+
+    def stop(signum: int, frame: FrameType | None) -> None:
+        raise Stopped(signum)
+
+    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGHUP)}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -96,23 +146,29 @@ def run(args: argparse.Namespace) -> int:
         return 0 if agreed else 1
 
     from simulator.simulation.run import simulate, write_report
-    from simulator.simulation.workers import SchedulerError
 
-    try:
-        simulation = simulate(
-            flow_set,
-            scenario,
-            args.producers,
-            args.seed,
-            workers=args.workers,
-            scheduler=args.scheduler,
-            progress=None,
-        )
-    except SchedulerError as error:
-        print(f"rpp simulate: {error}", file=sys.stderr)
-        return 1
     out = Path(args.out)
-    written = write_report(simulation, out)
+    try:
+        with _stop_on_sigterm():
+            simulation = simulate(
+                flow_set,
+                scenario,
+                args.producers,
+                args.seed,
+                workers=args.workers,
+                scheduler=args.scheduler,
+                progress=None,
+            )
+            written = write_report(simulation, out)
+    except KeyboardInterrupt as error:
+        signum = getattr(error, "signum", signal.SIGINT)
+        name = "Ctrl-C" if signum == signal.SIGINT else signal.Signals(signum).name
+        print(
+            f"rpp simulate: stopped by {name}; workers stopped, no report written"
+            f" ({out} is as it was)",
+            file=sys.stderr,
+        )
+        return 128 + signum
     _print_summary(simulation.summary, simulation.seconds, simulation.workers, simulation.scheduler)
     print(f"report: {written[0]}, " + ", ".join(path.name for path in written[1:]))
     return 0 if simulation.invariants_hold else 1
@@ -155,6 +211,10 @@ def _print_summary(
         f"Producer Services calls {calls['total']:,}"
         + (": " + ", ".join(f"{number} {count:,}" for number, count in top) if top else "")
     )
+    examples: dict[str, list[str]] = summary["examples_for_explain"]  # type: ignore[assignment]
+    named = [f"{what.replace('_', ' ')}: {names[0]}" for what, names in examples.items() if names]
+    if named:
+        print("to follow one producer, --explain USER; for example " + "; ".join(named))
     invariants = s["invariants"]
     broken = [name for name, check in invariants.items() if not check["holds"]]  # type: ignore[index]
     if broken:

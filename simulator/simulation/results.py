@@ -30,6 +30,7 @@ __all__ = [
     "REACT",
     "RESET_REQUEST",
     "USERNAME_REQUEST",
+    "Merger",
     "ShardResult",
     "merge",
 ]
@@ -161,22 +162,49 @@ class ShardResult:
         return out
 
 
-def merge(results: Sequence[ShardResult]) -> ShardResult:
-    """The shards added up, in producer order; `ShardResult.shards` keeps each shard's
-    range and counters so the report can check that they add up."""
-    ordered = sorted(results, key=lambda r: r.start)
-    if not ordered:
-        raise ValueError("no shard results to merge")
-    first = ordered[0]
-    total = ShardResult.empty(
-        first.start, ordered[-1].stop, first.timeline.shape[1], first.calls.shape[1]
-    )
-    for result in ordered:
+class Merger:
+    """Shards added up as they arrive, in any order: the counters, timeline and calls
+    are summed in place (one of each, however many shards), the lock-out durations
+    kept until `result` sorts them together."""
+
+    def __init__(self) -> None:
+        self._total: ShardResult | None = None
+        self._durations: list[np.ndarray] = []
+        self._still_locked: list[np.ndarray] = []
+
+    def add(self, result: ShardResult) -> None:
+        if self._total is None:
+            self._total = ShardResult.empty(
+                result.start, result.stop, result.timeline.shape[1], result.calls.shape[1]
+            )
+        total = self._total
         for name in COUNTERS:
             total.counters[name] += result.counters[name]
         total.timeline += result.timeline
         total.calls += result.calls
         total.shards.append((result.start, result.stop, dict(result.counters)))
-    total.lock_durations = np.sort(np.concatenate([r.lock_durations for r in ordered]))
-    total.still_locked_since = np.sort(np.concatenate([r.still_locked_since for r in ordered]))
-    return total
+        total.start = min(total.start, result.start)
+        total.stop = max(total.stop, result.stop)
+        self._durations.append(result.lock_durations)
+        self._still_locked.append(result.still_locked_since)
+
+    def result(self) -> ShardResult:
+        """The merged result; `ShardResult.shards` in producer order."""
+        if self._total is None:
+            raise ValueError("no shard results to merge")
+        total = self._total
+        total.shards.sort(key=lambda shard: shard[0])
+        total.lock_durations = np.sort(np.concatenate(self._durations))
+        total.still_locked_since = np.sort(np.concatenate(self._still_locked))
+        self._durations = [total.lock_durations]
+        self._still_locked = [total.still_locked_since]
+        return total
+
+
+def merge(results: Sequence[ShardResult]) -> ShardResult:
+    """The shards added up, in producer order; `ShardResult.shards` keeps each shard's
+    range and counters so the report can check that they add up."""
+    merger = Merger()
+    for result in sorted(results, key=lambda r: r.start):
+        merger.add(result)
+    return merger.result()

@@ -10,15 +10,18 @@ from __future__ import annotations
 
 import json
 import resource
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from simulator.simulation.engine import DEFAULT_BUCKET_SECONDS
+from simulator.simulation.errors import SimulationError
+from simulator.simulation.examples import find_examples
 from simulator.simulation.plan import Plan, build_plan
 from simulator.simulation.report import summarise, write_summary, write_timeline_csv
-from simulator.simulation.results import ShardResult, merge
+from simulator.simulation.results import ShardResult
 from simulator.simulation.scenario import LoadScenario
 from simulator.simulation.table import CompiledTable, compile_table
 from simulator.simulation.workers import (
@@ -29,9 +32,22 @@ from simulator.simulation.workers import (
     run_tasks,
     shard_tasks,
 )
-from specs.model import FlowSet
+from specs.atomic import PREVIOUS_SUFFIX, check_writable_dir, staged_directory
+from specs.model import FlowSet, Parameters
 
-__all__ = ["Simulation", "simulate", "write_report"]
+__all__ = [
+    "REPORT_MARKER",
+    "ReportError",
+    "Simulation",
+    "check_out",
+    "is_report",
+    "simulate",
+    "write_report",
+]
+
+
+class ReportError(SimulationError):
+    """The report cannot be written where asked (nothing there was changed)."""
 
 
 @dataclass
@@ -76,13 +92,14 @@ def simulate(
     plan = build_plan(flow_set, scenario, seed, producers)
     table = compile_table(flow_set)
     tasks = shard_tasks(plan, table, parameters, workers, bucket_seconds)
+    examples = _Examples(plan, table, parameters)  # meanwhile, in this process
     bar = Progress(len(tasks), enabled=progress)
     try:
-        runs = run_tasks(tasks, workers, scheduler, bar)
+        merged, runs = run_tasks(tasks, workers, scheduler, bar)
     finally:
         bar.close()
-    merged = merge([run.result for run in runs])
     summary = summarise(plan, scenario, parameters, merged)
+    summary["examples_for_explain"] = examples.result()
     seconds = time.perf_counter() - began
     simulation = Simulation(
         plan, scenario, table, merged, summary, runs, workers, scheduler, seconds
@@ -91,15 +108,41 @@ def simulate(
     return simulation
 
 
+class _Examples(threading.Thread):
+    """`find_examples` in a thread, while this process waits for the workers."""
+
+    def __init__(self, plan: Plan, table: CompiledTable, parameters: Parameters) -> None:
+        super().__init__(name="rpp-examples", daemon=True)
+        self._arguments = (plan, table, parameters)
+        self._found: dict[str, list[str]] | None = None
+        self._error: BaseException | None = None
+        self.start()
+
+    def run(self) -> None:
+        try:
+            self._found = find_examples(*self._arguments)
+        except BaseException as error:  # handed to the caller of result()
+            self._error = error
+
+    def result(self) -> dict[str, list[str]]:
+        self.join()
+        if self._error is not None:
+            raise self._error
+        assert self._found is not None
+        return self._found
+
+
 def _run_info(simulation: Simulation) -> dict[str, Any]:
     per_worker = describe(simulation.runs)
-    local_workers = (
-        sum(entry["peak_rss_bytes"] for name, entry in per_worker.items() if not _is_self(name))
-        if simulation.scheduler is None
-        else 0
+    # Each worker's peak (local processes, or the Dask cluster's workers).
+    workers = sum(
+        entry["peak_rss_bytes"] for name, entry in per_worker.items() if not _is_self(name)
     )
+    local_workers = workers if simulation.scheduler is None else 0
+    dask_workers = workers if simulation.scheduler is not None else 0
     own = peak_rss_bytes()
     return {
+        "report": REPORT_MARKER,
         "producers": simulation.plan.producers,
         "scenario": simulation.scenario.name,
         "workers": simulation.workers,
@@ -114,7 +157,8 @@ def _run_info(simulation: Simulation) -> dict[str, Any]:
         "peak_rss_bytes": {
             "this_process": own,
             "local_workers": local_workers,
-            "total": own + local_workers,
+            "dask_workers": dask_workers,
+            "total": own + local_workers + dask_workers,
         },
         "largest_waited_child_rss_bytes": peak_rss_bytes(resource.RUSAGE_CHILDREN),
     }
@@ -126,26 +170,91 @@ def _is_self(worker: str) -> bool:
     return worker.endswith(f":{os.getpid()}")
 
 
+REPORT_MARKER = "rpp simulate"
+"""``run.json``'s ``report`` value: how an earlier report is recognised."""
+
+
+def is_report(directory: Path) -> bool:
+    """Whether ``directory`` holds an earlier ``rpp simulate`` report (its run.json)."""
+    try:
+        info = json.loads((directory / "run.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(info, dict) and (
+        info.get("report") == REPORT_MARKER or "simulation_seconds" in info
+    )
+
+
+def check_out(out: Path) -> None:
+    """Refuse an ``--out`` a report cannot replace safely, before anything is simulated.
+
+    Accepted: a missing directory (made, with its parents), an empty one, or an earlier
+    report (kept as ``DIR.previous``). Refused with a ReportError: ``/``, a file, a
+    symbolic link, a directory with other things in it, a ``DIR.previous`` that is not
+    a report, and a place where no file can be made."""
+    if out.resolve() == Path(out.resolve().anchor):
+        raise ReportError(f"--out {out}: the root directory; name a directory for the report")
+    for path in (out, *out.parents):
+        if path.exists() and not path.is_dir():
+            shown = "" if path == out else f" ({path} is a file)"
+            raise ReportError(f"--out {out}: not a directory{shown}")
+    if out.is_symlink():
+        raise ReportError(f"--out {out}: a symbolic link; name the directory itself")
+    if out.is_dir() and any(out.iterdir()) and not is_report(out):
+        raise ReportError(
+            f"--out {out}: a directory that is neither empty nor an earlier report"
+            " (no run.json); name a new or empty directory"
+        )
+    previous = out.with_name(out.name + PREVIOUS_SUFFIX)
+    if previous.exists() and not (previous.is_dir() and is_report(previous)):
+        raise ReportError(
+            f"--out {out}: {previous} (where the earlier report is kept) exists and is"
+            " not a report; move it away"
+        )
+    try:
+        check_writable_dir(out.parent)
+    except OSError as error:
+        raise ReportError(
+            f"--out {out}: cannot write in {out.parent}: {error.strerror or error}"
+        ) from None
+
+
 def write_report(simulation: Simulation, out: Path) -> list[Path]:
-    """Write the report files into ``out`` (made if missing); the paths written."""
+    """Write the report into ``out`` whole or not at all: the files go to a temporary
+    directory beside it, which then takes ``out``'s place (an earlier report is kept
+    as ``out.previous``). The paths written. Raises ReportError (``out`` untouched)."""
     from simulator.simulation.plots import write_plots  # matplotlib only when drawing
 
-    out.mkdir(parents=True, exist_ok=True)
-    summary, timeline, run = (out / name for name in ("summary.json", "timeline.csv", "run.json"))
-    write_summary(simulation.summary, summary)
-    write_timeline_csv(simulation.plan, simulation.merged, timeline)
-    title = (
-        f"{simulation.scenario.name}: {simulation.plan.producers:,} producers,"
-        f" seed {simulation.plan.seed}"
-    )
-    pictures = write_plots(simulation.plan, simulation.merged, title, out)
-    # Peak memory once the report is drawn too: this process at its largest plus each
-    # local worker's peak (an upper bound on the process tree's peak).
-    own = peak_rss_bytes()
-    memory = simulation.run_info["peak_rss_bytes"]
-    memory["this_process"] = own
-    memory["total"] = own + memory["local_workers"]
-    run.write_text(
-        json.dumps(simulation.run_info, indent=2, sort_keys=True) + "\n", encoding="utf-8"
-    )
-    return [summary, timeline, *pictures, run]
+    names = ("summary.json", "timeline.csv", "run.json")
+    try:
+        with staged_directory(out) as staging:
+            summary, timeline, run = (staging / name for name in names)
+            write_summary(simulation.summary, summary)
+            write_timeline_csv(simulation.plan, simulation.merged, timeline)
+            title = (
+                f"{simulation.scenario.name}: {simulation.plan.producers:,} producers,"
+                f" seed {simulation.plan.seed}"
+            )
+            pictures = write_plots(simulation.plan, simulation.merged, title, staging)
+            # Peak memory once the report is drawn too: this process at its largest plus
+            # each local worker's peak (an upper bound on the process tree's peak).
+            own = peak_rss_bytes()
+            memory = simulation.run_info["peak_rss_bytes"]
+            memory["this_process"] = own
+            memory["total"] = own + memory["local_workers"] + memory["dask_workers"]
+            # run.json last: it marks a complete report.
+            run.write_text(
+                json.dumps(simulation.run_info, indent=2, sort_keys=True) + "\n", encoding="utf-8"
+            )
+    except OSError as error:
+        where = f" ({error.filename})" if error.filename else ""
+        raise ReportError(
+            f"could not write the report to {out}{where}: {error.strerror or error};"
+            " the earlier report, if any, is as it was"
+        ) from None
+    except Exception as error:  # drawing: a failure in matplotlib must not lose the report
+        raise ReportError(
+            f"could not draw the report's pictures for {out}: {type(error).__name__}: {error};"
+            " the earlier report, if any, is as it was"
+        ) from None
+    return [out / name for name in (names[0], names[1], *(p.name for p in pictures), names[2])]

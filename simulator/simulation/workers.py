@@ -10,15 +10,20 @@ summary).
 
 from __future__ import annotations
 
+import contextlib
 import math
 import multiprocessing
 import os
 import resource
+import signal
 import socket
+import struct
 import sys
+import threading
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from typing import Any, TextIO
 
@@ -26,11 +31,13 @@ from simulator.population import Population
 from simulator.simulation.engine import DEFAULT_BUCKET_SECONDS, run_shard
 from simulator.simulation.errors import SimulationError
 from simulator.simulation.plan import Plan
-from simulator.simulation.results import ShardResult
+from simulator.simulation.results import Merger, ShardResult
 from simulator.simulation.table import CompiledTable
 from specs.model import Parameters
 
 __all__ = [
+    "SCHEDULER_SCHEMES",
+    "SCHEDULER_TIMEOUT",
     "SHARD_TARGET",
     "Progress",
     "SchedulerError",
@@ -41,6 +48,7 @@ __all__ = [
     "run_task",
     "run_tasks",
     "shard_tasks",
+    "worker_limit",
 ]
 
 SHARD_TARGET = 500_000
@@ -69,11 +77,12 @@ class ShardRun:
     """A shard's result and how its run went (timings are not part of any summary)."""
 
     shard: int
-    result: ShardResult
+    result: ShardResult | None  # None once merged
     seconds: float  # wall time from start to end of the shard
     cpu_seconds: float  # CPU time of the worker process meanwhile
     worker: str
     peak_rss: int  # bytes: the worker process's peak resident set
+    events: int = 0  # events the shard processed
 
 
 def peak_rss_bytes(who: int = resource.RUSAGE_SELF) -> int:
@@ -86,6 +95,8 @@ _POPULATIONS: dict[tuple[int, Parameters, tuple[str, ...]], Population] = {}
 
 def run_task(task: ShardTask) -> ShardRun:
     """Simulate one shard (in whatever process runs it)."""
+    if _STARTED is not None:
+        _STARTED[task.shard] = os.getpid()
     began = time.perf_counter()
     cpu = time.process_time()
     key = (task.plan.seed, task.parameters, task.plan.lines)
@@ -104,6 +115,7 @@ def run_task(task: ShardTask) -> ShardRun:
         time.process_time() - cpu,
         f"{os.uname().nodename}:{os.getpid()}",
         peak_rss_bytes(),
+        sum(v for k, v in result.counters.items() if k.startswith("events_")),
     )
 
 
@@ -171,57 +183,250 @@ def _start_method() -> str:
     return "fork" if path is not None and not os.path.isfile(path) else "spawn"
 
 
-def _local(tasks: Sequence[ShardTask], workers: int, tick: Callable[[], None]) -> list[ShardRun]:
+# --- how many local workers a machine holds ---------------------------------------
+
+WORKERS_PER_CORE = 4
+WORKER_MEMORY_BYTES = 512 * 2**20
+"""Memory set aside per local worker: a shard of `SHARD_TARGET` producers over 30 days
+of normal-day held about 490 MB (measured)."""
+
+
+def _cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):  # pragma: no cover - not Linux
+        return os.cpu_count() or 1
+
+
+def _available_memory() -> int | None:
+    """MemAvailable of /proc/meminfo in bytes (None where there is none)."""
+    try:
+        with open("/proc/meminfo", encoding="ascii") as handle:
+            for line in handle:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        return None
+    return None
+
+
+def worker_limit() -> tuple[int, str]:
+    """The most local workers this machine holds, and the rule in words: at most
+    `WORKERS_PER_CORE` per core this process may run on, and one per
+    `WORKER_MEMORY_BYTES` of available memory (never fewer than 1)."""
+    cores = _cores()
+    by_cores = WORKERS_PER_CORE * cores
+    memory = _available_memory()
+    by_memory = by_cores if memory is None else max(1, memory // WORKER_MEMORY_BYTES)
+    rule = f"{WORKERS_PER_CORE} per core, {cores} core{'s' if cores != 1 else ''}"
+    if memory is not None:
+        rule += (
+            f"; one per {WORKER_MEMORY_BYTES // 2**20} MiB of the"
+            f" {memory / 2**30:.1f} GiB available"
+        )
+    return max(1, min(by_cores, by_memory)), rule
+
+
+# --- local worker processes -------------------------------------------------------
+
+_STARTED: Any = None  # in a worker: shard -> pid of the worker that started it
+
+
+def _die_with_parent(parent: int) -> None:
+    """End this worker when ``parent`` (rpp) dies, even by ``kill -9``: Linux's
+    PR_SET_PDEATHSIG, or elsewhere a thread that polls the parent's pid."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        if libc.prctl(1, signal.SIGKILL, 0, 0, 0) == 0:  # PR_SET_PDEATHSIG = 1
+            if os.getppid() != parent:  # the parent died before prctl took effect
+                os._exit(1)
+            return
+    except (OSError, AttributeError):  # pragma: no cover - not Linux
+        pass
+
+    def poll() -> None:  # pragma: no cover - not Linux
+        while os.getppid() == parent:
+            time.sleep(1)
+        os._exit(1)
+
+    threading.Thread(target=poll, daemon=True).start()  # pragma: no cover
+
+
+def _worker_init(parent: int, started: Any) -> None:
+    """A worker: dies with rpp, leaves Ctrl-C to rpp (which stops it), and records
+    which shard it works on (so a lost worker's shard can be named)."""
+    global _STARTED
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    _die_with_parent(parent)
+    _STARTED = started
+
+
+def _stop(processes: Sequence[Any]) -> None:
+    """Terminate worker processes, then kill what has not ended within a second."""
+    for process in processes:
+        with contextlib.suppress(Exception):
+            process.terminate()
+    deadline = time.monotonic() + 1.0
+    for process in processes:
+        with contextlib.suppress(Exception):
+            process.join(max(0.0, deadline - time.monotonic()))
+            if process.is_alive():
+                process.kill()
+                process.join(1.0)
+
+
+def _lost(
+    tasks: Sequence[ShardTask], finished: set[int], started: Any, processes: Sequence[Any]
+) -> str:
+    """The message for a worker that died: which one, how, and the shard it was on
+    (or, when that is not known, the shards left unfinished)."""
+    dead = {p.pid: p.exitcode for p in processes if p.exitcode is not None and p.exitcode != 0}
+    unfinished = [task for task in tasks if task.shard not in finished]
+    for task in unfinished:
+        pid = started[task.shard]
+        if pid in dead:
+            code = dead[pid]
+            how = (
+                f"killed by {signal.Signals(-code).name}"
+                if code < 0 and -code in signal.valid_signals()
+                else f"exit status {code}"
+            )
+            return (
+                f"a worker process (pid {pid}) was lost ({how}) while simulating shard"
+                f" {task.shard} (producers {task.start:,} to {task.stop - 1:,}); no report"
+                " was written"
+            )
+    shards = ", ".join(str(task.shard) for task in unfinished) or "none"
+    return (
+        "a worker process was lost (terminated abruptly) with shards"
+        f" {shards} unfinished; no report was written"
+    )
+
+
+def _local(tasks: Sequence[ShardTask], workers: int, done: Callable[[ShardRun], None]) -> None:
     if workers == 1 or len(tasks) == 1:
-        runs = []
         for task in tasks:
-            runs.append(run_task(task))
-            tick()
-        return runs
+            done(run_task(task))
+        return
     context = multiprocessing.get_context(_start_method())
-    runs = []
-    with ProcessPoolExecutor(max_workers=min(workers, len(tasks)), mp_context=context) as pool:
+    started = context.RawArray("q", max(task.shard for task in tasks) + 1)
+    pool = ProcessPoolExecutor(
+        max_workers=min(workers, len(tasks)),
+        mp_context=context,
+        initializer=_worker_init,
+        initargs=(os.getpid(), started),
+    )
+    processes: list[Any] = []
+    finished: set[int] = set()
+    try:
         futures = [pool.submit(run_task, task) for task in tasks]
+        processes = list(getattr(pool, "_processes", {}).values())
         for future in as_completed(futures):
-            runs.append(future.result())
-            tick()
-    return runs
+            run = future.result()
+            finished.add(run.shard)
+            done(run)
+    except BrokenProcessPool:
+        processes = processes or list(getattr(pool, "_processes", {}).values())
+        for process in processes:
+            with contextlib.suppress(Exception):
+                process.join(1.0)
+        raise SimulationError(_lost(tasks, finished, started, processes)) from None
+    except BaseException:  # Ctrl-C, SIGTERM, a shard's error: stop every worker now
+        _stop(processes or list(getattr(pool, "_processes", {}).values()))
+        raise
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
-def _probe(address: str) -> None:
-    """Fail fast on a TCP address nobody listens on (Dask would retry for seconds)."""
+# --- a Dask cluster ---------------------------------------------------------------
+
+SCHEDULER_TIMEOUT = 10.0
+"""Seconds to reach a Dask scheduler, see its handshake and find a worker."""
+
+SCHEDULER_SCHEMES = ("tcp", "tls")
+
+
+def _probe(address: str, timeout: float = SCHEDULER_TIMEOUT) -> None:
+    """Fail fast, with a message, on a TCP address where no Dask scheduler answers:
+    nobody listening, or a server that does not open with Dask's handshake (a Dask
+    scheduler speaks first: an 8-byte length, then a small message)."""
     scheme, _, rest = address.partition("://")
     host, _, port = rest.rpartition(":")
-    if scheme not in ("tcp", "tls") or not port.isdigit():
+    if scheme != "tcp" or not port.isdigit():
         return
     try:
-        socket.create_connection((host.strip("[]"), int(port)), timeout=10).close()
+        connection = socket.create_connection((host.strip("[]"), int(port)), timeout=timeout)
     except OSError as error:
         raise SchedulerError(
             f"cannot reach the Dask scheduler at {address}: {error.strerror or error}"
         ) from None
+    with connection:
+        head = b""
+        try:
+            connection.settimeout(timeout / 2)
+            while len(head) < 8:
+                chunk = connection.recv(8 - len(head))
+                if not chunk:
+                    break
+                head += chunk
+        except OSError:
+            pass
+    length = struct.unpack("<Q", head)[0] if len(head) == 8 else 0
+    if not 0 < length <= 2**20:
+        said = f" (it sent {head!r})" if head else f" (no answer within {timeout / 2:g} s)"
+        raise SchedulerError(
+            f"{address} does not answer as a Dask scheduler{said}; start one with"
+            " `dask scheduler` and name its tcp://HOST:PORT"
+        )
 
 
-def _dask(tasks: Sequence[ShardTask], address: str, tick: Callable[[], None]) -> list[ShardRun]:
+def _dask(
+    tasks: Sequence[ShardTask],
+    address: str,
+    done: Callable[[ShardRun], None],
+    timeout: float = SCHEDULER_TIMEOUT,
+) -> None:
     try:
         from distributed import Client
         from distributed import as_completed as dask_completed
     except ImportError as error:  # pragma: no cover - dask[distributed] is a dependency
         raise SchedulerError(f"dask.distributed is not installed: {error}") from None
-    _probe(address)
+    _probe(address, timeout)
     try:
-        client = Client(address, timeout=10, set_as_default=False)  # type: ignore[no-untyped-call]
-    except (OSError, TimeoutError) as error:
-        raise SchedulerError(f"cannot reach the Dask scheduler at {address}: {error}") from None
+        client = Client(address, timeout=timeout, set_as_default=False)  # type: ignore[no-untyped-call]
+    except Exception as error:  # Dask raises OSError, TimeoutError, ValueError, ...
+        raise SchedulerError(
+            f"cannot use the Dask scheduler at {address}: {type(error).__name__}: {error}"
+        ) from None
+    futures: list[Any] = []
     try:
+        try:
+            client.wait_for_workers(1, timeout=timeout)
+        except Exception:
+            raise SchedulerError(
+                f"the Dask scheduler at {address} has no worker (none joined within"
+                f" {timeout:g} s); start one with `dask worker {address}`"
+            ) from None
         futures = client.map(run_task, list(tasks), pure=False)
-        runs: list[ShardRun] = []
+        shard_of = {future.key: task for future, task in zip(futures, tasks, strict=True)}
         for future in dask_completed(futures, loop=client.loop):  # type: ignore[no-untyped-call]
-            runs.append(future.result())
-            tick()
-        return runs
+            try:
+                run = future.result()
+            except Exception as error:
+                task = shard_of[future.key]
+                raise SchedulerError(
+                    f"shard {task.shard} (producers {task.start:,} to {task.stop - 1:,}) failed"
+                    f" on the Dask cluster at {address}: {type(error).__name__}: {error}"
+                ) from None
+            done(run)
     finally:
-        client.close()  # type: ignore[no-untyped-call]
+        with contextlib.suppress(Exception):
+            client.cancel(futures)  # type: ignore[no-untyped-call]
+        with contextlib.suppress(Exception):
+            client.close(timeout=timeout)  # type: ignore[no-untyped-call]
 
 
 def run_tasks(
@@ -229,17 +434,30 @@ def run_tasks(
     workers: int = 1,
     scheduler: str | None = None,
     progress: Progress | None = None,
-) -> list[ShardRun]:
+) -> tuple[ShardResult, list[ShardRun]]:
     """Run every shard (locally with ``workers`` processes, or on the Dask cluster at
-    ``scheduler``); the runs in shard order. Raises SchedulerError for a cluster that
-    cannot be reached."""
+    ``scheduler``), merging each result as it arrives (a shard's result is dropped once
+    merged). The merged result and the runs in shard order (without their results).
 
-    def tick() -> None:
+    Raises SchedulerError for a cluster that cannot be reached or used, SimulationError
+    for a lost worker; on Ctrl-C or SIGTERM (KeyboardInterrupt) every local worker is
+    stopped before it propagates."""
+    merger = Merger()
+    runs: list[ShardRun] = []
+
+    def done(run: ShardRun) -> None:
+        assert run.result is not None
+        merger.add(run.result)
+        run.result = None
+        runs.append(run)
         if progress is not None:
             progress.advance()
 
-    runs = _dask(tasks, scheduler, tick) if scheduler else _local(tasks, workers, tick)
-    return sorted(runs, key=lambda run: run.shard)
+    if scheduler:
+        _dask(tasks, scheduler, done)
+    else:
+        _local(tasks, workers, done)
+    return merger.result(), sorted(runs, key=lambda run: run.shard)
 
 
 def describe(runs: Sequence[ShardRun]) -> dict[str, Any]:
@@ -258,7 +476,7 @@ def describe(runs: Sequence[ShardRun]) -> dict[str, Any]:
             },
         )
         entry["shards"] += 1
-        entry["events"] += sum(v for k, v in run.result.counters.items() if k.startswith("events_"))
+        entry["events"] += run.events
         entry["busy_seconds"] += run.seconds
         entry["cpu_seconds"] += run.cpu_seconds
         entry["peak_rss_bytes"] = max(entry["peak_rss_bytes"], run.peak_rss)

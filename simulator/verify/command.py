@@ -45,6 +45,7 @@ from simulator.verify.suite import (
     outsider_after,
     variants,
 )
+from specs import atomic
 from specs.errors import UsageError
 from specs.loader import load_flows_dir
 from specs.model import FlowSet, Parameters
@@ -472,6 +473,14 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(f"--json {args.json}: is a directory; name a file")
     if args.json and not Path(args.json).parent.exists():
         raise UsageError(f"--json {args.json}: no such directory {Path(args.json).parent}")
+    if args.json:
+        try:
+            atomic.check_writable_dir(Path(args.json).parent)
+        except OSError as error:
+            raise UsageError(
+                f"--json {args.json}: cannot write in {Path(args.json).parent}:"
+                f" {error.strerror or error}"
+            ) from None
     if args.max_failures is not None and args.max_failures < 1:
         raise UsageError("--max-failures takes 1 or more")
     if not 0 <= args.workers <= (os.cpu_count() or 1) * 4:
@@ -518,7 +527,9 @@ def run(args: argparse.Namespace) -> int:
     for name in report.unreached:
         print(f"unreached: {name}")
     if args.json:
-        Path(args.json).write_text(
-            json.dumps(report.as_dict(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+        # Whole or not at all: a temporary file beside it, then renamed onto it.
+        atomic.write_text(
+            Path(args.json), json.dumps(report.as_dict(), indent=2, ensure_ascii=False) + "\n"
         )
+        print(f"report: {args.json}")
     return 0 if report.passed else 1

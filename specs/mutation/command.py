@@ -10,6 +10,7 @@ import argparse
 import json
 from pathlib import Path
 
+from specs import atomic
 from specs.errors import UsageError
 from specs.loader import DEFAULT_FLOWS_DIR
 from specs.mutation.operators import OPERATORS
@@ -64,6 +65,16 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(f"--flows {args.flows}: not a directory")
     if args.workers is not None and args.workers < 1:
         raise UsageError(f"--workers {args.workers}: expected at least 1")
+    if args.json:
+        if Path(args.json).is_dir():
+            raise UsageError(f"--json {args.json}: is a directory; name a file")
+        try:  # before the mutants run, not after
+            atomic.check_writable_dir(Path(args.json).parent)
+        except OSError as error:
+            raise UsageError(
+                f"--json {args.json}: cannot write in {Path(args.json).parent}:"
+                f" {error.strerror or error}"
+            ) from None
     outcome = mutate(
         flows,
         workers=args.workers,
@@ -74,9 +85,9 @@ def run(args: argparse.Namespace) -> int:
     for line in render(outcome):
         print(line)
     if args.json:
-        Path(args.json).parent.mkdir(parents=True, exist_ok=True)
-        Path(args.json).write_text(
-            json.dumps(outcome.as_dict(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+        # Whole or not at all: a temporary file beside it, then renamed onto it.
+        atomic.write_text(
+            Path(args.json), json.dumps(outcome.as_dict(), indent=2, ensure_ascii=False) + "\n"
         )
         print(f"written: {args.json}")
     if args.check and outcome.unexplained:

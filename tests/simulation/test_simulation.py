@@ -411,9 +411,9 @@ def test_explaining_an_unknown_user_is_a_usage_error(capsys: pytest.CaptureFixtu
     ("args", "message"),
     [
         (["--producers", "0"], "--producers must be from 1"),
-        (["--workers", "0"], "--workers must be at least 1"),
+        (["--workers", "0"], "--workers must be from 1 to"),
         (["--mail-loss", "1.5"], "--mail-loss must be a rate from 0 to 1"),
-        (["--scheduler", "127.0.0.1:8786"], "--scheduler must be an address like tcp://HOST:PORT"),
+        (["--scheduler", "127.0.0.1:8786"], "--scheduler must be a Dask scheduler's address"),
         (["--scenario", "no-such-day"], "no scenario 'no-such-day': give a shipped name"),
         (["--flows", "/no/such/flows"], "--flows /no/such/flows: no such directory"),
     ],

@@ -1,0 +1,186 @@
+"""Reports that appear whole or not at all.
+
+Every report rpp writes (``rpp simulate --out DIR``, ``rpp verify --json FILE``,
+``rpp mutate --json FILE``) is written beside its target under a temporary name,
+flushed to disk, then moved into place with a rename, so a reader, a crash, a full
+disk or a ``kill -9`` never leaves a half-written file or a directory that mixes two
+runs:
+
+- `write_text` / `write_bytes`: ``.NAME.tmp-PID-XXXX`` in the same directory, then
+  ``os.replace`` onto ``NAME``.
+- `staged_directory`: the files go into ``DIR.tmp-PID-XXXX/``; when all of them are
+  written the directory takes ``DIR``'s place in one step (Linux ``renameat2`` with
+  ``RENAME_EXCHANGE``; elsewhere two renames, between which ``DIR`` is briefly
+  absent, never mixed), and the earlier ``DIR`` is kept as ``DIR.previous/`` (one
+  generation). A failure removes the temporary directory and leaves ``DIR`` as it was.
+
+Temporary names carry the writer's pid; one left by a killed writer is removed by the
+next writer of the same target once that pid is gone.
+
+It lives in `specs` (the lowest layer) so both `specs` and `simulator` writers use it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import errno
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+__all__ = ["PREVIOUS_SUFFIX", "check_writable_dir", "staged_directory", "write_bytes", "write_text"]
+
+PREVIOUS_SUFFIX = ".previous"
+_RENAME_EXCHANGE = 2
+_AT_FDCWD = -100
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _remove_stale(parent: Path, prefix: str) -> None:
+    """Remove temporaries ``PREFIX<pid>-...`` whose writer is no longer running."""
+    with contextlib.suppress(OSError):
+        for entry in parent.iterdir():
+            if not entry.name.startswith(prefix):
+                continue
+            pid, _, _ = entry.name[len(prefix) :].partition("-")
+            if pid.isdigit() and int(pid) != os.getpid() and not _pid_alive(int(pid)):
+                if entry.is_dir() and not entry.is_symlink():
+                    shutil.rmtree(entry, ignore_errors=True)
+                else:
+                    entry.unlink(missing_ok=True)
+
+
+def _fsync_dir(path: Path) -> None:
+    with contextlib.suppress(OSError):
+        fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def write_bytes(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` whole or not at all (``path`` keeps its old content
+    on any failure). Raises OSError."""
+    path = Path(path)
+    parent = path.parent
+    prefix = f".{path.name}.tmp-"
+    _remove_stale(parent, prefix)
+    fd, temporary = tempfile.mkstemp(dir=parent, prefix=f"{prefix}{os.getpid()}-")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(temporary, 0o666 & ~_umask())
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
+    _fsync_dir(parent)
+
+
+def write_text(path: Path, text: str) -> None:
+    """`write_bytes` of ``text`` in UTF-8."""
+    write_bytes(path, text.encode("utf-8"))
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def check_writable_dir(directory: Path) -> None:
+    """Make ``directory`` (and its parents) and prove a file can be made in it.
+    Raises OSError (with the path) when it cannot."""
+    directory.mkdir(parents=True, exist_ok=True)
+    fd, probe = tempfile.mkstemp(dir=directory, prefix=f".rpp-probe-{os.getpid()}-")
+    os.close(fd)
+    os.unlink(probe)
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two directories in one step (Linux); False where that is not available."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    result = renameat2(
+        _AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), ctypes.c_uint(_RENAME_EXCHANGE)
+    )
+    if result == 0:
+        return True
+    error = ctypes.get_errno()
+    if error in (errno.ENOSYS, errno.EINVAL, errno.ENOTSUP):
+        return False
+    raise OSError(error, os.strerror(error), str(b))
+
+
+@contextlib.contextmanager
+def staged_directory(target: Path) -> Iterator[Path]:
+    """A fresh temporary directory beside ``target`` to write a report into; when the
+    block ends without an exception it replaces ``target`` (kept as
+    ``target.previous``; an empty ``target`` is simply replaced). On an exception
+    (or KeyboardInterrupt) it is removed and ``target`` is untouched."""
+    target = Path(target)
+    parent = target.parent
+    parent.mkdir(parents=True, exist_ok=True)
+    prefix = f"{target.name}.tmp-"
+    _remove_stale(parent, prefix)
+    staging = Path(tempfile.mkdtemp(dir=parent, prefix=f"{prefix}{os.getpid()}-"))
+    try:
+        yield staging
+        for entry in staging.iterdir():
+            _fsync_file(entry)
+        os.chmod(staging, 0o777 & ~_umask())
+        _fsync_dir(staging)
+        _put_in_place(staging, target)
+    finally:
+        if staging.exists():
+            shutil.rmtree(staging, ignore_errors=True)
+    _fsync_dir(parent)
+
+
+def _fsync_file(path: Path) -> None:
+    if path.is_file():
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def _put_in_place(staging: Path, target: Path) -> None:
+    previous = target.with_name(target.name + PREVIOUS_SUFFIX)
+    if not target.exists():
+        os.rename(staging, target)
+        return
+    if target.is_dir() and not any(target.iterdir()):
+        target.rmdir()
+        os.rename(staging, target)
+        return
+    if _exchange(staging, target):
+        # staging now holds the earlier report: keep it as the previous run.
+        if previous.exists():
+            shutil.rmtree(previous)
+        os.rename(staging, previous)
+        return
+    if previous.exists():
+        shutil.rmtree(previous)
+    os.rename(target, previous)
+    os.rename(staging, target)
