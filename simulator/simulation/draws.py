@@ -16,6 +16,7 @@ import numpy as np
 
 __all__ = [
     "ONE",
+    "base_draw_array",
     "choose",
     "choose_array",
     "draw",
@@ -77,6 +78,11 @@ def draw_array(key: int, producers: np.ndarray, step: int, slot: int) -> np.ndar
 def step_draw_array(base: np.ndarray, steps: np.ndarray, slot: int) -> np.ndarray:
     """`draw` for many producers, each at its own step, from their `producer_base_array`."""
     return mix_array(base + steps.astype(np.uint64) * _U(_STEP) + _U(slot)) >> _U(32)
+
+
+def base_draw_array(base: np.ndarray, step: int, slot: int) -> np.ndarray:
+    """`draw` for many producers at one step, from their `producer_base_array`."""
+    return mix_array(base + _U((step * _STEP + slot) & _MASK)) >> _U(32)
 
 
 def threshold(rate: float) -> int:
