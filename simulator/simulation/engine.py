@@ -36,7 +36,9 @@ from simulator.simulation.draws import (
     choose_array,
     draw_array,
     producer_base_array,
+    slot_draw_array,
     step_draw_array,
+    step_origin_array,
     uniform_array,
 )
 from simulator.simulation.plan import Plan
@@ -47,6 +49,7 @@ from simulator.simulation.table import (
     EVENTS,
     FAILED,
     LOCKED_NOW,
+    NOTHING,
     PASSWORD_CHANGED,
     REFUSED_LOCKED,
     SIGNED_IN,
@@ -68,6 +71,8 @@ _REACT_RESET, _REACT_RECOVER, _REACT_CALL, _REACT_GIVE_UP = range(4)
 _KIND_BITS = 4
 _KIND_MASK = (1 << _KIND_BITS) - 1
 _KINDS = 12
+_KIND_EDGES = np.arange(_KINDS + 1)
+_SLOTS = np.arange(4, dtype=np.uint64)[:, None]
 _DAY = 86_400
 _MAX_DAYS = 62  # the planned visit days of an account are the bits of an int64
 _FLUSH = 1 << 16  # recorded instants kept (at least; one per producer) before adding them up
@@ -77,16 +82,33 @@ _M = {name: i for i, name in enumerate(METRICS)}
 class _Draws:
     """The draws of a run of events, slot by slot, each computed when first used."""
 
-    def __init__(self, base: np.ndarray, steps: np.ndarray) -> None:
-        self.base = base
-        self.steps = steps
+    def __init__(self, origin: np.ndarray) -> None:
+        self.origin = origin
         self.slots: dict[int, np.ndarray] = {}
 
     def __getitem__(self, slot: int) -> np.ndarray:
         values = self.slots.get(slot)
         if values is None:
-            values = self.slots[slot] = step_draw_array(self.base, self.steps, slot)
+            values = self.slots[slot] = slot_draw_array(self.origin, slot)
         return values
+
+    def take(self, count: int) -> _Draws:
+        """Compute slots 0..``count``-1 at once (fewer numpy calls on small waves)."""
+        if not self.slots:
+            values = slot_draw_array(self.origin[None, :], _SLOTS[:count])
+            self.slots = dict(enumerate(values))
+        return self
+
+
+_Steps = tuple[np.ndarray, np.ndarray, np.ndarray]
+
+
+def _steps(steps: list[tuple[int, tuple[int, int]]]) -> _Steps:
+    """Lookup tables of (kind, (low, high) seconds) choices: kinds, lows, span sizes."""
+    kinds = np.array([kind for kind, _ in steps], dtype=np.int64)
+    lows = np.array([low for _, (low, _) in steps], dtype=np.int64)
+    spans = np.array([high - low + 1 for _, (low, high) in steps], dtype=np.uint64)
+    return kinds, lows, spans
 
 
 class _Engine:
@@ -156,6 +178,41 @@ class _Engine:
         )
         self.delays = np.array(plan.delivery_delays, dtype=np.int64)
         self.events_per_state = len(EVENTS)
+        self.handlers = (
+            (r.ARRIVE, self.arrive),
+            (r.LOGIN, self.log_in),
+            (r.REACT, self.react),
+            (r.USERNAME_REQUEST, self.request_user_name),
+            (r.RESET_REQUEST, self.request_reset),
+            (r.CHECK_INBOX, self.check_inbox),
+            (r.CHECK_SPAM, self.check_spam),
+            (r.CALL, self.call),
+            (r.CHANGE_PASSWORD, self.change_password),
+        )
+        # what follows a login, by outcome kind (+ 6 when a temporary password was typed)
+        none, retry, form = (0, (1, 1)), (r.LOGIN, plan.retry), (r.RESET_REQUEST, plan.form)
+        change, react = (r.CHANGE_PASSWORD, plan.change_password), (r.REACT, plan.retry)
+        outcome_steps = {
+            NOTHING: (none, none),
+            SIGNED_IN: (none, none),
+            SIGNED_IN_TEMPORARY: (change, change),
+            FAILED: (retry, form),
+            LOCKED_NOW: (react, react),
+            REFUSED_LOCKED: (react, react),
+        }
+        self.after_login = _steps(
+            [outcome_steps[k][0] for k in range(6)] + [outcome_steps[k][1] for k in range(6)]
+        )
+        # what follows a reaction to a lock-out: nothing, reset, recover, call, give up
+        self.after_react = _steps(
+            [
+                none,
+                form,
+                (r.USERNAME_REQUEST, plan.form),
+                (r.CALL, plan.form),
+                (r.LOGIN, plan.come_back),
+            ]
+        )
 
     # -- pending events -------------------------------------------------------------------
 
@@ -164,6 +221,22 @@ class _Engine:
         if t.size:
             self.chain_key[who] = (t << _KIND_BITS) | kind
             self.chain_aux[who] = aux
+
+    def emit_choice(
+        self, t: np.ndarray, w: np.ndarray, choice: np.ndarray, steps: _Steps, draws: np.ndarray
+    ) -> None:
+        """Each producer's next step ``steps[choice]`` (none where its kind is 0), after
+        a delay drawn uniformly from its range as `uniform_array` draws it."""
+        kinds, lows, spans = steps
+        kind = kinds[choice]
+        go = kind != 0
+        if not go.all():
+            t, w, choice, kind, draws = t[go], w[go], choice[go], kind[go], draws[go]
+            if not t.size:
+                return
+        delay = ((draws * spans[choice]) >> np.uint64(32)).astype(np.int64) + lows[choice]
+        self.chain_key[w] = ((t + delay) << _KIND_BITS) | kind
+        self.chain_aux[w] = 0
 
     def plan_visits(self, w: np.ndarray, first_day: np.ndarray) -> None:
         """Each account's next planned visit on day ``first_day`` or later (if any)."""
@@ -240,33 +313,22 @@ class _Engine:
             order = np.argsort(kind, kind="stable")
             kind, key, who = kind[order], key[order], who[order]
         t = key >> _KIND_BITS
-        edges = np.searchsorted(kind, np.arange(_KINDS + 1))
-        self.events += np.diff(edges)
-        process = int(edges[r.ATTACK])
+        edges = np.searchsorted(kind, _KIND_EDGES)
+        self.events += edges[1:] - edges[:-1]
+        cut = edges.tolist()
+        process = cut[r.ATTACK]
         if process:
             pw = who[:process]
-            first = int(edges[r.LOGIN])
-            self.chain_key[pw[first:]] = NEVER
+            self.chain_key[pw[cut[r.LOGIN] :]] = NEVER
             aux = self.chain_aux[pw].astype(np.int64)
-            base = self.base[pw]
             steps = self.step[pw]
+            origin = step_origin_array(self.base[pw], steps)
             self.step[pw] = steps + 1
-            handlers = (
-                (r.ARRIVE, self.arrive),
-                (r.LOGIN, self.log_in),
-                (r.REACT, self.react),
-                (r.USERNAME_REQUEST, self.request_user_name),
-                (r.RESET_REQUEST, self.request_reset),
-                (r.CHECK_INBOX, self.check_inbox),
-                (r.CHECK_SPAM, self.check_spam),
-                (r.CALL, self.call),
-                (r.CHANGE_PASSWORD, self.change_password),
-            )
-            for k, handler in handlers:
-                a, b = int(edges[k]), int(edges[k + 1])
+            for k, handler in self.handlers:
+                a, b = cut[k], cut[k + 1]
                 if a < b:
-                    handler(t[a:b], who[a:b], aux[a:b], _Draws(base[a:b], steps[a:b]))
-        a, b = int(edges[r.ATTACK]), int(edges[r.ATTACK + 1])
+                    handler(t[a:b], who[a:b], aux[a:b], _Draws(origin[a:b]))
+        a, b = cut[r.ATTACK], cut[r.ATTACK + 1]
         if a < b:
             self.attack(t[a:b], who[a:b])
         return accounts
@@ -392,6 +454,7 @@ class _Engine:
         self.record("emails_to_inbox", at[to_inbox])
 
     def arrive(self, t: np.ndarray, w: np.ndarray, aux: np.ndarray, d: _Draws) -> None:
+        d = d.take(4)
         plan = self.plan
         self.count("visits", len(w))
         self.record("arrivals", t)
@@ -412,6 +475,7 @@ class _Engine:
         self.emit(then[rest & ~proactive], w[rest & ~proactive], r.LOGIN)
 
     def log_in(self, t: np.ndarray, w: np.ndarray, aux: np.ndarray, d: _Draws) -> None:
+        d = d.take(2)
         plan = self.plan
         temporary = self.use_temporary[w]
         valid = temporary & (t < self.temporary_at[w] + plan.temporary_password_lifetime)
@@ -422,40 +486,29 @@ class _Engine:
             valid, TEMPORARY_PASSWORD, np.where(current, CURRENT_PASSWORD, WRONG_PASSWORD)
         )
         self.auto_unlock(t, w)
-        kind = self.apply(t, w, event)
+        kind = self.apply(t, w, event).astype(np.int64)
         self.use_temporary[w] = False
         self.count("login_attempts", len(w))
         self.record("login_attempts", t)
+        tally = np.bincount(kind, minlength=6)
         signed = kind == SIGNED_IN
-        with_temporary = kind == SIGNED_IN_TEMPORARY
-        failed = kind == FAILED
-        locked_now = kind == LOCKED_NOW
-        refused = kind == REFUSED_LOCKED
-        succeeded = signed | with_temporary
-        self.count("logins_succeeded", np.count_nonzero(succeeded))
-        self.record("logins_succeeded", t[succeeded])
-        self.count("logins_with_temporary_password", np.count_nonzero(with_temporary))
-        counted = failed | locked_now
-        self.count("login_failures", np.count_nonzero(counted))
-        self.record("login_failures", t[counted])
-        self.count("logins_refused_locked", np.count_nonzero(refused))
-        self.count("lockouts_by_producer", np.count_nonzero(locked_now))
-        self.end_visit(t[signed], w[signed], True)
-        self.emit(
-            t[with_temporary] + self.uniform(d[1][with_temporary], plan.change_password),
-            w[with_temporary],
-            r.CHANGE_PASSWORD,
-        )
-        again = failed & ~temporary
-        self.emit(t[again] + self.uniform(d[1][again], plan.retry), w[again], r.LOGIN)
-        rerequest = failed & temporary
-        self.emit(
-            t[rerequest] + self.uniform(d[1][rerequest], plan.form), w[rerequest], r.RESET_REQUEST
-        )
-        react = locked_now | refused
-        self.emit(t[react] + self.uniform(d[1][react], plan.retry), w[react], r.REACT)
+        succeeded = tally[SIGNED_IN] + tally[SIGNED_IN_TEMPORARY]
+        self.count("logins_succeeded", succeeded)
+        if succeeded:
+            self.record("logins_succeeded", t[signed | (kind == SIGNED_IN_TEMPORARY)])
+        self.count("logins_with_temporary_password", tally[SIGNED_IN_TEMPORARY])
+        failures = tally[FAILED] + tally[LOCKED_NOW]
+        self.count("login_failures", failures)
+        if failures:
+            self.record("login_failures", t[(kind == FAILED) | (kind == LOCKED_NOW)])
+        self.count("logins_refused_locked", tally[REFUSED_LOCKED])
+        self.count("lockouts_by_producer", tally[LOCKED_NOW])
+        if tally[SIGNED_IN]:
+            self.end_visit(t[signed], w[signed], True)
+        self.emit_choice(t, w, kind + 6 * temporary, self.after_login, d[1])
 
     def react(self, t: np.ndarray, w: np.ndarray, aux: np.ndarray, d: _Draws) -> None:
+        d = d.take(2)
         plan = self.plan
         allowed = self.give_ups[w] < plan.give_up_at_most
         choice = choose_array(d[0], self.react_cumulative)
@@ -466,28 +519,27 @@ class _Engine:
                 choice[blocked] = -1
             else:
                 choice[blocked] = choose_array(d[0][blocked], self.react_fallback)
-        then = t + self.uniform(d[1], plan.form)
-        reset = choice == _REACT_RESET
         recover = choice == _REACT_RECOVER
+        if recover.any():
+            self.after_mail[w[recover]] = r.RESET_REQUEST
         call = choice == _REACT_CALL
-        can_call = call & (self.calls[w] < plan.max_calls)
-        self.after_mail[w[recover]] = r.RESET_REQUEST
-        self.emit(then[recover], w[recover], r.USERNAME_REQUEST)
-        direct = reset | (call & ~can_call)
-        self.emit(then[direct], w[direct], r.RESET_REQUEST)
-        self.repeat[w[can_call]] = r.RESET_REQUEST
-        self.emit(then[can_call], w[can_call], r.CALL, 0)
+        if call.any():
+            cannot = call & (self.calls[w] >= plan.max_calls)
+            choice[cannot] = _REACT_RESET  # out of calls: straight to Reset Password?
+            self.repeat[w[call & ~cannot]] = r.RESET_REQUEST
         give_up = choice == _REACT_GIVE_UP
         gw = w[give_up]
         self.give_ups[gw] += 1
         self.count("gave_up_for_now", len(gw))
-        self.emit(t[give_up] + self.uniform(d[1][give_up], plan.come_back), gw, r.LOGIN)
+        self.emit_choice(t, w, choice + 1, self.after_react, d[1])
 
     def request_user_name(self, t: np.ndarray, w: np.ndarray, aux: np.ndarray, d: _Draws) -> None:
+        d = d.take(4)
         self.count("username_recoveries", len(w))
         self.send(t, w, _USERNAME_MAIL, d)
 
     def request_reset(self, t: np.ndarray, w: np.ndarray, aux: np.ndarray, d: _Draws) -> None:
+        d = d.take(4)
         self.count("resets_requested", len(w))
         self.temporary_at[w] = t
         self.use_temporary[w] = False
