@@ -178,17 +178,6 @@ class _Engine:
         )
         self.delays = np.array(plan.delivery_delays, dtype=np.int64)
         self.events_per_state = len(EVENTS)
-        self.handlers = (
-            (r.ARRIVE, self.arrive),
-            (r.LOGIN, self.log_in),
-            (r.REACT, self.react),
-            (r.USERNAME_REQUEST, self.request_user_name),
-            (r.RESET_REQUEST, self.request_reset),
-            (r.CHECK_INBOX, self.check_inbox),
-            (r.CHECK_SPAM, self.check_spam),
-            (r.CALL, self.call),
-            (r.CHANGE_PASSWORD, self.change_password),
-        )
         # what follows a login, by outcome kind (+ 6 when a temporary password was typed)
         none, retry, form = (0, (1, 1)), (r.LOGIN, plan.retry), (r.RESET_REQUEST, plan.form)
         change, react = (r.CHANGE_PASSWORD, plan.change_password), (r.REACT, plan.retry)
@@ -324,10 +313,10 @@ class _Engine:
             steps = self.step[pw]
             origin = step_origin_array(self.base[pw], steps)
             self.step[pw] = steps + 1
-            for k, handler in self.handlers:
+            for k, handler in _HANDLERS:  # functions, not bound methods: no cycle
                 a, b = cut[k], cut[k + 1]
                 if a < b:
-                    handler(t[a:b], who[a:b], aux[a:b], _Draws(origin[a:b]))
+                    handler(self, t[a:b], who[a:b], aux[a:b], _Draws(origin[a:b]))
         a, b = cut[r.ATTACK], cut[r.ATTACK + 1]
         if a < b:
             self.attack(t[a:b], who[a:b])
@@ -637,6 +626,19 @@ class _Engine:
         )
         result.still_locked_since = np.sort(self.locked_at[locked])
         return result
+
+
+_HANDLERS = (
+    (r.ARRIVE, _Engine.arrive),
+    (r.LOGIN, _Engine.log_in),
+    (r.REACT, _Engine.react),
+    (r.USERNAME_REQUEST, _Engine.request_user_name),
+    (r.RESET_REQUEST, _Engine.request_reset),
+    (r.CHECK_INBOX, _Engine.check_inbox),
+    (r.CHECK_SPAM, _Engine.check_spam),
+    (r.CALL, _Engine.call),
+    (r.CHANGE_PASSWORD, _Engine.change_password),
+)
 
 
 def run_shard(
