@@ -13,7 +13,8 @@ population with long chains of events, each against a baseline in the same run.
 3. Month scale: ``rpp simulate --producers 10000000`` over 30 days
    (``benchmarks/scenarios/month.yaml``: the normal day, every day), 2 workers, end to
    end; its worker CPU per event against step 1's (the cost of a day does not grow
-   with the days before it).
+   with the days before it). ``--month-workers-check`` runs it again on one worker
+   and compares the two summary.json files byte for byte.
 4. A small population: the give-up storm (``benchmarks/scenarios/give-up-storm.yaml``:
    locked out every day, giving up and coming straight back a thousand times) on 20
    producers, in this process on one core; its CPU per event against step 3's
@@ -75,6 +76,7 @@ def run_cli(producers: int, workers: int, scenario: str, seed: int) -> dict[str,
                 f"rpp simulate failed ({done.returncode}):\n{done.stdout}{done.stderr}"
             )
         info: dict[str, Any] = json.loads((out / "run.json").read_text(encoding="utf-8"))
+        info["summary"] = (out / "summary.json").read_bytes()
     info["wall_seconds"] = wall
     info["stdout"] = done.stdout
     return info
@@ -83,7 +85,7 @@ def run_cli(producers: int, workers: int, scenario: str, seed: int) -> dict[str,
 def cpu_per_event(info: dict[str, Any]) -> float:
     """Nanoseconds of worker CPU per event of an `rpp simulate` run."""
     cpu = sum(w["cpu_seconds"] for w in info["per_worker"].values())
-    return cpu / max(1, info["events"]) * 1e9
+    return float(cpu / max(1, info["events"]) * 1e9)
 
 
 def describe_run(info: dict[str, Any]) -> str:
@@ -191,8 +193,17 @@ def month(args: argparse.Namespace, day_cost: float | None) -> float:
     if day_cost is not None:
         line += f", {day_cost:.0f} ns over the one day of step 1 ({cost / day_cost:.2f}x)"
     print(line)
+    checks = []
+    if args.month_workers_check:
+        single = run_cli(args.month_producers, 1, scenario, args.seed)
+        print(f"  again with 1 worker: {describe_run(single)}")
+        same = single["summary"] == info["summary"]
+        checks.append(
+            (f"summary.json of 1 and {args.workers} workers byte for byte the same", same)
+        )
     report(
         [
+            *checks,
             (f"wall time {wall:.2f} s <= {TARGET_MONTH_SECONDS:g} s", wall <= TARGET_MONTH_SECONDS),
             (
                 f"peak memory {memory / GIB:.2f} GiB <= {TARGET_MEMORY / GIB:g} GiB",
@@ -260,6 +271,11 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=1, help="runs of the simulator (median)")
     parser.add_argument("--month-producers", type=int, default=10_000_000)
     parser.add_argument("--small-producers", type=int, default=20)
+    parser.add_argument(
+        "--month-workers-check",
+        action="store_true",
+        help="run the month again on 1 worker and compare the summaries",
+    )
     parser.add_argument(
         "--parts", default="day,month,small", help="steps to run: day (1-2), month (3), small (4)"
     )
