@@ -16,6 +16,7 @@ import numpy as np
 
 __all__ = [
     "ONE",
+    "base_draw_array",
     "choose",
     "choose_array",
     "draw",
@@ -24,7 +25,9 @@ __all__ = [
     "mix_array",
     "producer_base",
     "producer_base_array",
+    "slot_draw_array",
     "step_draw_array",
+    "step_origin_array",
     "threshold",
     "uniform",
     "uniform_array",
@@ -77,6 +80,22 @@ def draw_array(key: int, producers: np.ndarray, step: int, slot: int) -> np.ndar
 def step_draw_array(base: np.ndarray, steps: np.ndarray, slot: int) -> np.ndarray:
     """`draw` for many producers, each at its own step, from their `producer_base_array`."""
     return mix_array(base + steps.astype(np.uint64) * _U(_STEP) + _U(slot)) >> _U(32)
+
+
+def step_origin_array(base: np.ndarray, steps: np.ndarray) -> np.ndarray:
+    """Where each producer's step starts in its stream: `slot_draw_array` draws from it."""
+    return base + steps.astype(np.uint64) * _U(_STEP)  # type: ignore[no-any-return]
+
+
+def slot_draw_array(origin: np.ndarray, slot: int | np.ndarray) -> np.ndarray:
+    """`draw` of ``slot`` for many producers from their `step_origin_array` (slots may
+    be a uint64 column: one row of draws per slot)."""
+    return mix_array(origin + (slot if isinstance(slot, np.ndarray) else _U(slot))) >> _U(32)
+
+
+def base_draw_array(base: np.ndarray, step: int, slot: int) -> np.ndarray:
+    """`draw` for many producers at one step, from their `producer_base_array`."""
+    return mix_array(base + _U((step * _STEP + slot) & _MASK)) >> _U(32)
 
 
 def threshold(rate: float) -> int:

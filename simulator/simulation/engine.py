@@ -1,14 +1,20 @@
 """The compiled simulation: one shard of producers on simulated time, with numpy.
 
-One clock and one event queue: the queue is a calendar of time buckets
-(``bucket_seconds`` wide) and the clock moves from one bucket to the next. Within
-a bucket, events are taken in (time, kind) order per account; an account's events
-are applied one at a time (a wave takes at most one event per account), and the
-events of different accounts, which share no state, are applied together, vectorised.
-Ties are broken by kind (a delivered email before a producer's action before an
-attacker's attempt), so the result is that of a sequential run in (time, kind) order.
-Email deliveries are events too: those still in the queue at the end are counted
-as queued.
+Accounts share no state, so there is no global clock: each account has its own
+timeline, and what happens to one account depends only on its own events in
+(time, kind) order. Every account holds at most three pending events: the next step
+of its producer's visit (one at a time: each step schedules the next), its next
+planned visit, and the attacker's next attempt. A wave takes the earliest pending
+event of every account that has one before the period's end, whatever its time,
+and applies them together, vectorised: a wave is as wide as the number of accounts
+still busy, so small populations and long periods batch across time instead of
+paying a wave per instant. Ties are broken by kind (a producer's visit before the
+next step of a visit, before an attacker's attempt), as in a sequential run in
+(time, kind) order. A visit planned while the producer is still busy with the last
+one (up to and including that instant) is skipped. Email deliveries depend on no
+account state: they are counted when sent, as delivered at their time or, after the
+period's end, as queued. Memory is a few arrays per account, whatever the number of
+events (the timeline is added up as it goes).
 
 Each account's login and lock-out behaviour is the table compiled from the flows
 (:mod:`simulator.simulation.table`); each producer's behaviour is the scenario's,
@@ -21,17 +27,18 @@ vectorised over a wave; splitting them would scatter one loop over several files
 
 from __future__ import annotations
 
-import itertools
-
 import numpy as np
 
 from simulator.population import Population
 from simulator.simulation import results as r
 from simulator.simulation.draws import (
+    base_draw_array,
     choose_array,
     draw_array,
     producer_base_array,
+    slot_draw_array,
     step_draw_array,
+    step_origin_array,
     uniform_array,
 )
 from simulator.simulation.plan import Plan
@@ -42,6 +49,7 @@ from simulator.simulation.table import (
     EVENTS,
     FAILED,
     LOCKED_NOW,
+    NOTHING,
     PASSWORD_CHANGED,
     REFUSED_LOCKED,
     SIGNED_IN,
@@ -54,34 +62,57 @@ from simulator.simulation.table import (
 __all__ = ["DEFAULT_BUCKET_SECONDS", "NEVER", "run_shard"]
 
 DEFAULT_BUCKET_SECONDS = 3600
-"""The calendar's bucket width: a speed setting only (results do not depend on it)."""
-NEVER = np.int64(1 << 60)
+"""Kept for callers: the engine no longer has a calendar of buckets (ignored)."""
+NEVER = np.int64(1 << 58)
+"""A pending event's key (time << 4 | kind) when there is none."""
 _USERNAME_MAIL = 0
 _RESET_MAIL = 1
 _REACT_RESET, _REACT_RECOVER, _REACT_CALL, _REACT_GIVE_UP = range(4)
-_KIND_SHIFT = 16
-_WHO_SHIFT = 24
+_KIND_BITS = 4
+_KIND_MASK = (1 << _KIND_BITS) - 1
 _KINDS = 12
+_KIND_EDGES = np.arange(_KINDS + 1)
+_SLOTS = np.arange(4, dtype=np.uint64)[:, None]
+_DAY = 86_400
+_MAX_DAYS = 62  # the planned visit days of an account are the bits of an int64
+_FLUSH = 1 << 16  # recorded instants kept (at least; one per producer) before adding them up
 _M = {name: i for i, name in enumerate(METRICS)}
 
 
 class _Draws:
     """The draws of a run of events, slot by slot, each computed when first used."""
 
-    def __init__(self, base: np.ndarray, steps: np.ndarray) -> None:
-        self.base = base
-        self.steps = steps
+    def __init__(self, origin: np.ndarray) -> None:
+        self.origin = origin
         self.slots: dict[int, np.ndarray] = {}
 
     def __getitem__(self, slot: int) -> np.ndarray:
         values = self.slots.get(slot)
         if values is None:
-            values = self.slots[slot] = step_draw_array(self.base, self.steps, slot)
+            values = self.slots[slot] = slot_draw_array(self.origin, slot)
         return values
+
+    def take(self, count: int) -> _Draws:
+        """Compute slots 0..``count``-1 at once (fewer numpy calls on small waves)."""
+        if not self.slots:
+            values = slot_draw_array(self.origin[None, :], _SLOTS[:count])
+            self.slots = dict(enumerate(values))
+        return self
+
+
+_Steps = tuple[np.ndarray, np.ndarray, np.ndarray]
+
+
+def _steps(steps: list[tuple[int, tuple[int, int]]]) -> _Steps:
+    """Lookup tables of (kind, (low, high) seconds) choices: kinds, lows, span sizes."""
+    kinds = np.array([kind for kind, _ in steps], dtype=np.int64)
+    lows = np.array([low for _, (low, _) in steps], dtype=np.int64)
+    spans = np.array([high - low + 1 for _, (low, high) in steps], dtype=np.uint64)
+    return kinds, lows, spans
 
 
 class _Engine:
-    """One shard's state (per-producer arrays), its calendar queue and its handlers."""
+    """One shard's state (per-producer arrays), its pending events and its handlers."""
 
     def __init__(
         self,
@@ -90,23 +121,29 @@ class _Engine:
         population: Population,
         start: int,
         stop: int,
-        bucket_seconds: int,
     ) -> None:
         if stop - start >= 1 << 28:
             raise ValueError("a shard may hold at most 2**28 - 1 producers")
+        if plan.days > _MAX_DAYS:
+            raise ValueError(f"the engine simulates at most {_MAX_DAYS} days")
         self.plan = plan
         self.table = table
         self.population = population
         self.start = start
         self.n = n = stop - start
-        self.width = max(1, min(bucket_seconds, 1 << 20))
-        self.buckets = -(-plan.end // self.width)
-        self.slots: list[list[tuple[np.ndarray, np.ndarray]] | None] = [
-            [] for _ in range(self.buckets)
-        ]
-        self.after_end: list[tuple[np.ndarray, np.ndarray]] = []
+        self.end_key = plan.end << _KIND_BITS
         self.ids = np.arange(start, stop, dtype=np.int64)
         self.base = producer_base_array(plan.step_key, self.ids)
+
+        # pending events: key = time << 4 | kind, NEVER when none
+        self.chain_key = np.full(n, NEVER, dtype=np.int64)  # the visit's next step
+        self.chain_aux = np.zeros(n, dtype=np.int8)
+        self.visit_key = np.full(n, NEVER, dtype=np.int64)  # the next planned visit
+        self.visit_day = np.zeros(n, dtype=np.int64)
+        self.visit_days = np.zeros(n, dtype=np.int64)  # bit d: a visit planned on day d
+        self.visit_base = producer_base_array(plan.visit_key, self.ids)
+        self.attack_key = np.full(n, NEVER, dtype=np.int64)  # the attacker's next attempt
+        self.attempt = np.zeros(n, dtype=np.int32)
 
         self.acct = np.full(n, table.initial, dtype=np.int16)
         self.locked_at = np.full(n, -1, dtype=np.int64)
@@ -122,15 +159,15 @@ class _Engine:
         self.repeat = np.full(n, r.RESET_REQUEST, dtype=np.int8)
         self.calls = np.zeros(n, dtype=np.int16)
         self.give_ups = np.zeros(n, dtype=np.int16)
-        self.mark = np.zeros(n, dtype=np.int64)
 
         self.counts = dict.fromkeys(r.COUNTERS, 0)
         self.events = np.zeros(_KINDS, dtype=np.int64)
+        self.timeline = np.zeros((len(METRICS), plan.minutes), dtype=np.int64)
+        self.call_counts = np.zeros((len(r.CALL_REASONS), len(plan.call_numbers)), dtype=np.int64)
         self.series: list[list[np.ndarray]] = [[] for _ in METRICS]
+        self.buffered = 0
+        self.flush_at = max(_FLUSH, n)
         self.durations: list[np.ndarray] = []
-        self.call_log: list[tuple[int, np.ndarray]] = []
-        self.out_t: list[np.ndarray] = []
-        self.out_c: list[np.ndarray] = []
 
         self.hour_cumulative = np.array(plan.hour_cumulative, dtype=np.uint64)
         self.react_cumulative = np.array(plan.react_cumulative, dtype=np.uint64)
@@ -141,62 +178,79 @@ class _Engine:
         )
         self.delays = np.array(plan.delivery_delays, dtype=np.int64)
         self.events_per_state = len(EVENTS)
+        # what follows a login, by outcome kind (+ 6 when a temporary password was typed)
+        none, retry, form = (0, (1, 1)), (r.LOGIN, plan.retry), (r.RESET_REQUEST, plan.form)
+        change, react = (r.CHANGE_PASSWORD, plan.change_password), (r.REACT, plan.retry)
+        outcome_steps = {
+            NOTHING: (none, none),
+            SIGNED_IN: (none, none),
+            SIGNED_IN_TEMPORARY: (change, change),
+            FAILED: (retry, form),
+            LOCKED_NOW: (react, react),
+            REFUSED_LOCKED: (react, react),
+        }
+        self.after_login = _steps(
+            [outcome_steps[k][0] for k in range(6)] + [outcome_steps[k][1] for k in range(6)]
+        )
+        # what follows a reaction to a lock-out: nothing, reset, recover, call, give up
+        self.after_react = _steps(
+            [
+                none,
+                form,
+                (r.USERNAME_REQUEST, plan.form),
+                (r.CALL, plan.form),
+                (r.LOGIN, plan.come_back),
+            ]
+        )
 
-    # -- the queue ------------------------------------------------------------------------
+    # -- pending events -------------------------------------------------------------------
 
     def emit(self, t: np.ndarray, who: np.ndarray, kind: int, aux: np.ndarray | int = 0) -> None:
+        """The next step of each visit of ``who`` (one pending step per producer)."""
         if t.size:
-            self.out_t.append(t)
-            self.out_c.append((who << _WHO_SHIFT) | (kind << _KIND_SHIFT) | aux)
+            self.chain_key[who] = (t << _KIND_BITS) | kind
+            self.chain_aux[who] = aux
 
-    def push(self, t: np.ndarray, code: np.ndarray) -> None:
-        if not t.size:
-            return
-        late = t >= self.plan.end
-        if late.any():
-            self.after_end.append((t[late], code[late]))
-            keep = ~late
-            t, code = t[keep], code[keep]
+    def emit_choice(
+        self, t: np.ndarray, w: np.ndarray, choice: np.ndarray, steps: _Steps, draws: np.ndarray
+    ) -> None:
+        """Each producer's next step ``steps[choice]`` (none where its kind is 0), after
+        a delay drawn uniformly from its range as `uniform_array` draws it."""
+        kinds, lows, spans = steps
+        kind = kinds[choice]
+        go = kind != 0
+        if not go.all():
+            t, w, choice, kind, draws = t[go], w[go], choice[go], kind[go], draws[go]
             if not t.size:
                 return
-        bucket = t // self.width
-        low, high = int(bucket.min()), int(bucket.max())
-        if low == high:
-            slot = self.slots[low]
-            assert slot is not None, "an event was scheduled in the past"
-            slot.append((t, code))
-            return
-        order = np.argsort(bucket, kind="stable")
-        bucket, t, code = bucket[order], t[order], code[order]
-        cuts = np.flatnonzero(bucket[1:] != bucket[:-1]) + 1
-        edges = [0, *cuts.tolist(), len(t)]
-        for a, b in itertools.pairwise(edges):
-            slot = self.slots[int(bucket[a])]
-            assert slot is not None, "an event was scheduled in the past"
-            slot.append((t[a:b], code[a:b]))
+        delay = ((draws * spans[choice]) >> np.uint64(32)).astype(np.int64) + lows[choice]
+        self.chain_key[w] = ((t + delay) << _KIND_BITS) | kind
+        self.chain_aux[w] = 0
 
-    def take_output(self) -> tuple[np.ndarray, np.ndarray]:
-        if not self.out_t:
-            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-        t = np.concatenate(self.out_t) if len(self.out_t) > 1 else self.out_t[0]
-        c = np.concatenate(self.out_c) if len(self.out_c) > 1 else self.out_c[0]
-        self.out_t, self.out_c = [], []
-        return t, c
+    def plan_visits(self, w: np.ndarray, first_day: np.ndarray) -> None:
+        """Each account's next planned visit on day ``first_day`` or later (if any)."""
+        plan = self.plan
+        later = self.visit_days[w] & ~((np.int64(1) << first_day) - 1)
+        lowest = later & -later
+        day = np.frexp(lowest.astype(np.float64))[1].astype(np.int64) - 1
+        base = self.visit_base[w]
+        steps = day.astype(np.uint64)
+        hour = choose_array(step_draw_array(base, steps, 1), self.hour_cumulative)
+        second = uniform_array(step_draw_array(base, steps, 2), 0, 3599)
+        t = day * _DAY + hour.astype(np.int64) * 3600 + second
+        self.visit_day[w] = day
+        self.visit_key[w] = np.where(
+            (later != 0) & (t < plan.end), (t << _KIND_BITS) | r.ARRIVE, NEVER
+        )
 
     # -- set-up ---------------------------------------------------------------------------
 
-    def schedule_visits(self) -> None:
+    def schedule(self) -> None:
         plan = self.plan
-        self.visit_times = np.full((plan.days, self.n), NEVER, dtype=np.int64)
         for day in range(plan.days):
-            visits = draw_array(plan.visit_key, self.ids, day, 0) < plan.visit_threshold
-            hour = choose_array(draw_array(plan.visit_key, self.ids, day, 1), self.hour_cumulative)
-            second = uniform_array(draw_array(plan.visit_key, self.ids, day, 2), 0, 3599)
-            t = day * 86_400 + hour.astype(np.int64) * 3600 + second
-            self.visit_times[day] = np.where(visits & (t < plan.end), t, NEVER)
-        first = self.visit_times.min(axis=0)
-        who = np.flatnonzero(first < NEVER)
-        self.emit(first[who], who, r.ARRIVE)
+            visits = base_draw_array(self.visit_base, day, 0) < plan.visit_threshold
+            self.visit_days |= visits.astype(np.int64) << day
+        self.plan_visits(np.arange(self.n), np.zeros(self.n, dtype=np.int64))
         if plan.attack:
             targets = draw_array(plan.attack_key, self.ids, 0, 0) < plan.attack_target_threshold
             who = np.flatnonzero(targets)
@@ -204,96 +258,80 @@ class _Engine:
             offset = uniform_array(
                 draw_array(plan.attack_key, self.ids[who], 0, 1), 0, plan.attack_window - 1
             )
-            for attempt in range(plan.attack_attempts):
-                t = plan.attack_start + offset + attempt * plan.attack_spacing
-                inside = t < plan.end
-                self.emit(t[inside], who[inside], r.ATTACK, attempt)
-        self.push(*self.take_output())
+            t = plan.attack_start + offset
+            self.attack_key[who] = np.where(t < plan.end, (t << _KIND_BITS) | r.ATTACK, NEVER)
 
-    # -- the clock ------------------------------------------------------------------------
+    # -- the waves ------------------------------------------------------------------------
 
     def run(self) -> ShardResult:
-        self.schedule_visits()
-        width = self.width
-        for bucket in range(self.buckets):
-            chunks = self.slots[bucket]
-            self.slots[bucket] = None
-            if not chunks:
-                continue
-            t = np.concatenate([c[0] for c in chunks]) if len(chunks) > 1 else chunks[0][0]
-            c = np.concatenate([c[1] for c in chunks]) if len(chunks) > 1 else chunks[0][1]
-            opens, closes = bucket * width, min((bucket + 1) * width, self.plan.end)
-            while t.size:
-                kind = (c >> _KIND_SHIFT) & 0xFF
-                delivered = kind == r.DELIVER
-                if delivered.any():
-                    self.deliver(t[delivered], c[delivered])
-                    keep = ~delivered
-                    t, c, kind = t[keep], c[keep], kind[keep]
-                    if not t.size:
-                        break
-                who = c >> _WHO_SHIFT
-                order = np.arange(len(t))
-                self.mark[who] = order
-                if np.array_equal(self.mark[who], order):
-                    self.wave(t, c)
-                    t, c = t[:0], c[:0]
-                else:
-                    key = (who << 26) | ((t - opens) << 4) | kind
-                    order = np.argsort(key)
-                    sorted_who = who[order]
-                    first = np.empty(len(order), dtype=bool)
-                    first[0] = True
-                    np.not_equal(sorted_who[1:], sorted_who[:-1], out=first[1:])
-                    now = order[first]
-                    later = order[~first]
-                    self.wave(t[now], c[now])
-                    t, c = t[later], c[later]
-                new_t, new_c = self.take_output()
-                if new_t.size:
-                    inside = new_t < closes
-                    if inside.all():
-                        t, c = np.concatenate((t, new_t)), np.concatenate((c, new_c))
-                    else:
-                        self.push(new_t[~inside], new_c[~inside])
-                        t = np.concatenate((t, new_t[inside]))
-                        c = np.concatenate((c, new_c[inside]))
+        self.schedule()
+        end_key = self.end_key
+        active = np.arange(self.n)
+        while active.size:
+            kc = self.chain_key[active]
+            kv = self.visit_key[active]
+            ka = self.attack_key[active]
+            k = np.minimum(np.minimum(kc, kv), ka)
+            live = k < end_key
+            if not live.all():
+                active, k, kc, kv = active[live], k[live], kc[live], kv[live]
+                if not active.size:
+                    break
+            active = self.wave(active, k, kc, kv)
         return self.finish()
 
-    def wave(self, t: np.ndarray, c: np.ndarray) -> None:
-        """Apply events of distinct accounts (any order gives the same result)."""
-        kind = (c >> _KIND_SHIFT) & 0xFF
-        order = np.argsort(kind, kind="stable")
-        kind, t, c = kind[order], t[order], c[order]
-        who = c >> _WHO_SHIFT
-        aux = c & 0xFFFF
-        edges = np.searchsorted(kind, np.arange(_KINDS + 1))
-        self.events += np.diff(edges)
-        process = int(edges[r.ATTACK])
-        base = steps = who[:0]
+    def wave(
+        self, who: np.ndarray, key: np.ndarray, chain: np.ndarray, visit: np.ndarray
+    ) -> np.ndarray:
+        """Apply the earliest pending event of each account ``who`` (distinct accounts:
+        any order gives the same result); the accounts that may have more."""
+        accounts = who
+        kind = key & _KIND_MASK
+        arriving = key == visit
+        if arriving.any():
+            aw = who[arriving]
+            self.plan_visits(aw, self.visit_day[aw] + 1)
+            busy = arriving & (chain != NEVER)
+            if busy.any():  # still in the last visit: this one is skipped
+                keep = ~busy
+                who, key, kind = who[keep], key[keep], kind[keep]
+        attacked = kind == r.ATTACK
+        if attacked.any():
+            self.next_attempt(who[attacked], key[attacked] >> _KIND_BITS)
+        if len(who) > 1 and kind.min() != kind.max():
+            order = np.argsort(kind, kind="stable")
+            kind, key, who = kind[order], key[order], who[order]
+        t = key >> _KIND_BITS
+        edges = np.searchsorted(kind, _KIND_EDGES)
+        self.events += edges[1:] - edges[:-1]
+        cut = edges.tolist()
+        process = cut[r.ATTACK]
         if process:
             pw = who[:process]
-            base = self.base[pw]
+            self.chain_key[pw[cut[r.LOGIN] :]] = NEVER
+            aux = self.chain_aux[pw].astype(np.int64)
             steps = self.step[pw]
+            origin = step_origin_array(self.base[pw], steps)
             self.step[pw] = steps + 1
-        handlers = (
-            (r.ARRIVE, self.arrive),
-            (r.LOGIN, self.log_in),
-            (r.REACT, self.react),
-            (r.USERNAME_REQUEST, self.request_user_name),
-            (r.RESET_REQUEST, self.request_reset),
-            (r.CHECK_INBOX, self.check_inbox),
-            (r.CHECK_SPAM, self.check_spam),
-            (r.CALL, self.call),
-            (r.CHANGE_PASSWORD, self.change_password),
-        )
-        for k, handler in handlers:
-            a, b = int(edges[k]), int(edges[k + 1])
-            if a < b:
-                handler(t[a:b], who[a:b], aux[a:b], _Draws(base[a:b], steps[a:b]))
-        a, b = int(edges[r.ATTACK]), int(edges[r.ATTACK + 1])
+            for k, handler in _HANDLERS:  # functions, not bound methods: no cycle
+                a, b = cut[k], cut[k + 1]
+                if a < b:
+                    handler(self, t[a:b], who[a:b], aux[a:b], _Draws(origin[a:b]))
+        a, b = cut[r.ATTACK], cut[r.ATTACK + 1]
         if a < b:
             self.attack(t[a:b], who[a:b])
+        return accounts
+
+    def next_attempt(self, w: np.ndarray, t: np.ndarray) -> None:
+        plan = self.plan
+        attempt = self.attempt[w] + 1
+        self.attempt[w] = attempt
+        then = t + plan.attack_spacing
+        self.attack_key[w] = np.where(
+            (attempt < plan.attack_attempts) & (then < plan.end),
+            (then << _KIND_BITS) | r.ATTACK,
+            NEVER,
+        )
 
     # -- bookkeeping ----------------------------------------------------------------------
 
@@ -303,6 +341,19 @@ class _Engine:
     def record(self, metric: str, t: np.ndarray) -> None:
         if t.size:
             self.series[_M[metric]].append(t)
+            self.buffered += t.size
+            if self.buffered >= self.flush_at:
+                self.flush()
+
+    def flush(self) -> None:
+        """Add the recorded instants to the timeline."""
+        minutes = self.plan.minutes
+        for i, chunks in enumerate(self.series):
+            if chunks:
+                minute = (np.concatenate(chunks) if len(chunks) > 1 else chunks[0]) // 60
+                self.timeline[i] += np.bincount(minute, minlength=minutes)
+                chunks.clear()
+        self.buffered = 0
 
     def uniform(self, draws: np.ndarray, span: tuple[int, int]) -> np.ndarray:
         return uniform_array(draws, span[0], span[1])
@@ -340,14 +391,8 @@ class _Engine:
             self.apply(t[due], w[due], AUTO_UNLOCK_DUE)
 
     def end_visit(self, t: np.ndarray, w: np.ndarray, signed_in: bool) -> None:
+        """The visit is over: the producer's next planned visit is already pending."""
         self.count("visits_signed_in" if signed_in else "visits_stopped", len(w))
-        following = np.full(len(w), NEVER, dtype=np.int64)
-        for day in range(self.plan.days):
-            candidate = self.visit_times[day, w]
-            take = (following == NEVER) & (candidate > t) & (candidate < NEVER)
-            following[take] = candidate[take]
-        again = following < NEVER
-        self.emit(following[again], w[again], r.ARRIVE)
 
     def send(self, t: np.ndarray, w: np.ndarray, mail: int, d: _Draws) -> None:
         plan = self.plan
@@ -363,7 +408,7 @@ class _Engine:
         self.mail_at[w] = np.where(lost, -1, at)
         self.mail_spam[w] = spam
         arrives = ~lost
-        self.emit(at[arrives], w[arrives], r.DELIVER, mail * 2 + spam[arrives].astype(np.int64))
+        self.deliver(at[arrives], mail, spam[arrives])
         self.emit(t + self.uniform(d[3], plan.inbox_check), w, r.CHECK_INBOX)
 
     def read(self, t: np.ndarray, w: np.ndarray, d0: np.ndarray) -> None:
@@ -380,19 +425,25 @@ class _Engine:
 
     # -- what producers, attackers and the mail do ----------------------------------------
 
-    def deliver(self, t: np.ndarray, c: np.ndarray) -> None:
-        self.events[r.DELIVER] += len(t)
-        aux = c & 0xFFFF
-        spam = (aux & 1).astype(bool)
-        mail = aux >> 1
-        for kind, name in enumerate(r.MAIL_KINDS):
-            of_kind = mail == kind
-            self.count(f"emails_spam_{name}", np.count_nonzero(of_kind & spam))
-            self.count(f"emails_inbox_{name}", np.count_nonzero(of_kind & ~spam))
-        self.record("emails_to_spam", t[spam])
-        self.record("emails_to_inbox", t[~spam])
+    def deliver(self, at: np.ndarray, mail: int, spam: np.ndarray) -> None:
+        """Emails of kind ``mail`` arriving at ``at``: delivered then, or queued at the
+        period's end (a delivery changes no account, so it is counted when sent)."""
+        if not at.size:
+            return
+        name = r.MAIL_KINDS[mail]
+        inside = at < self.plan.end
+        delivered = int(np.count_nonzero(inside))
+        self.events[r.DELIVER] += delivered
+        self.count(f"emails_queued_{name}", len(at) - delivered)
+        to_spam = inside & spam
+        to_inbox = inside & ~spam
+        self.count(f"emails_spam_{name}", np.count_nonzero(to_spam))
+        self.count(f"emails_inbox_{name}", np.count_nonzero(to_inbox))
+        self.record("emails_to_spam", at[to_spam])
+        self.record("emails_to_inbox", at[to_inbox])
 
     def arrive(self, t: np.ndarray, w: np.ndarray, aux: np.ndarray, d: _Draws) -> None:
+        d = d.take(4)
         plan = self.plan
         self.count("visits", len(w))
         self.record("arrivals", t)
@@ -413,6 +464,7 @@ class _Engine:
         self.emit(then[rest & ~proactive], w[rest & ~proactive], r.LOGIN)
 
     def log_in(self, t: np.ndarray, w: np.ndarray, aux: np.ndarray, d: _Draws) -> None:
+        d = d.take(2)
         plan = self.plan
         temporary = self.use_temporary[w]
         valid = temporary & (t < self.temporary_at[w] + plan.temporary_password_lifetime)
@@ -423,40 +475,29 @@ class _Engine:
             valid, TEMPORARY_PASSWORD, np.where(current, CURRENT_PASSWORD, WRONG_PASSWORD)
         )
         self.auto_unlock(t, w)
-        kind = self.apply(t, w, event)
+        kind = self.apply(t, w, event).astype(np.int64)
         self.use_temporary[w] = False
         self.count("login_attempts", len(w))
         self.record("login_attempts", t)
+        tally = np.bincount(kind, minlength=6)
         signed = kind == SIGNED_IN
-        with_temporary = kind == SIGNED_IN_TEMPORARY
-        failed = kind == FAILED
-        locked_now = kind == LOCKED_NOW
-        refused = kind == REFUSED_LOCKED
-        succeeded = signed | with_temporary
-        self.count("logins_succeeded", np.count_nonzero(succeeded))
-        self.record("logins_succeeded", t[succeeded])
-        self.count("logins_with_temporary_password", np.count_nonzero(with_temporary))
-        counted = failed | locked_now
-        self.count("login_failures", np.count_nonzero(counted))
-        self.record("login_failures", t[counted])
-        self.count("logins_refused_locked", np.count_nonzero(refused))
-        self.count("lockouts_by_producer", np.count_nonzero(locked_now))
-        self.end_visit(t[signed], w[signed], True)
-        self.emit(
-            t[with_temporary] + self.uniform(d[1][with_temporary], plan.change_password),
-            w[with_temporary],
-            r.CHANGE_PASSWORD,
-        )
-        again = failed & ~temporary
-        self.emit(t[again] + self.uniform(d[1][again], plan.retry), w[again], r.LOGIN)
-        rerequest = failed & temporary
-        self.emit(
-            t[rerequest] + self.uniform(d[1][rerequest], plan.form), w[rerequest], r.RESET_REQUEST
-        )
-        react = locked_now | refused
-        self.emit(t[react] + self.uniform(d[1][react], plan.retry), w[react], r.REACT)
+        succeeded = tally[SIGNED_IN] + tally[SIGNED_IN_TEMPORARY]
+        self.count("logins_succeeded", succeeded)
+        if succeeded:
+            self.record("logins_succeeded", t[signed | (kind == SIGNED_IN_TEMPORARY)])
+        self.count("logins_with_temporary_password", tally[SIGNED_IN_TEMPORARY])
+        failures = tally[FAILED] + tally[LOCKED_NOW]
+        self.count("login_failures", failures)
+        if failures:
+            self.record("login_failures", t[(kind == FAILED) | (kind == LOCKED_NOW)])
+        self.count("logins_refused_locked", tally[REFUSED_LOCKED])
+        self.count("lockouts_by_producer", tally[LOCKED_NOW])
+        if tally[SIGNED_IN]:
+            self.end_visit(t[signed], w[signed], True)
+        self.emit_choice(t, w, kind + 6 * temporary, self.after_login, d[1])
 
     def react(self, t: np.ndarray, w: np.ndarray, aux: np.ndarray, d: _Draws) -> None:
+        d = d.take(2)
         plan = self.plan
         allowed = self.give_ups[w] < plan.give_up_at_most
         choice = choose_array(d[0], self.react_cumulative)
@@ -467,28 +508,27 @@ class _Engine:
                 choice[blocked] = -1
             else:
                 choice[blocked] = choose_array(d[0][blocked], self.react_fallback)
-        then = t + self.uniform(d[1], plan.form)
-        reset = choice == _REACT_RESET
         recover = choice == _REACT_RECOVER
+        if recover.any():
+            self.after_mail[w[recover]] = r.RESET_REQUEST
         call = choice == _REACT_CALL
-        can_call = call & (self.calls[w] < plan.max_calls)
-        self.after_mail[w[recover]] = r.RESET_REQUEST
-        self.emit(then[recover], w[recover], r.USERNAME_REQUEST)
-        direct = reset | (call & ~can_call)
-        self.emit(then[direct], w[direct], r.RESET_REQUEST)
-        self.repeat[w[can_call]] = r.RESET_REQUEST
-        self.emit(then[can_call], w[can_call], r.CALL, 0)
+        if call.any():
+            cannot = call & (self.calls[w] >= plan.max_calls)
+            choice[cannot] = _REACT_RESET  # out of calls: straight to Reset Password?
+            self.repeat[w[call & ~cannot]] = r.RESET_REQUEST
         give_up = choice == _REACT_GIVE_UP
         gw = w[give_up]
         self.give_ups[gw] += 1
         self.count("gave_up_for_now", len(gw))
-        self.emit(t[give_up] + self.uniform(d[1][give_up], plan.come_back), gw, r.LOGIN)
+        self.emit_choice(t, w, choice + 1, self.after_react, d[1])
 
     def request_user_name(self, t: np.ndarray, w: np.ndarray, aux: np.ndarray, d: _Draws) -> None:
+        d = d.take(4)
         self.count("username_recoveries", len(w))
         self.send(t, w, _USERNAME_MAIL, d)
 
     def request_reset(self, t: np.ndarray, w: np.ndarray, aux: np.ndarray, d: _Draws) -> None:
+        d = d.take(4)
         self.count("resets_requested", len(w))
         self.temporary_at[w] = t
         self.use_temporary[w] = False
@@ -534,7 +574,10 @@ class _Engine:
         for reason, name in enumerate(r.CALL_REASONS):
             pick = aux == reason
             self.count(f"calls_{name}", np.count_nonzero(pick))
-            self.call_log.append((reason, category[pick]))
+            if pick.any():
+                self.call_counts[reason] += np.bincount(
+                    category[pick], minlength=self.call_counts.shape[1]
+                )
         later = t + self.uniform(d[0], self.plan.call)
         then = self.repeat[w].astype(np.int64)
         for kind in (r.USERNAME_REQUEST, r.RESET_REQUEST):
@@ -564,36 +607,38 @@ class _Engine:
 
     def finish(self) -> ShardResult:
         plan = self.plan
+        self.flush()
         result = ShardResult.empty(
             self.start, self.start + self.n, plan.minutes, len(plan.call_numbers)
         )
         counts = self.counts
-        for _, code in self.after_end:
-            kind = (code >> _KIND_SHIFT) & 0xFF
-            mail = (code & 0xFFFF) >> 1
-            delivering = kind == r.DELIVER
-            for k, name in enumerate(r.MAIL_KINDS):
-                counts[f"emails_queued_{name}"] += int(np.count_nonzero(delivering & (mail == k)))
-            counts["visits_in_progress"] += int(
-                np.count_nonzero((kind != r.DELIVER) & (kind != r.ATTACK))
-            )
+        # every step still pending is at or after the end: a visit in progress
+        counts["visits_in_progress"] = int(np.count_nonzero(self.chain_key != NEVER))
         locked = self.table.locked[self.acct]
         counts["accounts_still_locked"] = int(np.count_nonzero(locked))
         for event_kind, name in r.EVENT_KINDS.items():
             counts[f"events_{name}"] = int(self.events[event_kind])
         result.counters = counts
-        for i, chunks in enumerate(self.series):
-            if chunks:
-                minute = np.concatenate(chunks) // 60
-                result.timeline[i] = np.bincount(minute, minlength=plan.minutes)
-        for reason, category in self.call_log:
-            if category.size:
-                result.calls[reason] += np.bincount(category, minlength=len(plan.call_numbers))
+        result.timeline = self.timeline
+        result.calls = self.call_counts
         result.lock_durations = np.sort(
             np.concatenate(self.durations) if self.durations else np.zeros(0, dtype=np.int64)
         )
         result.still_locked_since = np.sort(self.locked_at[locked])
         return result
+
+
+_HANDLERS = (
+    (r.ARRIVE, _Engine.arrive),
+    (r.LOGIN, _Engine.log_in),
+    (r.REACT, _Engine.react),
+    (r.USERNAME_REQUEST, _Engine.request_user_name),
+    (r.RESET_REQUEST, _Engine.request_reset),
+    (r.CHECK_INBOX, _Engine.check_inbox),
+    (r.CHECK_SPAM, _Engine.check_spam),
+    (r.CALL, _Engine.call),
+    (r.CHANGE_PASSWORD, _Engine.change_password),
+)
 
 
 def run_shard(
@@ -607,6 +652,7 @@ def run_shard(
     """Simulate producers ``start``..``stop``-1 of ``plan`` on the compiled ``table``.
 
     The result depends only on the plan, the table and the producers' indices: not
-    on the shard's bounds, nor on ``bucket_seconds`` (a speed setting).
+    on the shard's bounds. ``bucket_seconds`` is accepted for older callers and
+    ignored (the engine has no calendar of buckets any more).
     """
-    return _Engine(plan, table, population, start, stop, bucket_seconds).run()
+    return _Engine(plan, table, population, start, stop).run()
