@@ -52,6 +52,8 @@ MAX_DEPTH = 64
 # second, so this bounds a file's load to well under a second and a few tens of MB.
 MAX_NODES = 20_000
 MAX_NUMBER_CHARS = 32
+_NUMBER_STARTS = set("+-.0123456789")
+_NUMBER_CHARS = frozenset("+-.:_0123456789abcdefABCDEFoOxX")
 """The longest plain number read (digits, sign, point, exponent and ``_``): every number
 a flow or scenario holds is bounded far below 10**30, so a longer one is a mistake."""
 _CORE = "tag:yaml.org,2002:"
@@ -105,6 +107,20 @@ class _BoundedLoader(yaml.SafeLoader):
         self._document = document
         self._depth = 0
         self._nodes = 0
+
+    def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
+        # PyYAML tries its number regexps on a plain scalar that starts like a number;
+        # on hundreds of kilobytes they take seconds and megabytes. A scalar that long
+        # is no number: tag it as one without the regexps if it is made of number
+        # characters (it is then refused as too long), else as a string.
+        if (
+            kind is ScalarNode
+            and implicit[0]
+            and len(value) > MAX_NUMBER_CHARS
+            and value[:1] in _NUMBER_STARTS
+        ):
+            return _CORE + ("int" if _NUMBER_CHARS.issuperset(value) else "str")
+        return super().resolve(kind, value, implicit)  # type: ignore[no-untyped-call]
 
     def compose_node(self, parent: Node | None, index: Any) -> Node | None:
         event = self.peek_event()  # type: ignore[no-untyped-call]

@@ -206,7 +206,17 @@ def test_rpp_simulate_prints_file_line_column_and_exits_1(
     text = GOOD.replace("  spam_rate: 0.05", "  spam_rate: lots")
     path = tmp_path / "bad.yaml"
     path.write_text(text, encoding="utf-8")
-    code = main(["simulate", "--scenario", str(path), "--producers", "10", "--out", str(tmp_path)])
+    code = main(
+        [
+            "simulate",
+            "--scenario",
+            str(path),
+            "--producers",
+            "10",
+            "--out",
+            str(tmp_path / "report"),
+        ]
+    )
     err = capsys.readouterr().err
     assert code == 1
     line = _line_of(text, "spam_rate")
@@ -224,7 +234,17 @@ def test_files_that_are_not_scenarios_are_refused_without_a_traceback(
 ) -> None:
     path = tmp_path / "odd.yaml"
     path.write_bytes(content)
-    code = main(["simulate", "--scenario", str(path), "--producers", "10", "--out", str(tmp_path)])
+    code = main(
+        [
+            "simulate",
+            "--scenario",
+            str(path),
+            "--producers",
+            "10",
+            "--out",
+            str(tmp_path / "report"),
+        ]
+    )
     err = capsys.readouterr().err
     assert code == 1
     assert "odd.yaml:1:" in err and "Traceback" not in err
@@ -270,7 +290,17 @@ def test_rpp_simulate_refuses_numbers_too_large_to_simulate(
 ) -> None:
     path = tmp_path / "huge.yaml"
     path.write_text(GOOD.replace(old, new, 1), encoding="utf-8")
-    code = main(["simulate", "--scenario", str(path), "--producers", "10", "--out", str(tmp_path)])
+    code = main(
+        [
+            "simulate",
+            "--scenario",
+            str(path),
+            "--producers",
+            "10",
+            "--out",
+            str(tmp_path / "report"),
+        ]
+    )
     err = capsys.readouterr().err
     assert code == 1, err
     assert "huge.yaml:" in err and "expected a number from 0 to" in err
