@@ -27,7 +27,9 @@ import ctypes
 import errno
 import os
 import shutil
+import signal
 import tempfile
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -84,7 +86,7 @@ def write_bytes(path: Path, data: bytes) -> None:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
-        os.chmod(temporary, 0o666 & ~_umask())
+        os.chmod(temporary, 0o666 & ~_UMASK)
         os.replace(temporary, path)
     except BaseException:
         with contextlib.suppress(OSError):
@@ -102,6 +104,25 @@ def _umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
     return mask
+
+
+_UMASK = _umask()  # read once, at import, before any thread could create a file
+
+_HELD = {signal.SIGINT, signal.SIGTERM, signal.SIGHUP}
+
+
+@contextlib.contextmanager
+def _signals_held() -> Iterator[None]:
+    """Ctrl-C, SIGTERM and SIGHUP are held (delivered when the block ends), so the
+    swap of a report and its previous run is never cut in half."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    before = signal.pthread_sigmask(signal.SIG_BLOCK, _HELD)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, before)
 
 
 def check_writable_dir(directory: Path) -> None:
@@ -147,9 +168,10 @@ def staged_directory(target: Path) -> Iterator[Path]:
         yield staging
         for entry in staging.iterdir():
             _fsync_file(entry)
-        os.chmod(staging, 0o777 & ~_umask())
+        os.chmod(staging, 0o777 & ~_UMASK)
         _fsync_dir(staging)
-        _put_in_place(staging, target)
+        with _signals_held():  # a stop signal waits until the report is in place
+            _put_in_place(staging, target)
     finally:
         if staging.exists():
             shutil.rmtree(staging, ignore_errors=True)

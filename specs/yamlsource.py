@@ -53,7 +53,12 @@ MAX_DEPTH = 64
 MAX_NODES = 20_000
 MAX_NUMBER_CHARS = 32
 _NUMBER_STARTS = set("+-.0123456789")
-_NUMBER_CHARS = frozenset("+-.:_0123456789abcdefABCDEFoOxX")
+# The shapes of YAML 1.1's ints and floats, without their regexps' backtracking: each
+# part is delimited, so a match takes time linear in the length.
+_LONG_NUMBER = re.compile(
+    r"[-+]?(?:0[xX][0-9a-fA-F_]+|0[oO]?[0-7_]+|[0-9][0-9_]*(?::[0-9_]+)*"
+    r"|[0-9_]*\.[0-9_]*(?:[eE][-+]?[0-9]+)?|[0-9][0-9_]*[eE][-+]?[0-9]+)"
+)
 """The longest plain number read (digits, sign, point, exponent and ``_``): every number
 a flow or scenario holds is bounded far below 10**30, so a longer one is a mistake."""
 _CORE = "tag:yaml.org,2002:"
@@ -119,7 +124,7 @@ class _BoundedLoader(yaml.SafeLoader):
             and len(value) > MAX_NUMBER_CHARS
             and value[:1] in _NUMBER_STARTS
         ):
-            return _CORE + ("int" if _NUMBER_CHARS.issuperset(value) else "str")
+            return _CORE + ("int" if _LONG_NUMBER.fullmatch(value) else "str")
         return super().resolve(kind, value, implicit)  # type: ignore[no-untyped-call]
 
     def compose_node(self, parent: Node | None, index: Any) -> Node | None:

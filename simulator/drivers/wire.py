@@ -45,7 +45,16 @@ import httpx
 
 from specs.errors import RppError
 
-__all__ = ["IDLE_SECONDS", "MAX_REDIRECTS", "Answer", "Browser", "WireClient", "WireError", "send"]
+__all__ = [
+    "IDLE_SECONDS",
+    "MAX_REDIRECTS",
+    "Answer",
+    "Browser",
+    "WireClient",
+    "WireError",
+    "default_tls",
+    "send",
+]
 
 IDLE_SECONDS = 5.0  # below any server's keep-alive (uvicorn here: 30 s), as httpx does
 MAX_REDIRECTS = 20

@@ -1,28 +1,37 @@
-"""An outbox: the mail a served portal sends, sent once the portal's lock is released,
-and kept and retried when the mail relay refuses it.
+"""An outbox: the mail a served portal sends, queued in the order the portal made it,
+sent once the portal's lock is released, and kept and retried while the mail relay
+is unreachable or refuses it for now.
 
 Promises:
 
-- :class:`Outbox` is a :class:`~simulator.mail.mailbox.Transport`. Inside
-  ``with outbox.collecting():`` a message given to :meth:`Outbox.send` is only
-  collected (the portal calls ``send`` under its lock); when the block ends, after
-  the caller has released that lock, the collected messages are sent in order through
-  the real transport. Outside such a block ``send`` sends at once. So no SMTP
-  conversation ever runs while the portal is locked.
-- A message the transport refuses or cannot reach (``smtplib.SMTPException``,
-  ``OSError``, anything it raises) is never dropped and never turns the producer's
-  click into an error: it waits in the outbox (in order, behind any already waiting)
-  and a background thread retries the oldest after 1, 2, 5, 10, 30 and then every 60
-  seconds, until it goes or :meth:`Outbox.clear` / :meth:`Outbox.close`. Each failure
-  and each recovery is logged.
-- The outbox holds at most ``max_waiting`` messages: :attr:`Outbox.full` says so, and
-  the served portal then answers 503 to a click *before* acting on it, so nothing is
-  changed whose email could not be kept (decision: back-pressure rather than loss).
+- :class:`Outbox` is a :class:`~simulator.mail.mailbox.Transport`. :meth:`Outbox.send`
+  only queues the message (the portal calls it under its lock, so the queue holds the
+  emails in the order of the clicks that made them). Inside ``with
+  outbox.collecting():`` the queue is sent when the block ends (after the caller has
+  released the portal's lock); outside such a block ``send`` sends at once. One
+  thread sends at a time, oldest first, so emails leave in the order they were made
+  and no SMTP conversation runs while the portal is locked. When ``collecting()``
+  ends, this thread's emails have been handed to the relay or are waiting in the
+  outbox.
+- A temporary failure (the relay unreachable, a 4xx reply, anything else it raises)
+  never drops a message and never turns the producer's click into an error: it waits
+  (with everything behind it) and a background thread retries the oldest after 1, 2,
+  5, 10, 30 and then every 60 seconds. A permanent refusal (a 5xx reply for the
+  message, or for every recipient) cannot succeed on a retry: the message is logged as
+  undeliverable, counted in :attr:`Outbox.undeliverable`, and the rest go on, as a
+  mail server bounces one message and delivers the others.
+- :attr:`Outbox.full` says when ``max_waiting`` messages wait; the served portal then
+  answers 503 to a click *before* acting on it (back-pressure rather than loss). The
+  bound is checked before a click, so concurrent clicks may take it a few over.
+- :meth:`Outbox.clear` forgets the waiting mail (the portal started afresh): what was
+  queued before it is never sent afterwards. :meth:`Outbox.close` stops the retries;
+  what still waits then is logged as unsent.
 """
 
 from __future__ import annotations
 
 import logging
+import smtplib
 import threading
 from collections import deque
 from collections.abc import Iterator, Sequence
@@ -31,7 +40,7 @@ from email.message import EmailMessage
 
 from simulator.mail.mailbox import Transport
 
-__all__ = ["RETRY_SECONDS", "Outbox"]
+__all__ = ["RETRY_SECONDS", "Outbox", "is_permanent"]
 
 RETRY_SECONDS = (1.0, 2.0, 5.0, 10.0, 30.0, 60.0)  # the last repeats
 
@@ -42,9 +51,19 @@ def _about(message: EmailMessage) -> str:
     return f"{message.get('Subject', '(no subject)')!s} to {message.get('To', '?')!s}"
 
 
+def is_permanent(error: BaseException) -> bool:
+    """Whether a relay's refusal is final (5xx for the message or every recipient)."""
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        codes = [code for code, _ in error.recipients.values()]
+        return bool(codes) and all(500 <= code < 600 for code in codes)
+    if isinstance(error, smtplib.SMTPResponseException):
+        return 500 <= error.smtp_code < 600
+    return False
+
+
 class Outbox:
-    """Sends through ``transport`` outside the portal's lock; keeps and retries what the
-    transport refuses (see the module's promises)."""
+    """Queues what the portal sends; sends it outside the portal's lock, in order, and
+    retries what the relay refuses for now (see the module's promises)."""
 
     def __init__(
         self,
@@ -58,52 +77,56 @@ class Outbox:
         self.transport = transport
         self.max_waiting = max_waiting
         self.retry_seconds = tuple(retry_seconds)
+        self.undeliverable = 0
         self._local = threading.local()
-        self._waiting: deque[EmailMessage] = deque()
+        self._queue: deque[tuple[int, EmailMessage]] = deque()  # (generation, message)
+        self._generation = 0
+        self._stuck = False  # the oldest message failed for now: wait for the retrier
         self._changed = threading.Condition()
+        self._sending = threading.Lock()  # one sender at a time, oldest first
         self._closed = False
         self._retrier: threading.Thread | None = None
 
     # --- the Transport protocol -----------------------------------------------------
 
     def send(self, message: EmailMessage) -> None:
-        collected: list[EmailMessage] | None = getattr(self._local, "collected", None)
-        if collected is not None:
-            collected.append(message)
-        else:
-            self._send_or_keep([message])
+        with self._changed:
+            self._queue.append((self._generation, message))
+        if not getattr(self._local, "collecting", False):
+            self._flush()
 
     @contextmanager
     def collecting(self) -> Iterator[None]:
-        """Collect what is sent in this block (on this thread); send it when it ends."""
-        if getattr(self._local, "collected", None) is not None:
+        """Queue what is sent in this block (on this thread); send it when it ends."""
+        if getattr(self._local, "collecting", False):
             raise RuntimeError("Outbox.collecting() does not nest")
-        collected: list[EmailMessage] = []
-        self._local.collected = collected
+        self._local.collecting = True
         try:
             yield
         finally:
-            self._local.collected = None
-            self._send_or_keep(collected)
+            self._local.collecting = False
+            self._flush()
 
     # --- state ----------------------------------------------------------------------
 
     @property
     def waiting(self) -> int:
-        """How many messages wait for the relay."""
+        """How many messages wait to be sent."""
         with self._changed:
-            return len(self._waiting)
+            return len(self._queue)
 
     @property
     def full(self) -> bool:
-        """Whether the outbox holds ``max_waiting`` messages (clicks get 503)."""
+        """Whether ``max_waiting`` messages wait (clicks get 503)."""
         return self.waiting >= self.max_waiting
 
     def clear(self) -> int:
         """Forget the waiting messages (the portal started afresh); returns how many."""
         with self._changed:
-            dropped = len(self._waiting)
-            self._waiting.clear()
+            dropped = len(self._queue)
+            self._queue.clear()
+            self._generation += 1
+            self._stuck = False
         if dropped:
             _log.warning("outbox cleared: %d waiting emails will not be sent", dropped)
         return dropped
@@ -121,31 +144,45 @@ class Outbox:
 
     # --- sending --------------------------------------------------------------------
 
-    def _send_or_keep(self, messages: list[EmailMessage]) -> None:
-        if not messages:
-            return
+    def _flush(self) -> None:
+        """Send what waits, oldest first, unless the oldest is waiting for a retry."""
         with self._changed:
-            behind = bool(self._waiting)
-            if behind:  # keep the order: these go after those already waiting
-                self._waiting.extend(messages)
+            if self._stuck or not self._queue:
                 return
-        for index, message in enumerate(messages):
-            if not self._try(message):
-                self._keep(messages[index:])
-                return
+        self._drain()
 
-    def _try(self, message: EmailMessage) -> bool:
-        try:
-            self.transport.send(message)
-        except Exception as error:  # any failure of the relay: keep the message
-            _log.warning("could not send %s: %r; kept for a retry", _about(message), error)
-            return False
-        return True
+    def _drain(self) -> bool:
+        """Send the queue in order until it is empty (True) or the relay fails for now."""
+        with self._sending:
+            while True:
+                with self._changed:
+                    if not self._queue:
+                        self._stuck = False
+                        return True
+                    message = self._queue[0][1]
+                try:
+                    self.transport.send(message)
+                except Exception as error:  # any failure of the relay
+                    if not is_permanent(error):
+                        _log.warning(
+                            "could not send %s: %r; kept for a retry", _about(message), error
+                        )
+                        self._wait_for_retry()
+                        return False
+                    _log.error("undeliverable, not retried: %s: %r", _about(message), error)
+                    with self._changed:
+                        self.undeliverable += 1
+                with self._changed:
+                    if self._queue and self._queue[0][1] is message:
+                        self._queue.popleft()
 
-    def _keep(self, messages: list[EmailMessage]) -> None:
+    def _wait_for_retry(self) -> None:
         with self._changed:
-            self._waiting.extend(messages)
-            if self._retrier is None and not self._closed:
+            self._stuck = True
+            if self._closed:
+                _log.error("outbox closed: %d emails unsent", len(self._queue))
+                return
+            if self._retrier is None:
                 self._retrier = threading.Thread(
                     target=self._retry, name="rpp-outbox-retry", daemon=True
                 )
@@ -160,26 +197,8 @@ class Outbox:
                 self._changed.wait_for(lambda: self._closed, timeout=delay)
                 if self._closed:
                     return
-            if self._drain():
-                attempt = 0
-                with self._changed:  # sleep until something waits again
-                    self._changed.wait_for(lambda: self._closed or bool(self._waiting))
-            else:
-                attempt += 1
-
-    def _drain(self) -> bool:
-        """Send the waiting messages, oldest first; whether none is left."""
-        while True:
-            with self._changed:
-                if self._closed:
-                    return False
-                if not self._waiting:
-                    return True
-                message = self._waiting[0]
-            if not self._try(message):
-                return False
-            with self._changed:
-                if self._waiting and self._waiting[0] is message:
-                    self._waiting.popleft()
-                left = len(self._waiting)
-            _log.info("sent %s on a retry; %d still waiting", _about(message), left)
+                if not self._stuck:  # sent meanwhile, or cleared
+                    attempt = 0
+                    self._changed.wait_for(lambda: self._closed or self._stuck)
+                    continue
+            attempt = 0 if self._drain() else attempt + 1

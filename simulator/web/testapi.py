@@ -41,6 +41,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from simulator.mail.smtp_sink import is_valid_address
 from simulator.portal.clock import SimulatedClock
 from simulator.portal.forms import normalize_identifier
 from simulator.web.security import is_loopback
@@ -127,6 +128,8 @@ def _producer(body: object, where: str = "") -> dict[str, Any]:
     for name in _REQUIRED:
         if not isinstance(body.get(name), str) or not body[name]:
             raise _BadRequest(400, f"{where}field {name!r} must be a non-empty string")
+    if not is_valid_address(body["email"]):
+        raise _BadRequest(400, f"{where}field 'email' must be an email address (local@domain)")
     for name, kind in _OPTIONAL.items():
         if name in body and not isinstance(body[name], kind):
             raise _BadRequest(400, f"{where}field {name!r} must be a {kind.__name__}")

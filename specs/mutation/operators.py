@@ -11,10 +11,13 @@ Promises:
   ``portal.yaml/texts/login_failed``) and the change (``-> login_page``, ``word 3``).
   It is stable when other lines move.
 - Each mutant says what it touches (:class:`Touches`): the transitions whose firing
-  it may change (a guard or order change touches every transition of the same source
-  and trigger), the screens whose rendering it changes, the guide IDs of the element,
-  or everything (a parameter). The runner picks the scenarios that fired, saw or are
-  tagged with one of them.
+  it may change (a guard, order or dest change touches every transition of the same
+  source and trigger, and every scenario that entered that source state, since a
+  scenario there may have tried the trigger and fired nothing), the screens whose
+  rendering it changes, the guide IDs of the element, or everything (a parameter, and
+  a text used by no screen, transition or email of the spec, such as a form's field
+  errors). The runner picks the scenarios that fired, entered, saw or are tagged
+  with one of them.
 """
 
 from __future__ import annotations
@@ -61,6 +64,7 @@ class Edit:
 @dataclass(frozen=True)
 class Touches:
     transitions: frozenset[str] = frozenset()  # machine.id
+    states: frozenset[str] = frozenset()  # machine.state: a scenario that entered it
     screens: frozenset[str] = frozenset()
     guide: frozenset[str] = frozenset()
     everything: bool = False
@@ -102,8 +106,10 @@ def _items(node: Node) -> list[tuple[ScalarNode, Node]]:
     return [(k, v) for k, v in node.value if isinstance(k, ScalarNode)]
 
 
-def _span(node: Node) -> tuple[int, int]:
-    return node.start_mark.index, node.end_mark.index
+def _span(node: Node, text: str) -> tuple[int, int]:
+    """Where ``node`` is in ``text``: a block collection's end mark lies past the line
+    break and indentation that follow it, so the end is its last non-blank character."""
+    return node.start_mark.index, len(text[: node.end_mark.index].rstrip())
 
 
 def _around(old: str, new: str, width: int = 24) -> str:
@@ -122,7 +128,7 @@ def _around(old: str, new: str, width: int = 24) -> str:
 def _line_of(text: str, key: ScalarNode, value: Node) -> tuple[int, int]:
     """The whole lines from ``key`` to the end of ``value`` (with the line break)."""
     start = text.rfind("\n", 0, key.start_mark.index) + 1
-    end = text.find("\n", value.end_mark.index)
+    end = text.find("\n", len(text[: value.end_mark.index].rstrip()))
     return start, len(text) if end < 0 else end + 1
 
 
@@ -219,6 +225,12 @@ class _Maker:
         self.mailing_transitions = frozenset(
             t.name for t in transitions if mailing & {*t.before, *t.after}
         )
+        self.emailed_texts = frozenset(
+            part.text_ref
+            for template in flow_set.portal.emails.values()
+            for part in (template.subject, *template.body)
+            if part.text_ref
+        )
         self.directory_screens = frozenset(
             s.name for s in flow_set.portal.screens.values() if s.directory
         )
@@ -233,6 +245,9 @@ class _Maker:
         self.out.append(Mutant(mutant_id, operator, edit, description, touches))
 
     # -- transitions ---------------------------------------------------------------
+
+    def sources(self, t: TransitionSpec) -> frozenset[str]:
+        return frozenset(f"{t.machine}.{source}" for source in t.sources)
 
     def siblings(self, t: TransitionSpec) -> frozenset[str]:
         return frozenset(
@@ -269,14 +284,14 @@ class _Maker:
     def transition(self, file: str, item: Node, t: TransitionSpec, states: list[str]) -> None:
         path = f"{file}/{t.id}"
         guide = frozenset(t.guide)
-        own = Touches(transitions=self.siblings(t), guide=guide)
+        own = Touches(transitions=self.siblings(t), states=self.sources(t), guide=guide)
         # guards: dropped, and moved to the other list
         for key, other in (("conditions", "unless"), ("unless", "conditions")):
             found = _get(item, key)
             if found is None or not isinstance(found[1], SequenceNode):
                 continue
             names = [str(n.value) for n in found[1].value]
-            start, end = _span(found[1])
+            start, end = _span(found[1], self.texts[file])
             for name in names:
                 rest = [n for n in names if n != name]
                 self.add(
@@ -293,7 +308,7 @@ class _Maker:
             if found is None or not isinstance(found[1], SequenceNode):
                 continue
             names = [str(n.value) for n in found[1].value]
-            start, end = _span(found[1])
+            start, end = _span(found[1], self.texts[file])
             for name in names:
                 rest = [n for n in names if n != name]
                 self.add(
@@ -310,7 +325,7 @@ class _Maker:
             if others:
                 after = states.index(t.dest) if t.dest in states else -1
                 new = next((s for s in states[after + 1 :] + states if s != t.dest), others[0])
-                start, end = _span(dest[1])
+                start, end = _span(dest[1], self.texts[file])
                 self.add(
                     "dest",
                     f"{path}/dest",
@@ -332,7 +347,7 @@ class _Maker:
             )
             if message is not None:
                 new = message
-                start, end = _span(shows[1])
+                start, end = _span(shows[1], self.texts[file])
                 self.add(
                     "shows",
                     f"{path}/shows",
@@ -363,8 +378,8 @@ class _Maker:
             there_names = [str(n.value) for n in there[1].value]
             spans = sorted(
                 [
-                    (_span(here), _flow_list(rest)),
-                    (_span(there[1]), _flow_list([*there_names, name])),
+                    (_span(here, self.texts[file]), _flow_list(rest)),
+                    (_span(there[1], self.texts[file]), _flow_list([*there_names, name])),
                 ]
             )
             (a_start, a_end), a_new = spans[0]
@@ -399,7 +414,8 @@ class _Maker:
         a_start = a.start_mark.index
         b_start = b.start_mark.index
         # Each item's text up to the last non-blank character before the next item.
-        a_end = len(text[:b_start].rstrip(" -\n"))
+        before_b = text[:b_start].rstrip(" ")  # ends with the "-" of b's item
+        a_end = len(before_b.removesuffix("-").rstrip())
         b_end = len(text[: b.end_mark.index].rstrip())
         a_text, b_text = text[a_start:a_end], text[b_start:b_end]
         between = text[a_end:b_start]
@@ -411,6 +427,7 @@ class _Maker:
             f"{a_spec.id} and {b_spec.id} (both {a_spec.trigger} from {'/'.join(a_spec.sources)}) swapped",
             Touches(
                 transitions=self.siblings(a_spec) | self.siblings(b_spec),
+                states=self.sources(a_spec) | self.sources(b_spec),
                 guide=frozenset(a_spec.guide) | frozenset(b_spec.guide),
             ),
         )
@@ -433,10 +450,17 @@ class _Maker:
         if texts is not None:
             for key, node in _items(texts[1]):
                 spec = self.flow_set.portal.texts.get(key.value)
+                transitions = set(self.shown_by.get(key.value, set()))
+                if key.value in self.emailed_texts:
+                    transitions |= self.mailing_transitions
+                showing = self.screens_showing.get(key.value, set())
                 touches = Touches(
-                    transitions=frozenset(self.shown_by.get(key.value, set())),
-                    screens=frozenset(self.screens_showing.get(key.value, set())),
+                    transitions=frozenset(transitions),
+                    screens=frozenset(showing),
                     guide=frozenset(spec.guide if spec else ()),
+                    # Used by no screen, transition or email of the spec (a form's field
+                    # errors, chosen in code): every scenario.
+                    everything=not transitions and not showing,
                 )
                 self.text_values(file, f"{file}/texts/{key.value}", node, touches)
         emails = _get(root, "emails")
@@ -469,7 +493,7 @@ class _Maker:
             if not (isinstance(value, ScalarNode) and value.tag.endswith(":int")):
                 continue
             number = int(value.value)
-            start, end = _span(value)
+            start, end = _span(value, self.texts[file])
             for delta in (1, -1):
                 self.add(
                     "parameter",
@@ -488,7 +512,7 @@ class _Maker:
             if found is None or not isinstance(found[1], SequenceNode):
                 continue
             values = [str(n.value) for n in found[1].value]
-            start, end = _span(found[1])
+            start, end = _span(found[1], self.texts[file])
             for value in values:
                 rest = [v for v in values if v != value]
                 shown = ", ".join(_quoted(v) if key != "texts" else v for v in rest)
@@ -522,7 +546,7 @@ class _Maker:
         value = str(node.value)
         if not value or node.tag.endswith((":int", ":null", ":bool")):
             return
-        start, end = _span(node)
+        start, end = _span(node, self.texts[file])
         for operator, change in _TEXT_CHANGES:
             if operator == "text-sentence" and not sentences:
                 continue

@@ -148,6 +148,7 @@ def _job(mutant: Mutant) -> dict[str, Any]:
         "replacement": mutant.edit.replacement,
         "touches": {
             "transitions": sorted(t.transitions),
+            "states": sorted(t.states),
             "screens": sorted(t.screens),
             "guide": sorted(t.guide),
             "everything": t.everything,
@@ -181,7 +182,10 @@ def run(
     ]
     if only and not chosen:
         raise UsageError(f"no mutant's id starts with {' or '.join(only)}")
-    workers = max(1, min(workers or os.cpu_count() or 1, len(chosen) or 1))
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    if workers is not None and workers > 4 * (cores or 1):
+        raise UsageError(f"--workers {workers}: at most 4 per core ({4 * (cores or 1)} here)")
+    workers = max(1, min(workers or cores or 1, len(chosen) or 1))
     results: dict[str, dict[str, Any]] = {}
     scenarios = 0
     with tempfile.TemporaryDirectory(prefix="rpp-mutate-") as work:
@@ -212,18 +216,37 @@ def run(
                     log,
                 )
             )
-        for process, out, log in processes:
-            process.wait()
-            log.close()
-            if not out.exists():
-                tail = Path(log.name).read_text(encoding="utf-8").strip().splitlines()[-15:]
-                raise RppError("a mutation worker ended without results:\n" + "\n".join(tail))
-            data = json.loads(out.read_text(encoding="utf-8"))
-            if "error" in data:
-                raise RppError(f"the features do not pass on the unchanged flows: {data['error']}")
-            scenarios = max(scenarios, int(data.get("scenarios", 0)))
-            for result in data["results"]:
-                results[result["id"]] = result
+        try:
+            for (process, out, log), share in zip(processes, shares, strict=True):
+                process.wait()
+                log.close()
+                data = json.loads(out.read_text(encoding="utf-8")) if out.exists() else {}
+                if "error" in data:
+                    raise RppError(
+                        f"the features do not pass on the unchanged flows: {data['error']}"
+                    )
+                done = {r["id"] for r in data.get("results", ())}
+                # The exit status is pytest's (the coverage gate may judge a partial
+                # feature set); the job is done when every mutant has its result.
+                if "scenarios" not in data or len(done) < len(share):
+                    tail = Path(log.name).read_text(encoding="utf-8").strip().splitlines()[-15:]
+                    raise RppError(
+                        f"a mutation worker ended (exit {process.returncode}) after"
+                        f" {len(done)} of its {len(share)} mutants:\n" + "\n".join(tail)
+                    )
+                scenarios = max(scenarios, int(data["scenarios"]))
+                for result in data["results"]:
+                    results[result["id"]] = result
+        finally:  # on an error or Ctrl-C, no worker outlives the run
+            for process, _, log in processes:
+                if process.poll() is None:
+                    process.terminate()
+                    try:
+                        process.wait(timeout=5)
+                    except subprocess.TimeoutExpired:
+                        process.kill()
+                        process.wait()
+                log.close()
     outcome = MutationRun(
         chosen, results, equivalents, scenarios, time.perf_counter() - began, workers
     )

@@ -51,6 +51,7 @@ class _Baseline:
     item: pytest.Item
     name: str
     fired: frozenset[str]
+    entered: frozenset[str]  # machine.state, the initial states included
     screens: frozenset[str]
     tags: frozenset[str]
     seconds: float
@@ -88,8 +89,10 @@ def _write_flows(directory: Path, files: dict[str, str]) -> None:
 def _baseline(items: list[pytest.Item], base: Path) -> list[_Baseline] | str:
     flow_set = load_features_flows(str(base))
     dest = {t.name: t.dest for t in flow_set.transitions()}
+    machine = {t.name: t.machine for t in flow_set.transitions()}
     screens = flow_set.portal.screens
     start = frozenset(f.initial for f in flow_set.flows.values() if f.initial in screens)
+    initial = frozenset(f"{f.machine}.{f.initial}" for f in flow_set.flows.values())
     out = []
     for item in items:
         began = time.perf_counter()
@@ -99,8 +102,11 @@ def _baseline(items: list[pytest.Item], base: Path) -> list[_Baseline] | str:
         world = item.stash.get(WORLD, None)
         fired = frozenset(world.transitions_fired() if world is not None else ())
         seen = start | {dest[n] for n in fired if dest.get(n) in screens}
+        entered = initial | {f"{machine[n]}.{dest[n]}" for n in fired if n in dest}
         tags = frozenset(m.name for m in item.iter_markers())
-        out.append(_Baseline(item, _name(item), fired, seen, tags, time.perf_counter() - began))
+        out.append(
+            _Baseline(item, _name(item), fired, entered, seen, tags, time.perf_counter() - began)
+        )
     return out
 
 
@@ -110,8 +116,12 @@ def _touching(mutant: dict[str, Any], runs: list[_Baseline]) -> list[_Baseline]:
         chosen = list(runs)
     else:
         transitions, screens = set(touches["transitions"]), set(touches["screens"])
-        guide = set(touches["guide"])
-        chosen = [r for r in runs if r.fired & transitions or r.screens & screens or r.tags & guide]
+        guide, states = set(touches["guide"]), set(touches.get("states", ()))
+        chosen = [
+            r
+            for r in runs
+            if r.fired & transitions or r.entered & states or r.screens & screens or r.tags & guide
+        ]
     # Those that fired the mutated transitions first (likeliest to fail), quickest first.
     direct = set(touches["transitions"])
     return sorted(chosen, key=lambda r: (not r.fired & direct, r.seconds))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import smtplib
 import threading
 import time
 from email.message import EmailMessage
@@ -20,10 +21,12 @@ def _email(to: str) -> EmailMessage:
 
 
 class Relay:
-    """A transport that refuses while ``down`` and records what it took."""
+    """A transport that refuses while ``down`` (and always for ``bounced`` addresses,
+    with 553) and records what it took."""
 
     def __init__(self) -> None:
         self.down = False
+        self.bounced: set[str] = set()
         self.sent: list[str] = []
         self.attempts = 0
         self.took = threading.Event()
@@ -32,6 +35,9 @@ class Relay:
         self.attempts += 1
         if self.down:
             raise OSError("Connection refused")
+        to = str(message["To"])
+        if to in self.bounced:
+            raise smtplib.SMTPRecipientsRefused({to: (553, b"not a valid mailbox")})
         self.sent.append(str(message["To"]))
         self.took.set()
 
@@ -108,3 +114,36 @@ def test_close_stops_the_retries() -> None:
 def test_limits_out_of_range_are_refused(options: dict[str, object], says: str) -> None:
     with pytest.raises(ValueError, match=says):
         Outbox(Relay(), **options)  # type: ignore[arg-type]
+
+
+def test_a_permanent_refusal_is_counted_and_the_rest_go_on() -> None:
+    relay = Relay()
+    relay.bounced = {"x"}
+    outbox = Outbox(relay, retry_seconds=[30])
+    with outbox.collecting():
+        outbox.send(_email("a@example.com"))
+        outbox.send(_email("x"))
+        outbox.send(_email("b@example.com"))
+    assert relay.sent == ["a@example.com", "b@example.com"]
+    assert outbox.undeliverable == 1 and outbox.waiting == 0
+    outbox.close()
+
+
+def test_mail_leaves_in_the_order_it_was_queued_across_threads() -> None:
+    relay = Relay()
+    outbox = Outbox(relay)
+    lock = threading.Lock()  # the portal's lock: the order of the clicks
+    order: list[str] = []
+
+    def click(n: int) -> None:
+        with outbox.collecting(), lock:
+            address = f"m{n}@example.com"
+            order.append(address)
+            outbox.send(_email(address))
+
+    threads = [threading.Thread(target=click, args=(n,)) for n in range(20)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert relay.sent == order

@@ -96,3 +96,28 @@ def test_a_run_kills_lets_survive_and_checks_the_equivalents(
         assert "equivalent" in capsys.readouterr().out
     finally:
         monkey.undo()
+
+
+def test_edits_of_block_style_lists_keep_the_lines_around_them(tmp_path: Path) -> None:
+    flows = tmp_path / "flows"
+    shutil.copytree(DEFAULT_FLOWS_DIR, flows)
+    login = flows / "login.yaml"
+    text = login.read_text()
+    flow_style = "    conditions: [account_locked]\n    shows: account_locked\n"
+    assert flow_style in text
+    login.write_text(
+        text.replace(
+            flow_style, "    conditions:\n      - account_locked\n    shows: account_locked\n"
+        )
+    )
+    _, texts, found = mutants(flows)
+    by_id = {m.id: m for m in found}
+    dropped = by_id["guard-dropped:login.yaml/refuse_locked_account/conditions:account_locked"]
+    moved = by_id[
+        "guard-moved:login.yaml/refuse_locked_account/conditions:account_locked -> unless"
+    ]
+    for mutant, conditions, unless in ((dropped, [], None), (moved, None, ["account_locked"])):
+        data = yaml.safe_load(apply(texts, mutant.edit))
+        [t] = [t for t in data["transitions"] if t["id"] == "refuse_locked_account"]
+        assert t.get("conditions") == conditions and t.get("unless") == unless, mutant.id
+        assert t["shows"] == "account_locked", f"{mutant.id} lost the next line"
