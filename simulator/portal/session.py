@@ -24,7 +24,15 @@ from specs.machines import FlowMachines
 if TYPE_CHECKING:
     from simulator.portal.portal import Portal
 
-__all__ = ["Session"]
+__all__ = ["TELLS_ACCOUNT", "Session"]
+
+# What each session action (vocabulary.actions) tells the account's machines: the one
+# place this meaning is written (the simulation's compiled table reads it from here).
+TELLS_ACCOUNT = {
+    "record_login_success": "succeed_login",
+    "record_login_failure": "fail_login",
+    "complete_password_reset": "complete_password_reset",
+}
 
 
 class Session:
@@ -134,7 +142,7 @@ class Session:
     def record_login_success(self) -> None:
         account = self._typed_account()
         assert account is not None
-        account.machines.fire("succeed_login")
+        account.machines.fire(TELLS_ACCOUNT["record_login_success"])
         self.account = account
         self.signed_in_at_change = account.password_changes
 
@@ -143,7 +151,7 @@ class Session:
         if account is None:
             self.portal.ledger.count_failure(self._ledger_key())
         else:
-            account.machines.fire("fail_login")
+            account.machines.fire(TELLS_ACCOUNT["record_login_failure"])
 
     def sign_out(self) -> None:
         self.account = None
@@ -190,4 +198,4 @@ class Session:
     def complete_password_reset(self) -> None:
         account = self.account
         assert account is not None
-        account.machines.fire("complete_password_reset")
+        account.machines.fire(TELLS_ACCOUNT["complete_password_reset"])

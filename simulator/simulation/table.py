@@ -29,6 +29,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from simulator.portal.session import TELLS_ACCOUNT
 from simulator.simulation.errors import SimulationError
 from specs.model import FlowSet, FlowSpec, Parameters, TransitionSpec
 
@@ -91,12 +92,6 @@ UPDATE_PASSWORD_TRIGGER = "click_update_password"
 AUTO_UNLOCK_TRIGGER = "check_auto_unlock"
 MAX_STATES = 10_000
 
-# What each session action tells the account machine (vocabulary.actions).
-_TELLS_ACCOUNT = {
-    "record_login_success": "succeed_login",
-    "record_login_failure": "fail_login",
-    "complete_password_reset": "complete_password_reset",
-}
 # Session actions that tell the account nothing.
 _SESSION_ONLY = frozenset({"change_password", "sign_out"})
 
@@ -305,7 +300,7 @@ class _Interpreter:
                 for action in (*t.before, *t.after):
                     if action in _SESSION_ONLY:
                         continue
-                    told = _TELLS_ACCOUNT.get(action)
+                    told = TELLS_ACCOUNT.get(action)
                     if told is None:
                         raise TableCompileError(
                             f"{t.where}: {t.name} runs '{action}', which the compiled table does not model"
