@@ -53,12 +53,28 @@ MAX_DEPTH = 64
 MAX_NODES = 20_000
 MAX_NUMBER_CHARS = 32
 _NUMBER_STARTS = set("+-.0123456789")
-# The shapes of YAML 1.1's ints and floats, without their regexps' backtracking: each
-# part is delimited, so a match takes time linear in the length.
-_LONG_NUMBER = re.compile(
-    r"[-+]?(?:0[xX][0-9a-fA-F_]+|0[oO]?[0-7_]+|[0-9][0-9_]*(?::[0-9_]+)*"
-    r"|[0-9_]*\.[0-9_]*(?:[eE][-+]?[0-9]+)?|[0-9][0-9_]*[eE][-+]?[0-9]+)"
-)
+_DIGITS = frozenset("0123456789_")
+_HEX = frozenset("0123456789abcdefABCDEF_")
+
+
+def _number_shaped(value: str) -> bool:
+    """Whether ``value`` has the shape of a YAML 1.1 int or float (decimal, hex, octal,
+    base 60, a fraction with an exponent), checked in one pass without a regexp (on
+    hundreds of kilobytes a regexp's repeated group costs memory per repetition)."""
+    body = value[1:] if value[:1] in "+-" else value
+    if body[:2] in ("0x", "0X"):
+        return len(body) > 2 and _HEX.issuperset(body[2:])
+    if ":" in body:
+        return all(part and _DIGITS.issuperset(part) for part in body.split(":"))
+    mantissa, _, exponent = body.replace("E", "e").partition("e")
+    if exponent[:1] in "+-":
+        exponent = exponent[1:]
+    if "e" in body.lower() and not (exponent and exponent.isdigit()):
+        return False
+    whole, _, fraction = mantissa.partition(".")
+    return bool(whole or fraction) and _DIGITS.issuperset(whole + fraction)
+
+
 """The longest plain number read (digits, sign, point, exponent and ``_``): every number
 a flow or scenario holds is bounded far below 10**30, so a longer one is a mistake."""
 _CORE = "tag:yaml.org,2002:"
@@ -124,7 +140,7 @@ class _BoundedLoader(yaml.SafeLoader):
             and len(value) > MAX_NUMBER_CHARS
             and value[:1] in _NUMBER_STARTS
         ):
-            return _CORE + ("int" if _LONG_NUMBER.fullmatch(value) else "str")
+            return _CORE + ("int" if _number_shaped(value) else "str")
         return super().resolve(kind, value, implicit)  # type: ignore[no-untyped-call]
 
     def compose_node(self, parent: Node | None, index: Any) -> Node | None:
