@@ -242,6 +242,19 @@ Feature: Reset your password
       | "Camp2019"       | nothing      | "Santa2026"          | change_password_fields_required |
       | "Camp2019"       | "Santa2026"  | nothing              | change_password_fields_required |
 
+  @RESET-9 @RESET-10 @decision-form-field-messages
+  Scenario Outline: Each Change Password message reads letter for letter as decided
+    Given the producer has signed in and opened Edit Profile
+    When the producer changes the password with Current Password <Current Password>, New Password <New Password> and Confirm New Password <Confirm New Password>
+    Then the page shows the message "<text>"
+
+    Examples:
+      | Current Password | New Password | Confirm New Password | text                                                                                                            |
+      | "Camp2019"       | "Santa2026"  | "Santa2027"          | The New Password and Confirm New Password do not match.                                                         |
+      | "Camp2019"       | "Camp2019"   | "Camp2019"           | The New Password must be different from the Current Password.                                                   |
+      | nothing          | "Santa2026"  | "Santa2026"          | Current Password, New Password and Confirm New Password are required.                                           |
+      | "Camp2019"       | "abc12"      | "abc12"              | The New Password must be six to nine characters, letters and/or numbers only; no special characters are allowed. |
+
   @RESET-9 @RESET-10 @decision-change-password-message-order
   Scenario Outline: With two mistakes at once, Change Password shows the message of the first in the form's order
     Given the producer has signed in and opened Edit Profile
