@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -285,40 +286,13 @@ class _Maker:
         path = f"{file}/{t.id}"
         guide = frozenset(t.guide)
         own = Touches(transitions=self.siblings(t), states=self.sources(t), guide=guide)
-        # guards: dropped, and moved to the other list
+        # guards: dropped, and moved to the other list; actions: dropped
         for key, other in (("conditions", "unless"), ("unless", "conditions")):
-            found = _get(item, key)
-            if found is None or not isinstance(found[1], SequenceNode):
-                continue
-            names = [str(n.value) for n in found[1].value]
-            start, end = _span(found[1], self.texts[file])
-            for name in names:
-                rest = [n for n in names if n != name]
-                self.add(
-                    "guard-dropped",
-                    f"{path}/{key}",
-                    name,
-                    Edit(file, start, end, _flow_list(rest)),
-                    f"{key}: {_flow_list(names)} -> {_flow_list(rest)}",
-                    own,
-                )
+            for name, names in self.dropped(file, item, f"{path}/{key}", key, "guard-dropped", own):
                 self.moved_guard(file, item, t, key, other, name, names, own)
         for key in ("before", "after"):
-            found = _get(item, key)
-            if found is None or not isinstance(found[1], SequenceNode):
-                continue
-            names = [str(n.value) for n in found[1].value]
-            start, end = _span(found[1], self.texts[file])
-            for name in names:
-                rest = [n for n in names if n != name]
-                self.add(
-                    "action-dropped",
-                    f"{path}/{key}",
-                    name,
-                    Edit(file, start, end, _flow_list(rest)),
-                    f"{key}: {_flow_list(names)} -> {_flow_list(rest)}",
-                    Touches(transitions=frozenset({t.name}), guide=guide),
-                )
+            action = Touches(transitions=frozenset({t.name}), guide=guide)
+            list(self.dropped(file, item, f"{path}/{key}", key, "action-dropped", action))
         dest = _get(item, "dest")
         if dest is not None:
             others = [s for s in states if s != t.dest]
@@ -356,6 +330,28 @@ class _Maker:
                     f"shows: {t.shows} -> {new}",
                     Touches(transitions=frozenset({t.name}), guide=guide),
                 )
+
+    def dropped(
+        self, file: str, item: Node, path: str, key: str, operator: str, touches: Touches
+    ) -> Iterator[tuple[str, list[str]]]:
+        """One mutant per name of the flow list ``key`` of ``item``, that name dropped;
+        yields each name with the list it was in."""
+        found = _get(item, key)
+        if found is None or not isinstance(found[1], SequenceNode):
+            return
+        names = [str(n.value) for n in found[1].value]
+        start, end = _span(found[1], self.texts[file])
+        for name in names:
+            rest = [n for n in names if n != name]
+            self.add(
+                operator,
+                path,
+                name,
+                Edit(file, start, end, _flow_list(rest)),
+                f"{key}: {_flow_list(names)} -> {_flow_list(rest)}",
+                touches,
+            )
+            yield name, names
 
     def moved_guard(
         self,
