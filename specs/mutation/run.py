@@ -206,6 +206,8 @@ def run(
                 sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
                 "-p", "tests.bdd.mutation", str(FEATURES_TEST.relative_to(ROOT)),
                 "--rpp-mutants", str(job), "--rpp-mutant-results", str(out),
+                # A worker's coverage gate judges its own runs: never reports/'s files.
+                "--scenarios-report", str(Path(work) / f"scenarios-{n}.json"),
             ]  # fmt: skip
             processes.append(
                 (

@@ -70,6 +70,8 @@ def test_a_run_kills_lets_survive_and_checks_the_equivalents(
     features.mkdir()
     shutil.copy(ROOT / "features" / "producer_services.feature", features)
     equivalents = tmp_path / "equivalent.yaml"
+    gate_report = ROOT / "reports" / "scenarios.json"
+    before = gate_report.read_bytes() if gate_report.exists() else None
     outcome = run(
         DEFAULT_FLOWS_DIR,
         workers=2,
@@ -77,6 +79,8 @@ def test_a_run_kills_lets_survive_and_checks_the_equivalents(
         equivalents_file=equivalents,
         features=features,
     )
+    after = gate_report.read_bytes() if gate_report.exists() else None
+    assert after == before, "a mutation worker's coverage gate wrote reports/scenarios.json"
     by_id = {m.id: outcome.outcome(m) for m in outcome.mutants}
     [killed] = [i for i in by_id if i.startswith(KILLED)]
     [survivor] = [i for i in by_id if i.startswith(SURVIVOR)]
