@@ -17,6 +17,7 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from simulator.drivers import MAIL_WAIT
 from specs.errors import RppError, SpecError, UsageError
 from specs.loader import DEFAULT_FLOWS_DIR, load_flows, load_flows_dir
 from specs.model import FlowSet
@@ -275,6 +276,14 @@ def build_parser() -> argparse.ArgumentParser:
         "--browser",
         action="store_true",
         help="with --target http://...: drive headless Chromium instead of plain HTTP",
+    )
+    p.add_argument(
+        "--mail-wait",
+        type=float,
+        default=MAIL_WAIT,
+        metavar="SECONDS",
+        help="with --target http://...: how long to wait for an email the flows send"
+        " (a portal may send it after it shows the page; default %(default)s s)",
     )
     p.add_argument(
         "--part",

@@ -22,6 +22,8 @@ Promises:
   reset, in one request; a portal that cannot be started fails there, naming the URL.
   Later ``register`` and ``advance_clock`` use ``/test/producers`` and
   ``/test/clock``. Every test API call is JSON.
+- :attr:`HttpTarget.mail_wait` (default :data:`MAIL_WAIT` seconds): a reader that
+  expects mail waits that long for it; it costs nothing when the mail is there.
 - Mail is read by :class:`~simulator.mail.mailpit.MailpitReader` over a
   :class:`~simulator.drivers.wire.WireClient` (kept-alive connections too).
 - Pages are read by :mod:`simulator.drivers.page`: the screen is recognised from the
@@ -36,7 +38,7 @@ from typing import Any
 
 import httpx
 
-from simulator.drivers import wire
+from simulator.drivers import MAIL_WAIT, wire
 from simulator.drivers.page import DriverError, Page, PageError, read_page
 from simulator.drivers.wire import Answer, Browser, WireClient, WireError, default_tls
 from simulator.mail.mailpit import MailpitReader
@@ -119,7 +121,11 @@ def own_mailbox(url: str) -> bool:
 
 
 class HttpTarget:
-    """A portal served with a test API at ``url``, its mail at ``mailbox_url``."""
+    """A portal served with a test API at ``url``, its mail at ``mailbox_url``.
+    ``mail_wait``: how long a reader expecting mail asks the mailbox again before it
+    says none came (a portal may send its mail after it shows the page)."""
+
+    mail_wait: float = MAIL_WAIT
 
     def __init__(
         self,

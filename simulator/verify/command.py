@@ -17,6 +17,7 @@ adapter to another portal).
 from __future__ import annotations
 
 import argparse
+import functools
 import importlib
 import json
 import os
@@ -28,13 +29,14 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from simulator.drivers import MAIL_WAIT
 from simulator.drivers.http import HttpTarget
 from simulator.drivers.in_process import InProcessTarget
 from simulator.drivers.protocol import Target
 from simulator.population import Population, Producer
 from simulator.portal.screens import Screen
 from simulator.verify.journeys import Journey, action
-from simulator.verify.model import Observation, Probe
+from simulator.verify.model import EmailSeen, Observation, Probe
 from simulator.verify.suite import (
     Exploration,
     PartModel,
@@ -191,14 +193,13 @@ def _compare_screens(want: Screen, got: Screen) -> None:
         raise _Mismatch("Producer Services: the rows are in another order")
 
 
-def _compare(want: Observation, got: Observation) -> None:
-    _compare_screens(want.screen, got.screen)
-    if len(want.emails) != len(got.emails):
+def _compare_emails(want: tuple[EmailSeen, ...], got: tuple[EmailSeen, ...]) -> None:
+    if len(want) != len(got):
         raise _Mismatch(
-            f"expected {len(want.emails)} email(s) {[e.subject for e in want.emails]!r},"
-            f" got {len(got.emails)} {[e.subject for e in got.emails]!r}"
+            f"expected {len(want)} email(s) {[e.subject for e in want]!r},"
+            f" got {len(got)} {[e.subject for e in got]!r}"
         )
-    for number, (a, b) in enumerate(zip(want.emails, got.emails, strict=True), 1):
+    for number, (a, b) in enumerate(zip(want, got, strict=True), 1):
         for what, x, y in (
             ("From", a.sender, b.sender),
             ("To", a.to, b.to),
@@ -213,6 +214,10 @@ def _compare(want: Observation, got: Observation) -> None:
             )
 
 
+class _MailMismatch(_Mismatch):
+    """The mail read at a step differs, and it was last read steps before."""
+
+
 def check_journey(
     flow_set: FlowSet,
     journey: Journey,
@@ -221,34 +226,89 @@ def check_journey(
     outsider: Producer,
     parameters: Parameters,
     initial: Screen,
+    again: Callable[[], Target] | None = None,
 ) -> str | None:
-    """Run ``journey`` on ``target``; None when it passed, else what differed where."""
+    """Run ``journey`` on ``target``; None when it passed, else what differed where.
+
+    With ``again`` (a maker of a fresh target), the mail is read only after a step that
+    should send some and after the last step, not after every step: a portal sending
+    mail nobody expects is then caught at the next read, and the journey runs again on
+    ``again()`` reading the mail after every step, to name the step that sent it.
+    Without ``again``, the mail is read after every step."""
+    failure, deferred = _run_journey(
+        flow_set, journey, target, group, outsider, parameters, initial, every_step=again is None
+    )
+    if not deferred or again is None:
+        return failure
+    try:
+        second = again()
+    except Exception as error:  # the portal could not even be set up: a finding too
+        return f"{failure}\n  (run again to name the step: the portal raised {error!r})"
+    named, _ = _run_journey(
+        flow_set, journey, second, group, outsider, parameters, initial, every_step=True
+    )
+    if named is None:
+        return (
+            f"{failure}\n  (run again reading the mail after every step, the journey passed:"
+            " the portal's mail is not the same from one run to the next)"
+        )
+    return named
+
+
+def _run_journey(
+    flow_set: FlowSet,
+    journey: Journey,
+    target: Target,
+    group: list[Producer],
+    outsider: Producer,
+    parameters: Parameters,
+    initial: Screen,
+    every_step: bool,
+) -> tuple[str | None, bool]:
+    """The failure (None when the journey passed), and whether it is a mail difference
+    found at a read that follows unread steps."""
     probe: Probe | None = None
     secrets = {p.password for p in (*group, outsider)}
     number, description = 0, "opening the portal"
+    unread = 0  # steps done since the mail was last read
     try:
         probe = Probe(target, group, outsider, parameters, flow_set)
         _compare_screens(initial, probe.screen)
-        steps = zip(journey.steps, journey.expected, strict=True)
-        for number, (step, want) in enumerate(steps, 1):  # noqa: B007 (read in the handler)
+        steps = list(zip(journey.steps, journey.expected, strict=True))
+        for number, (step, want) in enumerate(steps, 1):
             act = action(step.action)
             description = act.description
-            got = probe.step(step.action)
+            assert isinstance(want, Observation)
+            read = every_step or bool(want.emails) or number == len(steps)
+            got = probe.step(step.action, read_mail=read, expect=len(want.emails))
             if not isinstance(got, Observation):
                 raise _Mismatch(f"the producer cannot {description} on {probe.screen.name}")
-            assert isinstance(want, Observation)
-            _compare(want, got)
+            _compare_screens(want.screen, got.screen)
+            if not read:
+                unread += 1
+                continue
+            try:
+                _compare_emails(want.emails, got.emails)
+            except _Mismatch as mismatch:
+                if unread:
+                    raise _MailMismatch(
+                        f"{mismatch} (in the mail of steps {number - unread} to {number})"
+                    ) from None
+                raise
+            unread = 0
     except _Mismatch as mismatch:
-        return _failure(journey, number, description, str(mismatch), probe, secrets)
+        failure = _failure(journey, number, description, str(mismatch), probe, secrets)
+        return failure, isinstance(mismatch, _MailMismatch)
     except Exception as error:  # a broken portal may raise: that is a finding too
-        return _failure(
+        failure = _failure(
             journey, number, description, f"the portal raised {error!r}", probe, secrets
         )
+        return failure, False
     finally:
         close = getattr(target, "close", None)
         if callable(close):
             close()
-    return None
+    return None, False
 
 
 def _failure(
@@ -365,7 +425,18 @@ def _run_chunk(bounds: tuple[int, int]) -> list[str | None]:
         except Exception as error:  # the portal could not even be set up: a finding too
             out.append(f"step 0 (opening the portal): the portal raised {error!r}")
             continue
-        out.append(check_journey(flow_set, journey, target, group, outsider, parameters, initial))
+        out.append(
+            check_journey(
+                flow_set,
+                journey,
+                target,
+                group,
+                outsider,
+                parameters,
+                initial,
+                again=functools.partial(_RUN["maker"], parameters),
+            )
+        )
     return out
 
 
@@ -374,13 +445,18 @@ def is_url(spec: str) -> bool:
 
 
 def load_target(
-    spec: str, flow_set: FlowSet, mailbox: str | None = None, browser: bool = False
+    spec: str,
+    flow_set: FlowSet,
+    mailbox: str | None = None,
+    browser: bool = False,
+    mail_wait: float = MAIL_WAIT,
 ) -> TargetMaker | None:
     """``reference`` (None: the flows' own portal), ``flows:DIR``, ``MODULE:CALLABLE``, or
-    the URL of a portal served with a test API (its mail read at ``mailbox``; in headless
-    Chromium when ``browser``)."""
+    the URL of a portal served with a test API (its mail read at ``mailbox``, waiting up
+    to ``mail_wait`` seconds for mail that is due; in headless Chromium when
+    ``browser``)."""
     if is_url(spec):
-        return _url_target(spec, flow_set, mailbox, browser)
+        return _url_target(spec, flow_set, mailbox, browser, mail_wait)
     if browser or mailbox:
         raise UsageError("--mailbox and --browser go with --target http://HOST:PORT")
     if spec == "reference":
@@ -417,7 +493,9 @@ def load_target(
     return factory  # type: ignore[no-any-return]
 
 
-def _url_target(url: str, flow_set: FlowSet, mailbox: str | None, browser: bool) -> TargetMaker:
+def _url_target(
+    url: str, flow_set: FlowSet, mailbox: str | None, browser: bool, mail_wait: float
+) -> TargetMaker:
     if not mailbox or not is_url(mailbox):
         raise UsageError(
             f"--target {url}: give --mailbox http://HOST:PORT, the portal's mail API"
@@ -427,13 +505,17 @@ def _url_target(url: str, flow_set: FlowSet, mailbox: str | None, browser: bool)
 
     def make(parameters: Parameters) -> Target:
         variant = next(name for name, p in known if p == parameters)
+        target: HttpTarget
         if browser:
             from simulator.drivers.browser import BrowserTarget
 
-            return BrowserTarget(
+            target = BrowserTarget(
                 url, mailbox, flow_set.portal, variant=variant, screens=SCREENSHOTS
             )
-        return HttpTarget(url, mailbox, flow_set.portal, variant=variant)
+        else:
+            target = HttpTarget(url, mailbox, flow_set.portal, variant=variant)
+        target.mail_wait = mail_wait
+        return target
 
     return make
 
@@ -487,7 +569,9 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(f"--workers takes 1 to {(os.cpu_count() or 1) * 4} (0: the default)")
     started = time.perf_counter()
     flow_set = load_flows_dir(args.flows, "--flows")
-    make_target = load_target(args.target, flow_set, args.mailbox, args.browser)
+    if not 0 <= args.mail_wait <= 600:
+        raise UsageError("--mail-wait takes 0 to 600 seconds")
+    make_target = load_target(args.target, flow_set, args.mailbox, args.browser, args.mail_wait)
     workers = args.workers or min(2, os.cpu_count() or 1)
     exploration = explore(flow_set, args.extra_states, workers)
     if args.part:

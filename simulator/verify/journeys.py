@@ -4,15 +4,17 @@ Each :class:`Action` is something a producer does in the guide (log in with the
 right or a wrong password, submit a form with valid, mismatching, missing or
 malformed input, click OK, wait...), performed only through the
 :class:`~simulator.drivers.protocol.Driver` protocol. What the producer knows (passwords,
-the temporary password read from the mailbox) is their :class:`Knowledge`.
+the temporary password read from the mailbox) is their :class:`Knowledge`; the
+mail is read for them by the probe that runs the journey.
 
 One concern, the alphabet: most of its length is the table of actions, one entry each.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
+from email.message import EmailMessage
 
 from simulator.drivers.protocol import (
     Driver,
@@ -23,6 +25,7 @@ from simulator.drivers.protocol import (
     submit_reset_password,
     update_password,
 )
+from simulator.mail.mailbox import normalize_address
 from simulator.mail.messages import email_kind, temporary_password_in
 from simulator.population import Producer
 from simulator.portal.screens import Screen
@@ -65,7 +68,6 @@ class Knowledge:
     signed_in_with: str | None = None
     signed_in_before_change: bool = False  # a change in another browser came after
     passwords_made: int = 0
-    emails_read: int = 0
 
     @classmethod
     def of(
@@ -79,6 +81,19 @@ class Knowledge:
 
     def copy(self) -> Knowledge:
         return replace(self)
+
+    def read(self, messages: Sequence[EmailMessage]) -> None:
+        """Read newly arrived mail as the producer would (inbox and spam): the messages
+        to their address teach them the temporary passwords emailed."""
+        mine = normalize_address(self.producer.email)
+        for message in messages:
+            try:
+                if normalize_address(str(message.get("To", ""))) != mine:
+                    continue
+                if email_kind(message, self.portal) == "password_reset":
+                    self.temporary_passwords += (temporary_password_in(message, self.portal),)
+            except Exception:  # an email the producer cannot read: the oracle reports it
+                continue
 
     @property
     def temporary_password(self) -> str | None:
@@ -206,23 +221,9 @@ def _log_in_with(
     return run
 
 
-def _read_new_emails(target: Target, k: Knowledge) -> None:
-    """Read new mail as the producer would (inbox and spam), keeping temporary passwords."""
-    messages = target.mailbox.messages(k.producer.email)
-    for message in messages[k.emails_read :]:
-        try:
-            if email_kind(message, k.portal) == "password_reset":
-                k.temporary_passwords += (temporary_password_in(message, k.portal),)
-        except ValueError:  # an email the producer cannot read: the oracle reports it
-            continue
-    k.emails_read = len(messages)
-
-
 def _forgot(auid: Callable[[Knowledge], str], email: Callable[[Knowledge], str]) -> Run:
     def run(driver: Driver, target: Target, k: Knowledge, p: Parameters) -> Screen:
-        screen = submit_forgot_user_name(driver, auid(k), email(k))
-        _read_new_emails(target, k)
-        return screen
+        return submit_forgot_user_name(driver, auid(k), email(k))
 
     return run
 
@@ -233,9 +234,7 @@ def _reset(
     user: Callable[[Knowledge], str] = lambda k: k.producer.user_name,
 ) -> Run:
     def run(driver: Driver, target: Target, k: Knowledge, p: Parameters) -> Screen:
-        screen = submit_reset_password(driver, user(k), email(k), auid(k))
-        _read_new_emails(target, k)
-        return screen
+        return submit_reset_password(driver, user(k), email(k), auid(k))
 
     return run
 

@@ -28,6 +28,7 @@ through the driver protocol.
 
 from __future__ import annotations
 
+import time
 from collections import deque
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, replace
@@ -57,6 +58,7 @@ __all__ = [
 DISABLED = "-"
 TEMPORARY_PASSWORD = "{temporary_password}"
 OFFERED_STATE = "{a state offered}"
+MAIL_POLL_SECONDS = 0.05  # between two reads of a mailbox still waiting for mail
 
 
 class ModelError(RppError):
@@ -110,16 +112,35 @@ class Probe:
         act = action(key)
         return self.screen.name in act.screens and act.needs(self.knowledge, self.parameters)
 
-    def step(self, key: str) -> Output:
+    def step(self, key: str, read_mail: bool = True, expect: int = 0) -> Output:
+        """Do ``key``; the observation holds the mail that arrived since the last read
+        when ``read_mail`` (waiting up to the target's ``mail_wait`` seconds for
+        ``expect`` emails), else none (it is read at a later step)."""
         if not self.enabled(key):
             return DISABLED
         act = action(key)
         screen = act.run(self.driver, self.target, self.knowledge, self.parameters)
         if not act.elsewhere:
             self.screen = screen
+        emails = self.read_mail(expect) if read_mail else ()
+        return Observation(self._screen(screen), emails)
+
+    def read_mail(self, expect: int = 0) -> tuple[EmailSeen, ...]:
+        """The emails that arrived since the last read, oldest first; the producer reads
+        theirs. A portal may send mail after its page is shown: while fewer than
+        ``expect`` arrived, the mailbox is asked again for up to the target's
+        ``mail_wait`` seconds (an email later than that, or one nobody expects that
+        comes after the read, is seen at the next read)."""
         mail = self.target.mailbox.search()
+        wait = float(getattr(self.target, "mail_wait", 0.0) or 0.0)
+        if len(mail) - self._seen < expect and wait > 0:
+            deadline = time.monotonic() + wait
+            while len(mail) - self._seen < expect and time.monotonic() < deadline:
+                time.sleep(MAIL_POLL_SECONDS)
+                mail = self.target.mailbox.search()
         new, self._seen = mail[self._seen :], len(mail)
-        return Observation(self._screen(screen), tuple(self._email(m) for m in new))
+        self.knowledge.read(new)
+        return tuple(self._email(m) for m in new)
 
     def _screen(self, screen: Screen) -> Screen:
         """The screen with the chosen state as a role: journeys' producers live in

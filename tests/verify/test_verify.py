@@ -6,15 +6,19 @@ from __future__ import annotations
 import dataclasses
 import json
 import shutil
+import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from simulator.cli import main
 from simulator.drivers.in_process import InProcessTarget
-from simulator.verify.command import load_target, verify
+from simulator.population import Population
+from simulator.verify.command import check_journey, load_target, verify
 from simulator.verify.journeys import ALPHABET, PARTS
-from simulator.verify.suite import Exploration
+from simulator.verify.model import Observation
+from simulator.verify.suite import Exploration, journey_group, outsider_after
 from specs import DEFAULT_FLOWS_DIR, FlowSet
 from specs.errors import UsageError
 from specs.model import Parameters
@@ -215,3 +219,121 @@ def test_a_difference_names_the_characters_that_part() -> None:
     step = _difference("message(s)", [lock_1], [typed])
     assert step.startswith("message(s) 1: first difference at character 21")
     assert _difference("message(s)", [lock_1], []).startswith("expected 1 message(s), shown 0")
+
+
+class _StrayMailTarget(InProcessTarget):
+    """A portal that also emails the producer when they click "Forgot User Name?"
+    (a click the flows send no mail for)."""
+
+    def open_browser(self):  # type: ignore[no-untyped-def]
+        driver = super().open_browser()
+        click, target = driver.click, self
+
+        def stray_click(label: str):  # type: ignore[no-untyped-def]
+            screen = click(label)
+            if label == "Forgot User Name?":
+                account = target.portal.accounts()[0]
+                target.portal.send("username", account.email, user_names=[account.user_name])
+            return screen
+
+        driver.click = stray_click  # type: ignore[method-assign]
+        return driver
+
+
+def test_mail_nobody_expects_is_named_at_the_step_that_sent_it(
+    flow_set: FlowSet, exploration: Exploration
+) -> None:
+    """The mail is read only where the flows send some and at the end; a stray email
+    is found at the next read, and the journey runs again to name its step."""
+    made: list[_StrayMailTarget] = []
+
+    def make(parameters: Parameters) -> _StrayMailTarget:
+        made.append(_StrayMailTarget(flow_set, parameters, hash_iterations=1))
+        return made[-1]
+
+    report = verify(flow_set, seed=3, make_target=make, exploration=exploration, stop_after=1)
+    failed = report.failed[0]
+    number = 1 + [s.action for s in failed.journey.steps].index("click_forgot_user_name")
+    failure = failed.failure or ""
+    assert failure.startswith(f'step {number} (click "Forgot User Name?"): expected 0 email'), (
+        failure
+    )
+    # the failing journey ran again, reading the mail after every step
+    assert len(made) > len(report.results)
+
+
+def test_mail_is_read_where_the_flows_send_some_and_at_the_end(
+    flow_set: FlowSet, exploration: Exploration
+) -> None:
+    journey = max(exploration.journeys, key=lambda j: len(j.steps))
+    part = next(p for p in exploration.parts if p.model.variant == journey.variant)
+    parameters = part.model.parameters
+    target = InProcessTarget(flow_set, parameters, hash_iterations=1)
+    reads = []
+    search = target.mailbox.search
+    target.mailbox.search = lambda *a, **k: reads.append(1) or search(*a, **k)  # type: ignore[method-assign]
+    population = Population(5, flow_set.portal.parameters)
+    group = journey_group(population, 0)
+    outsider = outsider_after(population, group)
+    failure = check_journey(
+        flow_set,
+        journey,
+        target,
+        group,
+        outsider,
+        parameters,
+        part.model.initial_screen,
+        again=lambda: InProcessTarget(flow_set, parameters, hash_iterations=1),
+    )
+    assert failure is None
+    due = sum(1 for want in journey.expected if isinstance(want, Observation) and want.emails)
+    assert len(reads) == 1 + due + (0 if journey.expected[-1].emails else 1) < len(journey.steps)
+
+
+class _LateMailbox:
+    """The target's mailbox as a portal that sends its mail a moment after the page
+    shows: each message is listed only 0.2 s after it was first asked for."""
+
+    def __init__(self, mailbox: Any) -> None:
+        self._mailbox = mailbox
+        self._first_asked: dict[int, float] = {}
+
+    def search(self, *args: Any, **kwargs: Any) -> list[Any]:
+        now = time.monotonic()
+        held = self._mailbox.search(*args, **kwargs)
+        for message in held:
+            self._first_asked.setdefault(id(message), now)
+        return [m for m in held if now - self._first_asked[id(m)] >= 0.2]
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._mailbox, name)
+
+
+@pytest.mark.parametrize("mail_wait", [0.0, 3.0])
+def test_mail_sent_after_the_page_is_waited_for(
+    mail_wait: float, flow_set: FlowSet, exploration: Exploration
+) -> None:
+    journey = min(
+        (j for j in exploration.journeys if any(w.emails for w in j.expected)),  # type: ignore[union-attr]
+        key=lambda j: len(j.steps),
+    )
+    part = next(p for p in exploration.parts if p.model.variant == journey.variant)
+    parameters = part.model.parameters
+    target = InProcessTarget(flow_set, parameters, hash_iterations=1)
+    target.mailbox = _LateMailbox(target.mailbox)  # type: ignore[assignment]
+    target.mail_wait = mail_wait  # type: ignore[attr-defined]
+    population = Population(6, flow_set.portal.parameters)
+    group = journey_group(population, 0)
+    failure = check_journey(
+        flow_set,
+        journey,
+        target,
+        group,
+        outsider_after(population, group),
+        parameters,
+        part.model.initial_screen,
+    )
+    if mail_wait:
+        assert failure is None
+    else:
+        assert failure is not None and "expected 1 email(s)" in failure and "got 0" in failure
