@@ -172,6 +172,11 @@ def _compare_screens(want: Screen, got: Screen) -> None:
         ("Producer Services column", want.directory_states, got.directory_states),
     ):
         _compare_lines(what, a, b)
+    if want.chosen_state != got.chosen_state:
+        raise _Mismatch(
+            f"the State field: expected {want.chosen_state or 'no state'} chosen,"
+            f" got {got.chosen_state or 'no state'}"
+        )
     want_rows = {row.label: row for row in want.directory}
     got_rows = {row.label: row for row in got.directory}
     for label, row in want_rows.items():

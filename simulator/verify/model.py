@@ -57,7 +57,8 @@ __all__ = [
 
 DISABLED = "-"
 TEMPORARY_PASSWORD = "{temporary_password}"
-OFFERED_STATE = "{a state offered}"
+HOME_STATE = "{producer.home_state}"
+OTHER_OFFERED_STATE = "{another state offered}"
 MAIL_POLL_SECONDS = 0.05  # between two reads of a mailbox still waiting for mail
 
 
@@ -144,10 +145,14 @@ class Probe:
 
     def _screen(self, screen: Screen) -> Screen:
         """The screen with the chosen state as a role: journeys' producers live in
-        different states, so only "an offered state" or none is compared."""
-        if screen.chosen_state not in self.parameters.states:
-            return screen  # none, or a state not offered: compared as it is
-        return replace(screen, chosen_state=OFFERED_STATE)
+        different states, so the producer's own state, another state offered, or none
+        (or a state not offered, as it is) is compared."""
+        chosen = screen.chosen_state
+        if chosen == self.knowledge.producer.home_state:
+            return replace(screen, chosen_state=HOME_STATE)
+        if chosen in self.parameters.states:
+            return replace(screen, chosen_state=OTHER_OFFERED_STATE)
+        return screen
 
     def _email(self, message: EmailMessage) -> EmailSeen:
         try:

@@ -296,6 +296,11 @@ class MontanaNotOffered(Session):
         return super().state_offered() and self._typed(STATE).strip().upper() != "MT"
 
 
+class FirstStateShownChosen(Session):
+    def remember_state(self) -> None:
+        self.chosen_state = self.portal.parameters.states[0]
+
+
 class AnyStateCodeOffered(Session):
     def state_offered(self) -> bool:
         typed = self._typed(STATE).strip()
@@ -1094,6 +1099,13 @@ BROKEN_PORTALS: tuple[BrokenPortal, ...] = (
         ("LOGIN-4", "decision:states-offered"),
         "The state list predates Montana: MT selects nothing.",
         _models(MontanaNotOffered),
+    ),
+    BrokenPortal(
+        "first-state-shown-chosen",
+        ("LOGIN-4",),
+        "Whatever state the producer selects, the State field then shows the first one"
+        " of the list chosen.",
+        _models(FirstStateShownChosen),
     ),
     BrokenPortal(
         "any-state-code-offered",
