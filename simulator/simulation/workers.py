@@ -30,7 +30,7 @@ from typing import Any, TextIO
 from tqdm import tqdm
 
 from simulator.population import Population
-from simulator.simulation.engine import DEFAULT_BUCKET_SECONDS, run_shard
+from simulator.simulation.engine import DEFAULT_BUCKET_SECONDS, prepare_engine, run_shard
 from simulator.simulation.errors import SimulationError
 from simulator.simulation.plan import Plan
 from simulator.simulation.results import Merger, ShardResult
@@ -235,13 +235,15 @@ def _die_with_parent(parent: int) -> None:
 
 
 def _worker_init(parent: int, started: Any) -> None:
-    """A worker: dies with rpp, leaves Ctrl-C to rpp (which stops it), and records
-    which shard it works on (so a lost worker's shard can be named)."""
+    """A worker: dies with rpp, leaves Ctrl-C to rpp (which stops it), records which
+    shard it works on (so a lost worker's shard can be named), and loads the compiled
+    loop once, as it imports its modules (not in its first shard's time)."""
     global _STARTED
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     _die_with_parent(parent)
     _STARTED = started
+    prepare_engine()
 
 
 def _stop(processes: Sequence[Any]) -> None:
