@@ -20,7 +20,8 @@ a producer's stream, a range or a choice is a line each here (a test holds them 
 numba caches the machine code (``cache=True``) beside this file, or in the user's cache
 directory when the package is read-only (``NUMBA_CACHE_DIR`` chooses another); the
 cache is keyed on this file's source, so the constants the loop depends on are
-literals here (a test holds them to `results` and `table`), not imported values.
+literals here (a test holds them to `results` and `table`), not imported values; a
+change to `draws.mix` must come with a change here (or a cleared cache) to be seen.
 
 One concern, the per-event loop: one small function per producer action.
 """
