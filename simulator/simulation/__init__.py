@@ -2,11 +2,12 @@
 
 Layers, each importing only the ones before it:
 ``scenario`` (YAML in) -> ``draws``, ``plan`` (integers) -> ``table`` (the login and
-lock-out flows compiled) -> ``results`` -> ``engine`` (numpy, one shard) and
+lock-out flows compiled) -> ``results`` -> ``kernel`` (the per-event loop, compiled
+with numba) -> ``engine`` (one shard) and
 ``reference`` (the real portal machines, one producer at a time) -> ``report`` ->
 ``workers`` (processes or Dask) -> ``run`` -> ``explain``, ``cli``.
 
-Heavy imports (numpy, matplotlib, dask) stay inside this package, so that
+Heavy imports (numpy, numba, matplotlib, dask) stay inside this package, so that
 ``rpp validate`` never pays for them.
 """
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from simulator.simulation.engine import DEFAULT_BUCKET_SECONDS
+from simulator.simulation.engine import DEFAULT_BUCKET_SECONDS, prepare_engine
 from simulator.simulation.errors import SimulationError
 from simulator.simulation.examples import find_examples
 from simulator.simulation.plan import Plan, build_plan
@@ -25,10 +25,10 @@ from simulator.simulation.results import ShardResult
 from simulator.simulation.scenario import LoadScenario
 from simulator.simulation.table import CompiledTable, compile_table
 from simulator.simulation.workers import (
-    Progress,
     ShardRun,
     describe,
     peak_rss_bytes,
+    progress_bar,
     run_tasks,
     shard_tasks,
 )
@@ -92,10 +92,11 @@ def simulate(
     plan = build_plan(flow_set, scenario, seed, producers)
     table = compile_table(flow_set)
     tasks = shard_tasks(plan, table, parameters, workers, bucket_seconds)
+    prepare_engine()  # once here, so that the workers load it from numba's cache
     examples = _Examples(plan, table, parameters)  # meanwhile, in this process
-    bar = Progress(len(tasks), enabled=progress)
+    bar = progress_bar(len(tasks), enabled=progress)
     try:
-        merged, runs = run_tasks(tasks, workers, scheduler, bar)
+        merged, runs = run_tasks(tasks, workers, scheduler, bar.update)
     finally:
         bar.close()
     summary = summarise(plan, scenario, parameters, merged)

@@ -27,8 +27,10 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from typing import Any, TextIO
 
+from tqdm import tqdm
+
 from simulator.population import Population
-from simulator.simulation.engine import DEFAULT_BUCKET_SECONDS, run_shard
+from simulator.simulation.engine import DEFAULT_BUCKET_SECONDS, prepare_engine, run_shard
 from simulator.simulation.errors import SimulationError
 from simulator.simulation.plan import Plan
 from simulator.simulation.results import Merger, ShardResult
@@ -39,12 +41,12 @@ __all__ = [
     "SCHEDULER_SCHEMES",
     "SCHEDULER_TIMEOUT",
     "SHARD_TARGET",
-    "Progress",
     "SchedulerError",
     "ShardRun",
     "ShardTask",
     "describe",
     "peak_rss_bytes",
+    "progress_bar",
     "run_task",
     "run_tasks",
     "shard_tasks",
@@ -140,39 +142,17 @@ def shard_tasks(
     return tasks
 
 
-class Progress:
-    """A one-line progress bar on a terminal; silent otherwise."""
-
-    def __init__(
-        self, total: int, stream: TextIO | None = None, enabled: bool | None = None
-    ) -> None:
-        self.total = total
-        self.done = 0
-        self.stream = stream or sys.stderr
-        self.enabled = self.stream.isatty() if enabled is None else enabled
-        self.began = time.perf_counter()
-        self.draw()
-
-    def draw(self) -> None:
-        if not self.enabled:
-            return
-        width = 30
-        filled = width * self.done // max(1, self.total)
-        elapsed = time.perf_counter() - self.began
-        self.stream.write(
-            f"\rsimulating [{'#' * filled}{'.' * (width - filled)}]"
-            f" {self.done}/{self.total} shards {elapsed:5.1f} s"
-        )
-        self.stream.flush()
-
-    def advance(self) -> None:
-        self.done += 1
-        self.draw()
-
-    def close(self) -> None:
-        if self.enabled:
-            self.stream.write("\n")
-            self.stream.flush()
+def progress_bar(total: int, stream: TextIO | None = None, enabled: bool | None = None) -> Any:
+    """A tqdm bar of ``total`` shards on ``stream`` (stderr): shown when ``enabled``,
+    or, when None, only on a terminal (silent otherwise: no lines in a log)."""
+    return tqdm(
+        total=total,
+        desc="simulating",
+        unit="shard",
+        file=stream or sys.stderr,
+        disable=None if enabled is None else not enabled,
+        dynamic_ncols=True,
+    )
 
 
 def _start_method() -> str:
@@ -255,13 +235,15 @@ def _die_with_parent(parent: int) -> None:
 
 
 def _worker_init(parent: int, started: Any) -> None:
-    """A worker: dies with rpp, leaves Ctrl-C to rpp (which stops it), and records
-    which shard it works on (so a lost worker's shard can be named)."""
+    """A worker: dies with rpp, leaves Ctrl-C to rpp (which stops it), records which
+    shard it works on (so a lost worker's shard can be named), and loads the compiled
+    loop once, as it imports its modules (not in its first shard's time)."""
     global _STARTED
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     _die_with_parent(parent)
     _STARTED = started
+    prepare_engine()
 
 
 def _stop(processes: Sequence[Any]) -> None:
@@ -433,11 +415,12 @@ def run_tasks(
     tasks: Sequence[ShardTask],
     workers: int = 1,
     scheduler: str | None = None,
-    progress: Progress | None = None,
+    progress: Callable[[], object] | None = None,
 ) -> tuple[ShardResult, list[ShardRun]]:
     """Run every shard (locally with ``workers`` processes, or on the Dask cluster at
     ``scheduler``), merging each result as it arrives (a shard's result is dropped once
-    merged). The merged result and the runs in shard order (without their results).
+    merged; ``progress`` is called then). The merged result and the runs in shard order
+    (without their results).
 
     Raises SchedulerError for a cluster that cannot be reached or used, SimulationError
     for a lost worker; on Ctrl-C or SIGTERM (KeyboardInterrupt) every local worker is
@@ -451,7 +434,7 @@ def run_tasks(
         run.result = None
         runs.append(run)
         if progress is not None:
-            progress.advance()
+            progress()
 
     if scheduler:
         _dask(tasks, scheduler, done)

@@ -26,7 +26,7 @@ from simulator.simulation.results import ShardResult, merge
 from simulator.simulation.run import simulate
 from simulator.simulation.scenario import LoadScenario, load_scenario, shipped_scenarios
 from simulator.simulation.table import compile_table
-from simulator.simulation.workers import Progress
+from simulator.simulation.workers import progress_bar
 from specs.model import FlowSet
 
 SCENARIOS = ("normal-day", "monday-peak", "forced-reset", "credential-stuffing", "mail-outage")
@@ -450,17 +450,18 @@ def test_an_out_that_is_a_file_is_refused_before_simulating(
 
 
 def test_the_progress_bar_shows_only_on_a_terminal() -> None:
-    quiet = io.StringIO()
-    bar = Progress(3, stream=quiet)
-    bar.advance()
+    quiet = io.StringIO()  # not a terminal
+    bar = progress_bar(3, stream=quiet)
+    bar.update()
     bar.close()
     assert quiet.getvalue() == ""
     shown = io.StringIO()
-    bar = Progress(2, stream=shown, enabled=True)
-    bar.advance()
-    bar.advance()
+    bar = progress_bar(2, stream=shown, enabled=True)
+    bar.update()
+    bar.update()
     bar.close()
-    assert "2/2 shards" in shown.getvalue()
+    assert "simulating: 100%" in shown.getvalue()
+    assert "2/2" in shown.getvalue()
 
 
 def test_simulate_reports_the_run_separately_from_the_summary(flow_set: FlowSet) -> None:
