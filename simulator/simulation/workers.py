@@ -110,6 +110,10 @@ def run_task(task: ShardTask) -> ShardRun:
     result = run_shard(
         task.plan, task.table, population, task.start, task.stop, task.bucket_seconds
     )
+    if _STARTED is not None:
+        # Done here, even if its result has not reached rpp yet when this worker dies:
+        # a lost worker is then blamed only for the shard it was still simulating.
+        _STARTED[task.shard] = -os.getpid()
     return ShardRun(
         task.shard,
         result,
@@ -209,7 +213,7 @@ def worker_limit() -> tuple[int, str]:
 
 # --- local worker processes -------------------------------------------------------
 
-_STARTED: Any = None  # in a worker: shard -> pid of the worker that started it
+_STARTED: Any = None  # in a worker: shard -> pid of the worker simulating it (-pid: done)
 
 
 def _die_with_parent(parent: int) -> None:
@@ -268,8 +272,8 @@ def _lost(
     dead = {p.pid: p.exitcode for p in processes if p.exitcode is not None and p.exitcode != 0}
     unfinished = [task for task in tasks if task.shard not in finished]
     for task in unfinished:
-        pid = started[task.shard]
-        if pid in dead:
+        pid = started[task.shard]  # -pid once simulated, 0 if not started
+        if pid > 0 and pid in dead:
             code = dead[pid]
             how = (
                 f"killed by {signal.Signals(-code).name}"

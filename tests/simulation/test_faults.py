@@ -478,3 +478,21 @@ def test_a_scheduler_without_workers_is_reported_within_its_timeout(
     assert code == 1, err
     assert f"the Dask scheduler at {address} has no worker" in err and "Traceback" not in err
     assert not (tmp_path / "r").exists()
+
+
+def test_a_lost_worker_is_blamed_only_for_the_shard_it_was_simulating() -> None:
+    """A worker may die after finishing a shard whose result rpp has not read yet:
+    that shard is not the one named."""
+    from types import SimpleNamespace
+
+    from simulator.simulation.workers import _lost
+
+    tasks = [SimpleNamespace(shard=n, start=n * 10, stop=n * 10 + 10) for n in range(3)]
+    dead = SimpleNamespace(pid=4242, exitcode=-signal.SIGKILL)
+    alive = SimpleNamespace(pid=4343, exitcode=None)
+    started = [-4242, 4242, 4343]  # shard 0 done by the dead worker, 1 in its hands
+    said = _lost(tasks, set(), started, [dead, alive])  # type: ignore[arg-type]
+    assert "pid 4242" in said and "SIGKILL" in said and "shard 1 " in said, said
+    assert _lost(tasks, set(), [-4242, 0, 4343], [dead, alive]).endswith(  # type: ignore[arg-type]
+        "with shards 0, 1, 2 unfinished; no report was written"
+    )
