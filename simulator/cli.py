@@ -280,10 +280,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--mail-wait",
         type=float,
-        default=MAIL_WAIT,
+        default=None,
         metavar="SECONDS",
         help="with --target http://...: how long to wait for an email the flows send"
-        " (a portal may send it after it shows the page; default %(default)s s)",
+        f" (a portal may send it after it shows the page; default {MAIL_WAIT:g} s)",
     )
     p.add_argument(
         "--part",

@@ -126,6 +126,7 @@ class HttpTarget:
     says none came (a portal may send its mail after it shows the page)."""
 
     mail_wait: float = MAIL_WAIT
+    defer_mail_reads = True  # each read is a request: verify reads where mail is due
 
     def __init__(
         self,

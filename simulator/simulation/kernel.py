@@ -67,6 +67,8 @@ def _find_cache() -> None:
         FunctionCache(draws.mix)  # what njit(cache=True) makes: raises when nowhere fits
     except RuntimeError:
         numba.config.CACHE_DIR = _private_cache_dir()
+        # Worker processes started from here then use the same one (not a new one each).
+        os.environ["NUMBA_CACHE_DIR"] = numba.config.CACHE_DIR
 
 
 _find_cache()
@@ -76,8 +78,9 @@ NEVER = 1 << 58
 _KIND_BITS = 4
 _KIND_MASK = (1 << _KIND_BITS) - 1
 _DAY = 86_400
-_STEP = np.uint64(draws.STEP)
-_GOLDEN = np.uint64(draws.GOLDEN)
+_STEP = np.uint64(0xD1B54A32D192ED03)  # draws.STEP (a literal: see above; a test checks)
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)  # draws.GOLDEN
+_DELAY_BITS = 10  # log2 of plan.DELIVERY_QUANTILES: a 32-bit draw >> 22 picks a quantile
 _TOP = np.uint64(32)
 
 # Event kinds, in tie-breaking order (the numbers of `results`; a test checks).
@@ -315,6 +318,12 @@ def _choose(value: Any, p: Any, at: Any, size: Any) -> Any:
 
 def pack(plan: Plan, table: CompiledTable) -> tuple[np.ndarray, np.ndarray]:
     """The plan and the table as the arrays `run_accounts` reads: ``p`` and the keys."""
+    # The loop indexes the delays with a draw's top bits and numba checks no bounds.
+    if len(plan.delivery_delays) != 1 << _DELAY_BITS:
+        raise ValueError(
+            f"the loop picks one of {1 << _DELAY_BITS} delivery delays,"
+            f" the plan has {len(plan.delivery_delays)}"
+        )
     scalars = np.zeros(_P_SCALARS, dtype=np.int64)
     for at, value in (
         (P_END, plan.end),
@@ -479,7 +488,7 @@ def _plan_visit(s, p, first_day, visit_base):
 def _send(s, p, t, mail, origin):
     lost = _draw(origin, 0, 0) < p[P_LOSS]
     spam = _draw(origin, 0, 1) < p[P_SPAM]
-    at = t + p[p[P_DELAYS_AT] + (_draw(origin, 0, 2) >> 22)]
+    at = t + p[p[P_DELAYS_AT] + (_draw(origin, 0, 2) >> (32 - _DELAY_BITS))]
     s[EMAILS_SENT + mail] += 1
     _record(s, p, T_SENT + mail, t)
     s[A_MAIL_KIND] = mail
@@ -767,7 +776,7 @@ def run_accounts(start, stop, p, keys):
 
 
 def prepare() -> None:
-    """Load the compiled loop from numba's cache (or compile it, once, about 10 s of CPU),
+    """Load the compiled loop from numba's cache (or compile it, once, 7 to 8 s of CPU),
     so that the processes started next find it there instead of compiling it each."""
     run_accounts(0, 0, np.zeros(_P_SCALARS, dtype=np.int64), np.zeros(3, dtype=np.uint64))
 

@@ -271,7 +271,11 @@ def _lost(
     (or, when that is not known, the shards left unfinished)."""
     dead = {p.pid: p.exitcode for p in processes if p.exitcode is not None and p.exitcode != 0}
     unfinished = [task for task in tasks if task.shard not in finished]
-    for task in unfinished:
+    # The pool terminates the other workers (SIGTERM) once one is lost: blame one of
+    # those only when no worker died otherwise.
+    terminated = -signal.SIGTERM
+    ordered = sorted(unfinished, key=lambda task: dead.get(started[task.shard]) == terminated)
+    for task in ordered:
         pid = started[task.shard]  # -pid once simulated, 0 if not started
         if pid > 0 and pid in dead:
             code = dead[pid]

@@ -493,6 +493,10 @@ def test_a_lost_worker_is_blamed_only_for_the_shard_it_was_simulating() -> None:
     started = [-4242, 4242, 4343]  # shard 0 done by the dead worker, 1 in its hands
     said = _lost(tasks, set(), started, [dead, alive])  # type: ignore[arg-type]
     assert "pid 4242" in said and "SIGKILL" in said and "shard 1 " in said, said
+    # the pool terminated another worker once this one was lost: this one is named
+    ended = SimpleNamespace(pid=4343, exitcode=-signal.SIGTERM)
+    said = _lost(tasks, set(), [-4242, 4343, 4242], [dead, ended])  # type: ignore[arg-type]
+    assert "pid 4242" in said and "SIGKILL" in said and "shard 2 " in said, said
     assert _lost(tasks, set(), [-4242, 0, 4343], [dead, alive]).endswith(  # type: ignore[arg-type]
         "with shards 0, 1, 2 unfinished; no report was written"
     )

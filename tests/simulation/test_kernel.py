@@ -14,7 +14,7 @@ import numpy as np
 
 from simulator.simulation import draws, kernel, table
 from simulator.simulation import results as r
-from simulator.simulation.plan import cumulative
+from simulator.simulation.plan import DELIVERY_QUANTILES, cumulative
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -33,6 +33,8 @@ def test_the_loops_constants_are_those_of_results_and_table() -> None:
     ):
         assert getattr(kernel, name) == getattr(r, name), name
     assert max(r.EVENT_KINDS) + 1 == kernel.KINDS
+    assert (int(kernel._STEP), int(kernel._GOLDEN)) == (draws.STEP, draws.GOLDEN)
+    assert 1 << kernel._DELAY_BITS == DELIVERY_QUANTILES
     for name in (
         "CURRENT_PASSWORD",
         "TEMPORARY_PASSWORD",

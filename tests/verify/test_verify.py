@@ -15,6 +15,7 @@ import pytest
 from simulator.cli import main
 from simulator.drivers.in_process import InProcessTarget
 from simulator.population import Population
+from simulator.verify import model
 from simulator.verify.command import check_journey, load_target, verify
 from simulator.verify.journeys import ALPHABET, PARTS
 from simulator.verify.model import Observation
@@ -223,7 +224,9 @@ def test_a_difference_names_the_characters_that_part() -> None:
 
 class _StrayMailTarget(InProcessTarget):
     """A portal that also emails the producer when they click "Forgot User Name?"
-    (a click the flows send no mail for)."""
+    (a click the flows send no mail for), whose mail is read as a served portal's."""
+
+    defer_mail_reads = True
 
     def open_browser(self):  # type: ignore[no-untyped-def]
         driver = super().open_browser()
@@ -262,13 +265,17 @@ def test_mail_nobody_expects_is_named_at_the_step_that_sent_it(
     assert len(made) > len(report.results)
 
 
+@pytest.mark.parametrize("deferred", [True, False])
 def test_mail_is_read_where_the_flows_send_some_and_at_the_end(
-    flow_set: FlowSet, exploration: Exploration
+    deferred: bool, flow_set: FlowSet, exploration: Exploration
 ) -> None:
+    """Over HTTP (``defer_mail_reads``) the mail is read where it is due and at the
+    end; in this process, where a read costs nothing, after every step."""
     journey = max(exploration.journeys, key=lambda j: len(j.steps))
     part = next(p for p in exploration.parts if p.model.variant == journey.variant)
     parameters = part.model.parameters
     target = InProcessTarget(flow_set, parameters, hash_iterations=1)
+    target.defer_mail_reads = deferred  # type: ignore[attr-defined]
     reads = []
     search = target.mailbox.search
     target.mailbox.search = lambda *a, **k: reads.append(1) or search(*a, **k)  # type: ignore[method-assign]
@@ -287,7 +294,12 @@ def test_mail_is_read_where_the_flows_send_some_and_at_the_end(
     )
     assert failure is None
     due = sum(1 for want in journey.expected if isinstance(want, Observation) and want.emails)
-    assert len(reads) == 1 + due + (0 if journey.expected[-1].emails else 1) < len(journey.steps)
+    last = journey.expected[-1]
+    assert isinstance(last, Observation)
+    if deferred:
+        assert len(reads) == 1 + due + (0 if last.emails else 1) < len(journey.steps)
+    else:
+        assert len(reads) == 1 + len(journey.steps)
 
 
 class _LateMailbox:
@@ -311,7 +323,7 @@ class _LateMailbox:
 
 @pytest.mark.parametrize("mail_wait", [0.0, 3.0])
 def test_mail_sent_after_the_page_is_waited_for(
-    mail_wait: float, flow_set: FlowSet, exploration: Exploration
+    mail_wait: float, flow_set: FlowSet, exploration: Exploration, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     journey = min(
         (j for j in exploration.journeys if any(w.emails for w in j.expected)),  # type: ignore[union-attr]
@@ -322,6 +334,7 @@ def test_mail_sent_after_the_page_is_waited_for(
     target = InProcessTarget(flow_set, parameters, hash_iterations=1)
     target.mailbox = _LateMailbox(target.mailbox)  # type: ignore[assignment]
     target.mail_wait = mail_wait  # type: ignore[attr-defined]
+    monkeypatch.setattr(model, "_EXPIRED", [0])
     population = Population(6, flow_set.portal.parameters)
     group = journey_group(population, 0)
     failure = check_journey(
@@ -337,3 +350,28 @@ def test_mail_sent_after_the_page_is_waited_for(
         assert failure is None
     else:
         assert failure is not None and "expected 1 email(s)" in failure and "got 0" in failure
+
+
+def test_after_three_waits_in_vain_mail_is_no_longer_waited_for(
+    flow_set: FlowSet, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A mailbox that never gets the portal's mail costs three waits, not one a step."""
+    monkeypatch.setattr(model, "_EXPIRED", [0])
+    monkeypatch.setattr(model, "MAIL_POLL_SECONDS", 0.01)
+    population = Population(8, flow_set.portal.parameters)
+    group = journey_group(population, 0)
+    target = InProcessTarget(flow_set, flow_set.portal.parameters, hash_iterations=1)
+    target.mail_wait = 0.05  # type: ignore[attr-defined]
+    probe = model.Probe(
+        target, group, outsider_after(population, group), target.portal.parameters, flow_set
+    )
+    reads: list[int] = []
+    search = target.mailbox.search
+    target.mailbox.search = lambda *a, **k: reads.append(1) or search(*a, **k)  # type: ignore[method-assign]
+    for _ in range(model.MAIL_WAITS_EXPIRED):
+        reads.clear()
+        assert probe.read_mail(expect=1) == ()
+        assert len(reads) > 1  # asked again while waiting
+    reads.clear()
+    assert probe.read_mail(expect=1) == ()
+    assert len(reads) == 1  # no longer waited for
