@@ -21,7 +21,7 @@ Promises:
 - Paging is by ``start``/``limit`` over newest-first results: mail arriving meanwhile is
   read once (duplicates by ID are dropped); mail deleted meanwhile may shift a page.
 - Asked again for everything held (``search()`` with no address or subject, as a
-  journey does after each step), the reader asks for the newest :data:`NEWEST` summaries only, and
+  journey does where mail is due), the reader asks for the newest :data:`NEWEST` summaries only, and
   reuses its last listing when they show that only mail newer than it arrived (the
   total grew by k and the newest message it knew is k-th newest): one small request
   however much the server holds. Anything else (mail deleted, more than that arrived)
