@@ -54,6 +54,10 @@ def test_the_loops_constants_are_those_of_results_and_table() -> None:
     calls = {f"calls_{reason}" for reason in r.CALL_REASONS}
     events = {f"events_{name}" for name in r.EVENT_KINDS.values()}
     assert sorted(kernel.COUNTED) == sorted(set(r.COUNTERS) - calls - events)
+    # each counter's slot is the one its name gives (the names are unpacked in order)
+    for at, name in enumerate(kernel.COUNTED, kernel._COUNTS):
+        slot = getattr(kernel, name.upper(), None)
+        assert slot in (None, at), name  # None: the second kind of mail of a pair
     # counters and rows that the loop adds up per kind of mail sit side by side
     for at, name in (
         (kernel.EMAILS_SENT, "emails_sent_"),
