@@ -34,6 +34,7 @@ from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, replace
 from email.message import EmailMessage
 
+from simulator.drivers import MAIL_POLL_SECONDS
 from simulator.drivers.in_process import InProcessTarget
 from simulator.drivers.protocol import Target
 from simulator.mail.messages import MissingEmailPart, body_of
@@ -59,7 +60,6 @@ DISABLED = "-"
 TEMPORARY_PASSWORD = "{temporary_password}"
 HOME_STATE = "{producer.home_state}"
 OTHER_OFFERED_STATE = "{another state offered}"
-MAIL_POLL_SECONDS = 0.05  # between two reads of a mailbox still waiting for mail
 MAIL_WAITS_EXPIRED = 3  # waits in a row without the mail, after which none is waited for
 _EXPIRED = [0]  # in this process: reads in a row that expected mail and did not get it
 

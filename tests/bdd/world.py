@@ -27,7 +27,8 @@ import dataclasses
 import functools
 import hashlib
 import os
-from collections.abc import Iterable, Iterator, Mapping
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Any, NoReturn
@@ -35,6 +36,7 @@ from typing import Any, NoReturn
 import httpx
 import pytest
 
+from simulator.drivers import MAIL_POLL_SECONDS
 from simulator.drivers.browser import BrowserDriver, BrowserTarget
 from simulator.drivers.http import DriverError, HttpTarget
 from simulator.drivers.in_process import InProcessTarget
@@ -376,6 +378,27 @@ class World:
         held = mailbox.messages(address) if address is not None else mailbox.search()
         return [message for message in held if message_key(message) not in self._read]
 
+    def _awaited(
+        self, read: Callable[[], list[EmailMessage]], enough: Callable[[int], bool]
+    ) -> list[EmailMessage]:
+        """``read()``, asked again until ``enough`` of its length, for up to the target's
+        ``mail_wait`` seconds: a served portal may send its mail after it shows the page
+        (in-process mail is there at once)."""
+        deadline = time.monotonic() + float(getattr(self.target, "mail_wait", 0.0) or 0.0)
+        held = read()
+        while not enough(len(held)) and time.monotonic() < deadline:
+            time.sleep(MAIL_POLL_SECONDS)
+            held = read()
+        return held
+
+    def messages_awaited(self, address: str, count: int) -> list[EmailMessage]:
+        """``address``'s mail, waited for until it holds ``count`` messages."""
+        return self._awaited(lambda: self.mailbox.messages(address), lambda n: n >= count)
+
+    def unread_awaited(self, address: str) -> list[EmailMessage]:
+        """The mail of ``address`` no step has looked at yet, waited for until some is."""
+        return self._awaited(lambda: self.unread(address), lambda n: n > 0)
+
     def mark_read(self, messages: Iterable[EmailMessage]) -> None:
         self._read.update(message_key(message) for message in messages)
 
@@ -384,7 +407,7 @@ class World:
         address = self.producer.email
         emails = [
             message
-            for message in self.mailbox.messages(address)
+            for message in self.messages_awaited(address, 1)
             if email_kind(message, self.flow_set.portal) == "password_reset"
         ]
         if not emails:

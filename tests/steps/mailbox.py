@@ -18,7 +18,7 @@ TEMPORARY_PASSWORD_MARK = "{temporary password}"
 
 
 def _one_new_email(world: World, address: str, subject: str) -> None:
-    new = world.unread(address)
+    new = world.unread_awaited(address)
     world.mark_read(new)
     if len(new) != 1:
         raise AssertionError(

@@ -6,9 +6,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import shutil
-import time
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -23,6 +21,7 @@ from simulator.verify.suite import Exploration, journey_group, outsider_after
 from specs import DEFAULT_FLOWS_DIR, FlowSet
 from specs.errors import UsageError
 from specs.model import Parameters
+from tests.late_mail import LateMailbox
 
 
 def test_every_transition_is_walked_and_every_action_used(
@@ -302,25 +301,6 @@ def test_mail_is_read_where_the_flows_send_some_and_at_the_end(
         assert len(reads) == 1 + len(journey.steps)
 
 
-class _LateMailbox:
-    """The target's mailbox as a portal that sends its mail a moment after the page
-    shows: each message is listed only 0.2 s after it was first asked for."""
-
-    def __init__(self, mailbox: Any) -> None:
-        self._mailbox = mailbox
-        self._first_asked: dict[int, float] = {}
-
-    def search(self, *args: Any, **kwargs: Any) -> list[Any]:
-        now = time.monotonic()
-        held = self._mailbox.search(*args, **kwargs)
-        for message in held:
-            self._first_asked.setdefault(id(message), now)
-        return [m for m in held if now - self._first_asked[id(m)] >= 0.2]
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._mailbox, name)
-
-
 @pytest.mark.parametrize("mail_wait", [0.0, 3.0])
 def test_mail_sent_after_the_page_is_waited_for(
     mail_wait: float, flow_set: FlowSet, exploration: Exploration, monkeypatch: pytest.MonkeyPatch
@@ -332,7 +312,7 @@ def test_mail_sent_after_the_page_is_waited_for(
     part = next(p for p in exploration.parts if p.model.variant == journey.variant)
     parameters = part.model.parameters
     target = InProcessTarget(flow_set, parameters, hash_iterations=1)
-    target.mailbox = _LateMailbox(target.mailbox)  # type: ignore[assignment]
+    target.mailbox = LateMailbox(target.mailbox)  # type: ignore[assignment]
     target.mail_wait = mail_wait  # type: ignore[attr-defined]
     monkeypatch.setattr(model, "_EXPIRED", [0])
     population = Population(6, flow_set.portal.parameters)
