@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import resource
+import sys
 import threading
 import time
 from dataclasses import dataclass, field
@@ -61,6 +62,7 @@ class Simulation:
     workers: int
     scheduler: str | None
     seconds: float  # wall time of the simulation (not of writing the report)
+    loop_seconds: float = 0.0  # loading (or compiling) the compiled loop, before it
     run_info: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -87,12 +89,13 @@ def simulate(
     ``progress``: True draws a bar on stderr, None draws it only on a terminal.
     Raises SchedulerError when ``scheduler`` cannot be reached.
     """
+    loading = time.perf_counter()
+    _load_the_loop()
     began = time.perf_counter()
     parameters = flow_set.portal.parameters
     plan = build_plan(flow_set, scenario, seed, producers)
     table = compile_table(flow_set)
     tasks = shard_tasks(plan, table, parameters, workers, bucket_seconds)
-    prepare_engine()  # once here, so that the workers load it from numba's cache
     examples = _Examples(plan, table, parameters)  # meanwhile, in this process
     bar = progress_bar(len(tasks), enabled=progress)
     try:
@@ -103,10 +106,34 @@ def simulate(
     summary["examples_for_explain"] = examples.result()
     seconds = time.perf_counter() - began
     simulation = Simulation(
-        plan, scenario, table, merged, summary, runs, workers, scheduler, seconds
+        plan, scenario, table, merged, summary, runs, workers, scheduler, seconds, began - loading
     )
     simulation.run_info = _run_info(simulation)
     return simulation
+
+
+COMPILING_NOTICE_AFTER = 1.0  # seconds of loading the loop after which a terminal is told
+
+
+def _load_the_loop() -> None:
+    """Load the compiled loop here, once, so that the workers load it from numba's
+    cache; when that takes long (it is being compiled: once per install or change of
+    the loop), a terminal is told why nothing happens yet."""
+    notice = threading.Timer(
+        COMPILING_NOTICE_AFTER,
+        lambda: print(
+            "rpp simulate: compiling the simulation loop (once per install, 7 to 8 s of CPU)",
+            file=sys.stderr,
+            flush=True,
+        ),
+    )
+    notice.daemon = True
+    if sys.stderr.isatty():
+        notice.start()
+    try:
+        prepare_engine()
+    finally:
+        notice.cancel()
 
 
 class _Examples(threading.Thread):
@@ -150,6 +177,7 @@ def _run_info(simulation: Simulation) -> dict[str, Any]:
         "scheduler": simulation.scheduler,
         "shards": len(simulation.runs),
         "simulation_seconds": round(simulation.seconds, 3),
+        "loop_load_seconds": round(simulation.loop_seconds, 3),
         "events": simulation.events,
         "events_per_second": round(simulation.events / simulation.seconds, 1)
         if simulation.seconds

@@ -46,7 +46,7 @@ REPORT_FILES = {
     "emails.png",
     "run.json",
 }
-BIG = "4000000"  # producers: with `_month`, a 2-worker run lasts minutes, far beyond the signal
+BIG = "40000000"  # producers: with `_month`, a 2-worker run lasts about a minute, far beyond the signal
 
 
 def _month(tmp_path: Path) -> str:

@@ -104,6 +104,8 @@ def test_each_shipped_scenario_runs_and_every_invariant_holds(
     assert (out / "timeline.png").read_bytes().startswith(b"\x89PNG")
     run = json.loads((out / "run.json").read_text(encoding="utf-8"))
     assert run["events"] == summary["events_processed"]["total"]
+    # loading (or compiling) the loop is timed apart from the simulation
+    assert run["loop_load_seconds"] >= 0 and run["simulation_seconds"] > 0
 
 
 @pytest.mark.parametrize("name", SCENARIOS)
