@@ -241,19 +241,19 @@ def check_journey(
     the next read, and the journey runs again on ``again()`` reading the mail after
     every step, to name the step that sent it. Any other target has its mail read after
     every step."""
+
+    def run(on: Target, every_step: bool) -> tuple[str | None, bool]:
+        return _run_journey(flow_set, journey, on, group, outsider, parameters, initial, every_step)
+
     defer = again is not None and bool(getattr(target, "defer_mail_reads", False))
-    failure, deferred = _run_journey(
-        flow_set, journey, target, group, outsider, parameters, initial, every_step=not defer
-    )
+    failure, deferred = run(target, every_step=not defer)
     if not deferred or again is None:
         return failure
     try:
         second = again()
     except Exception as error:  # the portal could not even be set up: a finding too
         return f"{failure}\n  (run again to name the step: the portal raised {error!r})"
-    named, _ = _run_journey(
-        flow_set, journey, second, group, outsider, parameters, initial, every_step=True
-    )
+    named, _ = run(second, every_step=True)
     if named is None:
         return (
             f"{failure}\n  (run again reading the mail after every step, the journey passed:"
