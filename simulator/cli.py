@@ -18,6 +18,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from simulator.drivers import MAIL_WAIT
+from specs import atomic, processes
 from specs.errors import RppError, SpecError, UsageError
 from specs.loader import DEFAULT_FLOWS_DIR, load_flows, load_flows_dir
 from specs.model import FlowSet
@@ -55,6 +56,15 @@ def _check_machine(args: argparse.Namespace, flow_set: FlowSet) -> None:
         raise UsageError(f"no machine '{args.machine}' (machines: {', '.join(flow_set.flows)})")
 
 
+def _write(target: Path, data: bytes, option: str) -> None:
+    """``data`` into ``target`` whole or not at all (the earlier file intact on a full
+    disk); never into a FIFO, a device node or a directory."""
+    refusal = atomic.file_refusal(target)
+    if refusal:
+        raise UsageError(f"{option}: {target} {refusal}")
+    atomic.write_bytes(target, data)
+
+
 def cmd_diagram(args: argparse.Namespace) -> int:
     from specs.diagram import FORMATS, OVERVIEW, SUFFIXES, diagram_names, draw
 
@@ -78,7 +88,7 @@ def cmd_diagram(args: argparse.Namespace) -> int:
             sys.stdout.buffer.flush()
         else:
             target = output / f"{args.machine}{SUFFIXES[fmt]}" if output.is_dir() else output
-            target.write_bytes(data)
+            _write(target, data, f"-o {output}")
         return 0
     if output is None:
         raise UsageError(
@@ -86,9 +96,11 @@ def cmd_diagram(args: argparse.Namespace) -> int:
         )
     if output.exists() and not output.is_dir():
         raise UsageError(f"-o {output}: not a directory (without --machine, -o names a directory)")
+    if output.resolve() == Path(output.resolve().anchor):
+        raise UsageError(f"-o {output}: the root directory; name a directory for the diagrams")
     output.mkdir(parents=True, exist_ok=True)
     for name in names:
-        (output / f"{name}{SUFFIXES[fmt]}").write_bytes(draw(flow_set, name, fmt))
+        _write(output / f"{name}{SUFFIXES[fmt]}", draw(flow_set, name, fmt), f"-o {output}")
     print(f"wrote {', '.join(name + SUFFIXES[fmt] for name in names)} to {output}")
     return 0
 
@@ -416,7 +428,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     # instead of killing rpp mid-write.
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
     try:
-        code: int = args.run(args)
+        # SIGTERM and SIGHUP stop a run as Ctrl-C does: workers stopped, nothing half-written.
+        with processes.signals_stop():
+            code: int = args.run(args)
     except SpecError as error:
         for problem in error.problems:
             print(problem, file=sys.stderr)
@@ -429,8 +443,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except RppError as error:  # every other error the project reports: its message
         print(f"rpp {args.command}: {error}", file=sys.stderr)
         return 1
-    except KeyboardInterrupt:
-        return 130
+    except KeyboardInterrupt as error:
+        signum = getattr(error, "signum", signal.SIGINT)
+        how = "Ctrl-C" if signum == signal.SIGINT else signal.Signals(signum).name
+        print(f"rpp {args.command}: stopped by {how}", file=sys.stderr)
+        return 128 + signum
     except BrokenPipeError:
         return 0
     except OSError as error:

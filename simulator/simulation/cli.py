@@ -13,21 +13,19 @@ Bad input never ends in a traceback.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import dataclasses
 import signal
 import sys
-from collections.abc import Iterator
 from pathlib import Path
-from types import FrameType
 
 from simulator.population import AGENT_UNIQUE_ID_SPACE
 from simulator.simulation.scenario import LoadScenario, UnknownScenario, load_scenario
 from simulator.simulation.workers import SCHEDULER_SCHEMES
 from specs.errors import UsageError
 from specs.loader import load_flows
+from specs.processes import signals_stop
 
-__all__ = ["DEFAULT_WORKERS", "Stopped", "run"]
+__all__ = ["DEFAULT_WORKERS", "run"]
 
 DEFAULT_WORKERS = 2
 
@@ -97,29 +95,6 @@ def _check_workers(args: argparse.Namespace) -> None:
         )
 
 
-class Stopped(KeyboardInterrupt):
-    """The run was stopped by a signal (SIGTERM); Ctrl-C is a plain KeyboardInterrupt."""
-
-    def __init__(self, signum: int) -> None:
-        super().__init__(signal.Signals(signum).name)
-        self.signum = signum
-
-
-@contextlib.contextmanager
-def _stop_on_sigterm() -> Iterator[None]:
-    """SIGTERM (and SIGHUP) stop the run as Ctrl-C does: workers stopped, no report."""
-
-    def stop(signum: int, frame: FrameType | None) -> None:
-        raise Stopped(signum)
-
-    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGHUP)}
-    try:
-        yield
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
-
-
 def run(args: argparse.Namespace) -> int:
     """The ``rpp simulate`` command (see the module docstring for exit codes).
 
@@ -149,7 +124,7 @@ def run(args: argparse.Namespace) -> int:
 
     out = Path(args.out)
     try:
-        with _stop_on_sigterm():
+        with signals_stop():
             simulation = simulate(
                 flow_set,
                 scenario,

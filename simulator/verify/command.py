@@ -34,8 +34,9 @@ from simulator.drivers.http import HttpTarget
 from simulator.drivers.in_process import InProcessTarget
 from simulator.drivers.protocol import Target
 from simulator.population import Population, Producer
+from simulator.portal.portal import PortalUsageError
 from simulator.portal.screens import Screen
-from simulator.verify.journeys import Journey, action
+from simulator.verify.journeys import PARTS, Journey, action
 from simulator.verify.model import EmailSeen, Observation, Probe
 from simulator.verify.suite import (
     Exploration,
@@ -308,6 +309,16 @@ def _run_journey(
     except _Mismatch as mismatch:
         failure = _failure(journey, number, description, str(mismatch), probe, secrets)
         return failure, isinstance(mismatch, _MailMismatch)
+    except PortalUsageError as error:  # the screen lacks what the step needs
+        failure = _failure(
+            journey,
+            number,
+            description,
+            f"the journey could not be taken: the producer cannot {description} here: {error}",
+            probe,
+            secrets,
+        )
+        return failure, False
     except Exception as error:  # a broken portal may raise: that is a finding too
         failure = _failure(
             journey, number, description, f"the portal raised {error!r}", probe, secrets
@@ -494,12 +505,64 @@ def load_target(
         module = importlib.import_module(module_name)
     except ImportError as error:
         raise UsageError(f"--target {spec}: cannot import {module_name}: {error}") from None
+    except Exception as error:  # the adapter's own code failed as it was imported
+        raise UsageError(
+            f"--target {spec}: importing {module_name} raised {_one_line(error)}"
+        ) from None
     finally:
         sys.path.pop(0)
     factory = getattr(module, name, None)
     if not callable(factory):
         raise UsageError(f"--target {spec}: {module_name} has no callable {name!r}")
     return factory  # type: ignore[no-any-return]
+
+
+TARGET_METHODS = ("register", "open_browser", "advance_clock")
+"""What a target must offer beside its ``mailbox`` (the protocol's Target)."""
+
+
+def _one_line(error: BaseException) -> str:
+    text = " ".join(str(error).split())
+    return f"{type(error).__name__}: {text}" if text else type(error).__name__
+
+
+def check_target(spec: str, make: TargetMaker, parameters: Parameters) -> None:
+    """Make one target before the first journey and refuse, as a usage error, a maker
+    that is not a target factory (it raises when called with the flows' parameters, or
+    what it makes lacks the protocol's methods) or a target whose mailbox cannot be
+    read. A portal that fails later, journey by journey, is a finding instead."""
+    try:
+        target = make(parameters)
+    except Exception as error:
+        raise UsageError(
+            f"--target {spec}: called with the flows' parameters (as every journey calls"
+            f" it) it raised {_one_line(error)}; a target factory takes the Parameters and"
+            " returns a Target (README: the driver protocol)"
+        ) from None
+    try:
+        missing = [m for m in TARGET_METHODS if not callable(getattr(target, m, None))]
+        if "mailbox" not in dir(target):
+            missing.insert(0, "mailbox")
+        if missing:
+            raise UsageError(
+                f"--target {spec}: made a {type(target).__name__}, which lacks"
+                f" {', '.join(missing)} of the driver protocol's Target"
+                " (mailbox, register, open_browser, advance_clock)"
+            )
+        target.mailbox.messages("mailbox-check@example.invalid")
+    except UsageError:
+        raise
+    except Exception as error:  # a portal or a mailbox that does not answer
+        raise UsageError(
+            f"--target {spec}: the portal or its mailbox does not answer: {_one_line(error)}"
+        ) from None
+    finally:
+        close = getattr(target, "close", None)
+        if callable(close):
+            try:
+                close()
+            except Exception as error:  # e.g. a served portal that does not answer
+                raise UsageError(f"--target {spec}: {_one_line(error)}") from None
 
 
 def _url_target(
@@ -560,18 +623,13 @@ def run(args: argparse.Namespace) -> int:
             "--extra-states takes 0 to 2 (the suite grows by the number of actions per"
             " extra state: 1 takes minutes, 2 hours)"
         )
-    if args.json and Path(args.json).is_dir():
-        raise UsageError(f"--json {args.json}: is a directory; name a file")
     if args.json and not Path(args.json).parent.exists():
         raise UsageError(f"--json {args.json}: no such directory {Path(args.json).parent}")
-    if args.json:
-        try:
-            atomic.check_writable_dir(Path(args.json).parent)
-        except OSError as error:
-            raise UsageError(
-                f"--json {args.json}: cannot write in {Path(args.json).parent}:"
-                f" {error.strerror or error}"
-            ) from None
+    refusal = atomic.file_refusal(Path(args.json)) if args.json else None
+    if refusal:
+        raise UsageError(f"--json {args.json}: {refusal}")
+    if args.show < 0:
+        raise UsageError(f"--show takes 0 or more (failed journeys to print), got {args.show}")
     if args.max_failures is not None and args.max_failures < 1:
         raise UsageError("--max-failures takes 1 or more")
     if not 0 <= args.workers <= (os.cpu_count() or 1) * 4:
@@ -584,16 +642,16 @@ def run(args: argparse.Namespace) -> int:
     if not 0 <= mail_wait <= 600:
         raise UsageError("--mail-wait takes 0 to 600 seconds")
     make_target = load_target(args.target, flow_set, args.mailbox, args.browser, mail_wait)
+    if make_target is not None:
+        check_target(args.target, make_target, flow_set.portal.parameters)
     workers = args.workers or min(2, os.cpu_count() or 1)
-    exploration = explore(flow_set, args.extra_states, workers)
     if args.part:
-        known = {p.part.name for p in exploration.parts}
+        known = {part.name for part in PARTS}
         unknown = [name for name in args.part if name not in known]
         if unknown:
             raise UsageError(f"--part {unknown[0]!r}: the parts are {', '.join(sorted(known))}")
-        exploration = Exploration(
-            [p for p in exploration.parts if p.part.name in args.part], exploration.reached
-        )
+    # Only the parts asked for are modelled (a part's model takes seconds to build).
+    exploration = explore(flow_set, args.extra_states, workers, part_names=args.part)
     report = verify(
         flow_set,
         seed=args.seed,
