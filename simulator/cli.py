@@ -18,6 +18,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from simulator.drivers import MAIL_WAIT
+from simulator.verify import WALK_BUDGET, WALKS
 from specs import atomic, processes
 from specs.errors import RppError, SpecError, UsageError
 from specs.loader import DEFAULT_FLOWS_DIR, load_flows, load_flows_dir
@@ -313,6 +314,23 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument(
         "--show", type=int, default=5, metavar="N", help="failed journeys to print (default 5)"
+    )
+    p.add_argument(
+        "--walks",
+        type=int,
+        default=WALKS,
+        metavar="N",
+        help="after the suite, up to N long seeded random walks over the whole alphabet,"
+        f" in lockstep with the flows (beyond the suite's fault domain; default {WALKS},"
+        " 0: none)",
+    )
+    p.add_argument(
+        "--budget",
+        type=float,
+        default=WALK_BUDGET,
+        metavar="SECONDS",
+        help=f"stop starting walks after this many seconds (default {WALK_BUDGET:g}; the"
+        " walks run are named, so a failure replays exactly)",
     )
     p.add_argument(
         "--max-failures",

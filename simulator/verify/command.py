@@ -37,7 +37,7 @@ from simulator.population import Population, Producer
 from simulator.portal.portal import PortalUsageError
 from simulator.portal.screens import Screen
 from simulator.verify.journeys import PARTS, Journey, action
-from simulator.verify.model import EmailSeen, Observation, Probe
+from simulator.verify.model import EmailSeen, Observation, Output, Probe
 from simulator.verify.suite import (
     Exploration,
     PartModel,
@@ -48,6 +48,7 @@ from simulator.verify.suite import (
     outsider_after,
     variants,
 )
+from simulator.verify.walks import WalksReport, run_walks
 from specs import atomic
 from specs.errors import UsageError
 from specs.loader import load_flows_dir
@@ -57,6 +58,8 @@ __all__ = [
     "JourneyResult",
     "VerifyReport",
     "check_journey",
+    "check_target",
+    "compare_observation",
     "first_difference",
     "load_target",
     "run",
@@ -628,6 +631,10 @@ def run(args: argparse.Namespace) -> int:
     refusal = atomic.file_refusal(Path(args.json)) if args.json else None
     if refusal:
         raise UsageError(f"--json {args.json}: {refusal}")
+    if not 0 <= args.walks <= 100_000:
+        raise UsageError(f"--walks takes 0 to 100000, got {args.walks}")
+    if not 0 <= args.budget <= 86_400:
+        raise UsageError(f"--budget takes 0 to 86400 seconds (0: no limit), got {args.budget:g}")
     if args.show < 0:
         raise UsageError(f"--show takes 0 or more (failed journeys to print), got {args.show}")
     if args.max_failures is not None and args.max_failures < 1:
@@ -673,17 +680,69 @@ def run(args: argparse.Namespace) -> int:
     total = len(report.transitions)
     reached = total - len(report.unreached)
     steps = sum(len(r.journey.steps) for r in report.results)
+    only = " (by the parts asked for)" if args.part else ""
     print(
         f"\n{len(report.results) - len(failed)}/{len(report.results)} journeys passed"
-        f" ({steps} steps); {reached}/{total} transitions of the flows walked;"
+        f" ({steps} steps); {reached}/{total} transitions of the flows walked{only};"
         f" {time.perf_counter() - started:.1f} s"
     )
+    if args.part:  # the other parts' transitions are not this run's to walk
+        report = replace(report, unreached=[])
     for name in report.unreached:
         print(f"unreached: {name}")
+    walked = _walk(args, flow_set, make_target, workers)
     if args.json:
+        data = report.as_dict()
+        if walked is not None:
+            data["walks"] = walked.as_dict()
         # Whole or not at all: a temporary file beside it, then renamed onto it.
-        atomic.write_text(
-            Path(args.json), json.dumps(report.as_dict(), indent=2, ensure_ascii=False) + "\n"
-        )
+        atomic.write_text(Path(args.json), json.dumps(data, indent=2, ensure_ascii=False) + "\n")
         print(f"report: {args.json}")
-    return 0 if report.passed else 1
+    return 0 if report.passed and (walked is None or not walked.failed) else 1
+
+
+def compare_observation(want: Observation, got: Output) -> None:
+    """Raises an AssertionError saying the first difference of ``got`` from ``want``
+    (the whole screen, then the emails), as a journey's step is compared."""
+    assert isinstance(got, Observation)
+    try:
+        _compare_screens(want.screen, got.screen)
+        _compare_emails(want.emails, got.emails)
+    except _Mismatch as mismatch:
+        raise AssertionError(str(mismatch)) from None
+
+
+def _walk(
+    args: argparse.Namespace,
+    flow_set: FlowSet,
+    make_target: TargetMaker | None,
+    workers: int,
+) -> WalksReport | None:
+    """The walks after the suite (None when ``--walks 0``), printed."""
+    if args.walks == 0:
+        return None
+    maker: TargetMaker = make_target or (lambda p: InProcessTarget(flow_set, p, hash_iterations=1))
+    walked = run_walks(
+        flow_set,
+        args.seed,
+        maker,
+        compare_observation,
+        args.walks,
+        budget=args.budget or None,
+        workers=1 if is_url(args.target) else workers,
+    )
+    steps = sum(r.taken for r in walked.results)
+    spent = f" (the {args.budget:g} s budget ended the run)" if walked.budget_spent else ""
+    print(
+        f"{len(walked.results)}/{walked.asked} random walks of seed {args.seed} run{spent},"
+        f" {steps} steps in lockstep with the flows; {len(walked.failed)} failed"
+    )
+    for r in walked.failed[: args.show]:
+        secrets = {p.password for p in (*r.walk.group, r.walk.outsider)}
+        print(
+            f"\nFAILED walk {r.walk.number} of seed {r.walk.seed} ({r.walk.producer_class};"
+            f" producer {r.walk.group[0].user_name}), shrunk to {len(r.steps)} steps:"
+        )
+        print(f"  {_redact(r.failure or '', secrets)}")
+        print(f"  steps: {' -> '.join(r.steps)}")
+    return walked
