@@ -62,10 +62,11 @@ def _region(region: Region, indent: str) -> list[str]:
         out.append(f'{indent}state "{title}" as {node.id}')
     for node in region.nodes:
         for loop in node.loops:
+            # one description a rule, its wrapped lines after <br/>: Mermaid trims each
+            # description, which would drop the indent that keeps them under the rule
             out.extend(
-                f"{indent}{node.id} : {text}"
+                f"{indent}{node.id} : {'<br/>'.join(_lines(line, loop=True))}"
                 for line in loop.lines
-                for text in _lines(line, loop=True)
             )
     out.extend(f"{indent}[*] --> {initial}" for initial in region.initial)
     for edge in region.edges:
@@ -88,6 +89,8 @@ def to_mermaid(picture: Picture) -> str:
         "config:",
         "  flowchart:",
         "    curve: monotoneY",
+        # label lines left-aligned, as in a state's box: a wrapped guard's indent shows
+        '  themeCSS: ".edgeLabel p { text-align: left; }"',
         "---",
         "stateDiagram-v2",
     ]
