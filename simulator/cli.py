@@ -77,7 +77,26 @@ def cmd_diagram(args: argparse.Namespace) -> int:
         )
     output = Path(args.output) if args.output else None
     by_suffix = {suffix: fmt for fmt, suffix in SUFFIXES.items()}
-    guessed = by_suffix.get(output.suffix) if output and args.machine else None
+    to_file = output is not None and args.machine and not output.is_dir()
+    if to_file and output is not None:
+        # the suffix says what the file holds: none, another, or one --format contradicts
+        # would leave a file its reader cannot open for what it is (a FIFO or a device
+        # node is no such file: the write refuses it, saying what it is)
+        guessed = by_suffix.get(output.suffix)
+        special = output.exists() and not output.is_file()
+        if not special and (guessed is None or (args.format and args.format != guessed)):
+            expected = SUFFIXES[args.format] if args.format else " ".join(by_suffix)
+            said = f"--format {args.format} writes {expected}" if args.format else expected
+            raise UsageError(
+                f"-o {output}: its suffix {output.suffix or '(none)'} does not say the"
+                f" diagram's format ({said}); name the file so, or give -o DIR"
+            )
+    elif output is not None and not output.exists() and output.suffix in by_suffix:
+        raise UsageError(
+            f"-o {output}: a file name, but without --machine -o names a directory"
+            " (add --machine NAME for one diagram)"
+        )
+    guessed = by_suffix.get(output.suffix) if to_file and output else None
     fmt = args.format or guessed or FORMATS[0]
     if args.machine:
         data = draw(flow_set, args.machine, fmt)
