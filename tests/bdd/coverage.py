@@ -158,7 +158,20 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     if not selected:
         return
     flow_set = load_features_flows(str(features_flows_dir()))
-    session.config.stash[_RUN] = _FeatureRun(flow_set, scenario_count(), selected)
+    session.config.stash[_RUN] = _FeatureRun(flow_set, _expected(session), selected)
+
+
+def _expected(session: pytest.Session) -> int:
+    """The items a run of every feature selects: what the binding made (a scenario with an
+    undefined step is one of them: it ran, and failed)."""
+    from tests.bdd.binding import expected_items  # a plugin of its own, imported by pytest
+
+    for item in session.items:
+        if _is_feature_item(item):
+            bound = getattr(getattr(item, "module", None), "BOUND", None)
+            if bound is not None:
+                return expected_items(bound)
+    return scenario_count()
 
 
 def pytest_bdd_before_scenario(
@@ -208,6 +221,9 @@ def pytest_runtest_makereport(
 ) -> Generator[None, Result[pytest.TestReport], None]:
     outcome = yield
     report = outcome.get_result()
+    run = item.config.stash.get(_RUN, None)
+    if run is not None and report.when == "call" and _is_feature_item(item):
+        run.ran += 1  # a scenario that failed before its first step (undefined) ran too
     world = item.stash.get(WORLD, None)
     if world is None:
         return
@@ -215,10 +231,8 @@ def pytest_runtest_makereport(
         failed_step = item.stash.get(_FAILED_STEP, None)
         step = f"The step that failed: {failed_step}\n\n" if failed_step else ""
         report.sections.append(("what the producer saw, and the mailbox", step + world.describe()))
-    run = item.config.stash.get(_RUN, None)
     if run is None or report.when != "call":
         return
-    run.ran += 1
     scenario = item.stash.get(_SCENARIO, None)
     if report.passed and scenario is not None:
         name, tags = scenario

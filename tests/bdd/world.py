@@ -67,6 +67,7 @@ __all__ = [
 ]
 
 FLOWS_ENV = "RPP_FLOWS"
+_ORDINALS = {"first": 0, "second": 1}  # "the second temporary password"
 POPULATION_SEED = 2019  # the Faker identities behind producers a scenario does not spell out
 STATE_FARM = "State Farm"
 
@@ -140,6 +141,7 @@ class World:
         self._browser: Driver | None = None
         self._browsers: list[Driver] = []  # every browser opened, the first one first
         self._read: set[str] = set()  # message_key of each email already looked at
+        self._given: set[str] = set()  # message_key of each email a Given step caused
         self._next_index = 0
 
     # -- the portal under test -------------------------------------------------------------
@@ -329,8 +331,7 @@ class World:
         if phrase == "nothing":
             return ""
         if phrase.startswith("the") and "temporary password" in phrase:
-            which = -1 if not phrase.startswith("the first") else 0
-            temporary = self.temporary_passwords()[which]
+            temporary = self._temporary_password(phrase)
             for case, change in (
                 ("upper case", str.upper),
                 ("lower case", str.lower),
@@ -353,6 +354,21 @@ class World:
             "their Agent Unique ID": producer.agent_unique_id,
         }[plain]
         return value.upper() if plain != phrase else value
+
+    def _temporary_password(self, phrase: str) -> str:
+        """The newest temporary password, or the one ``phrase``'s ordinal names (the first
+        reset email's, the second's...)."""
+        passwords = self.temporary_passwords()
+        ordinal = phrase.split()[1]
+        if ordinal not in _ORDINALS:
+            return passwords[-1]
+        index = _ORDINALS[ordinal]
+        if index >= len(passwords):
+            self.fail(
+                f"{phrase}: the producer has {len(passwords)} password reset email(s), not"
+                f" {index + 1}"
+            )
+        return passwords[index]
 
     def password_changed(self, new_password: str) -> None:
         """The producer now knows ``new_password`` as their password."""
@@ -395,12 +411,22 @@ class World:
         """``address``'s mail, waited for until it holds ``count`` messages."""
         return self._awaited(lambda: self.mailbox.messages(address), lambda n: n >= count)
 
-    def unread_awaited(self, address: str) -> list[EmailMessage]:
-        """The mail of ``address`` no step has looked at yet, waited for until some is."""
-        return self._awaited(lambda: self.unread(address), lambda n: n > 0)
+    def unread_awaited(self, address: str, count: int = 1) -> list[EmailMessage]:
+        """The mail of ``address`` no step has looked at yet, waited for until ``count``
+        messages are."""
+        return self._awaited(lambda: self.unread(address), lambda n: n >= count)
 
     def mark_read(self, messages: Iterable[EmailMessage]) -> None:
         self._read.update(message_key(message) for message in messages)
+
+    def mark_given(self, messages: Iterable[EmailMessage]) -> None:
+        """These emails were caused by a Given step (setting the scene), not by the
+        scenario's actions: "receives an email" reads the newest of them when nothing
+        else came."""
+        self._given.update(message_key(message) for message in messages)
+
+    def caused_by_given(self, message: EmailMessage) -> bool:
+        return message_key(message) in self._given
 
     def temporary_passwords(self) -> list[str]:
         """The temporary passwords of every reset email to the producer, oldest first."""
@@ -490,7 +516,11 @@ class _SpamFilter:
 def _page(screen: Screen) -> str:
     lines = [screen.describe()]
     if screen.menus:
-        lines.append(f"  menus: {', '.join(screen.menus)}")
+        held = dict(screen.menu_items)
+        menus = [
+            f"{menu} ({', '.join(held[menu])})" if held.get(menu) else menu for menu in screen.menus
+        ]
+        lines.append(f"  menus: {', '.join(menus)}")
     if screen.directory:
         lines.append(f"  Producer Services directory ({', '.join(screen.directory_states)}):")
         lines += [
