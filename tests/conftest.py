@@ -17,13 +17,15 @@ from tests.steps import STEP_MODULES
 GUIDE_DIR = default_guide_path().parent
 
 # The target and world fixtures, every step module, the coverage gate, the binding of the
-# feature files (its step lookup error hook) and --cucumber-report: registered once here.
+# feature files (its step lookup error hook), the reports' names and masks, and
+# --cucumber-report: registered once here.
 pytest_plugins = [
     "tests.bdd.targets",
     "tests.bdd.world",
     *STEP_MODULES,
-    "tests.bdd.coverage",
     "tests.bdd.binding",
+    "tests.bdd.reports",
+    "tests.bdd.coverage",
     "tests.bdd.cucumber",
 ]
 

@@ -142,6 +142,7 @@ class World:
         self._browsers: list[Driver] = []  # every browser opened, the first one first
         self._read: set[str] = set()  # message_key of each email already looked at
         self._given: set[str] = set()  # message_key of each email a Given step caused
+        self._secrets: set[str] = set()  # every password and temporary password met
         self._next_index = 0
 
     # -- the portal under test -------------------------------------------------------------
@@ -375,6 +376,7 @@ class World:
         changed = dataclasses.replace(self.producer, password=new_password)
         self.producers[self.producers.index(self.producer)] = changed
         self.current = changed
+        self._secrets.add(new_password)
 
     # -- mail --------------------------------------------------------------------------------
 
@@ -438,7 +440,27 @@ class World:
         ]
         if not emails:
             self.fail(f"no password reset email has reached {normalize_address(address)}")
-        return [temporary_password_in(message, self.flow_set.portal) for message in emails]
+        passwords = [temporary_password_in(message, self.flow_set.portal) for message in emails]
+        self._secrets.update(passwords)
+        return passwords
+
+    def secrets(self) -> set[str]:
+        """Every password of the scenario's producers (as registered and as changed) and
+        every temporary password the portal mailed, for the reports to mask."""
+        found = self._secrets | {producer.password for producer in self.producers}
+        if self._target is not None:
+            try:
+                held = self._target.mailbox.search()
+            except Exception:  # a closed or unreachable mailbox: mask what is known
+                held = []
+            for message in held:
+                if email_kind(message, self.flow_set.portal) == "password_reset":
+                    try:
+                        found.add(temporary_password_in(message, self.flow_set.portal))
+                    except Exception:  # an email without one: nothing to mask
+                        continue
+        self._secrets = found
+        return {secret for secret in found if secret}
 
     # -- reporting ---------------------------------------------------------------------------
 

@@ -218,7 +218,9 @@ def values_differ(world: World, one: str, other: str) -> None:
     temporary password"."""
     first, second = world.value(one), world.value(other)
     if first == second:
-        raise AssertionError(f"expected {one} to differ from {other}; both are {first!r}")
+        raise AssertionError(
+            f"expected {one} to differ from {other}; both are the same {len(first)}-character value"
+        )
 
 
 @then(
