@@ -10,7 +10,12 @@ Promises:
   process, closed at exit; a missing browser raises :class:`DriverError` saying how to
   get one.
 - :class:`BrowserDriver` is one browser window with its own cookies (a Playwright
-  context). ``fill`` types into the field of that label (a drop-down's choice is made
+  context). Opening a context and its page costs Chromium a renderer process (about a
+  tenth of a second), so a window closed (``close``, ``close_browser``) hands its
+  context, cookies cleared, to the next window opened on the same portal (at most
+  :data:`SPARE_CONTEXTS` wait): a window opened from it has no cookies, as a fresh
+  browser, and the portal's pages are ``no-store``, so nothing of the last producer's
+  is left. ``fill`` types into the field of that label (a drop-down's choice is made
   when its label is clicked: ``choose_state`` fills then clicks "State"); ``click``
   presses the button or link of that exact text (role ``button`` or ``link``) and waits
   for the page that follows; an answer of 4xx/5xx raises :class:`DriverError` with
@@ -43,6 +48,9 @@ __all__ = ["BrowserDriver", "BrowserTarget", "chromium_path", "launch"]
 CHROMIUM_ENV = "RPP_CHROMIUM"
 PLAYWRIGHTS_OWN = "playwright"  # RPP_CHROMIUM=playwright: the build `playwright install` fetched
 TIMEOUT_MS = 15_000
+SPARE_CONTEXTS = 8  # per portal URL: closed windows' contexts kept for the next ones
+
+_spare: dict[str, list[Any]] = {}  # portal URL -> contexts of closed windows, cookies cleared
 
 _running: dict[str, Any] = {}
 _ADD_OPTION = "(menu, value) => menu.add(new Option(value, value))"
@@ -89,6 +97,7 @@ def launch() -> Any:
 
 
 def _close() -> None:
+    _spare.clear()
     browser, playwright = _running.pop("browser", None), _running.pop("playwright", None)
     if browser is not None:
         browser.close()
@@ -107,14 +116,38 @@ class BrowserDriver:
         self._open()
 
     def _open(self) -> None:
-        self._context = launch().new_context(base_url=self.base_url)
+        self._released = False
+        spare = _spare.get(self.base_url)
+        if spare:
+            self._context = spare.pop()
+            self._page = self._context.pages[0]
+        else:
+            self._context = launch().new_context(base_url=self.base_url)
         try:
-            self._context.set_default_timeout(TIMEOUT_MS)
-            self._page = self._context.new_page()
+            if not spare:
+                self._context.set_default_timeout(TIMEOUT_MS)
+                self._page = self._context.new_page()
             self._go(lambda: self._page.goto(self.base_url + "/"))
         except BaseException:
             self._context.close()
             raise
+
+    def _release(self) -> None:
+        """Close this window: its context, cookies cleared, waits for the next window."""
+        from playwright.sync_api import Error
+
+        if self._released:
+            return
+        self._released = True
+        spare = _spare.setdefault(self.base_url, [])
+        try:
+            if len(spare) >= SPARE_CONTEXTS or len(self._context.pages) != 1:
+                self._context.close()
+                return
+            self._context.clear_cookies()
+        except Error:
+            return  # the browser is gone already (closed at exit)
+        spare.append(self._context)
 
     def _go(self, act: Any) -> None:
         """Do ``act`` (which loads a page) and read the page it leads to."""
@@ -182,13 +215,13 @@ class BrowserDriver:
         return self._seen.screen
 
     def close_browser(self) -> Screen:
-        self._context.close()
+        self._release()
         self._chosen = {}
         self._open()
         return self._seen.screen
 
     def close(self) -> None:
-        self._context.close()
+        self._release()
 
 
 class BrowserTarget(HttpTarget):
