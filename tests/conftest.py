@@ -55,10 +55,17 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
-def pytest_report_header(config: pytest.Config) -> str:
+def pytest_report_header(config: pytest.Config) -> list[str]:
     from tests.bdd.targets import TargetChoice
+    from tests.bdd.world import features_flows_dir, guide_not_read, load_features_flows
 
-    return f"features run: {TargetChoice.of(config).describe()}"
+    lines = [f"features run: {TargetChoice.of(config).describe()}"]
+    if guide_not_read(load_features_flows(str(features_flows_dir()))):
+        lines.append(
+            f"guide: {default_guide_path()} not read (set RPP_GUIDE): the guide IDs are those"
+            " the flows cite; the tests that read the guide itself fail saying so"
+        )
+    return lines
 
 
 def pytest_configure(config: pytest.Config) -> None:

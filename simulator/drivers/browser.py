@@ -15,8 +15,10 @@ Promises:
   context, cookies cleared, to the next window opened on the same portal (at most
   :data:`SPARE_CONTEXTS` wait): a window opened from it has no cookies, as a fresh
   browser, and the portal's pages are ``no-store``, so nothing of the last producer's
-  is left. ``fill`` types into the field of that label (a drop-down's choice is made
-  when its label is clicked: ``choose_state`` fills then clicks "State"); ``click``
+  is left. ``fill`` types into the field of that label (what was typed goes into the
+  page in one call, with the input and change events typing fires, when the next
+  control is clicked; a drop-down's choice is made when its label is clicked:
+  ``choose_state`` fills then clicks "State"); ``click``
   presses the button or link of that exact text (role ``button`` or ``link``) and waits
   for the page that follows; an answer of 4xx/5xx raises :class:`DriverError` with
   what the page said. A value a drop-down does not offer is chosen as a tampered page
@@ -54,10 +56,32 @@ _spare: dict[str, list[Any]] = {}  # portal URL -> contexts of closed windows, c
 
 _running: dict[str, Any] = {}
 _ADD_OPTION = "(menu, value) => menu.add(new Option(value, value))"
-_SET_CHOICE = (
-    "(menu, value) => { if (![...menu.options].some(o => o.value === value))"
-    " menu.add(new Option(value, value)); menu.value = value; }"
-)
+# What was typed, put into the page's fields in one call when a control is clicked: each
+# field found by its label's text, given the value and the input and change events that
+# typing fires; a drop-down's choice not yet submitted set without the change event
+# (which would submit it on its own), as the HTTP driver posts it.
+_TYPE = """(entries) => {
+  const labelled = (text) => {
+    const found = [...document.querySelectorAll("label")].filter(
+      (label) => label.textContent.replace(/\\s+/g, " ").trim() === text);
+    if (found.length !== 1 || !found[0].control) {
+      throw new Error(`no one field labelled ${JSON.stringify(text)}`);
+    }
+    return found[0].control;
+  };
+  for (const [text, value, choice] of entries) {
+    const field = labelled(text);
+    if (choice) {
+      if (![...field.options].some((o) => o.value === value)) field.add(new Option(value, value));
+      field.value = value;
+      continue;
+    }
+    field.focus();
+    field.value = value;
+    field.dispatchEvent(new Event("input", {bubbles: true}));
+    field.dispatchEvent(new Event("change", {bubbles: true}));
+  }
+}"""
 
 
 def chromium_path() -> str | None:
@@ -113,6 +137,7 @@ class BrowserDriver:
         self.portal = portal
         self.screens = screens
         self._chosen: dict[str, str] = {}
+        self._typed: dict[str, str] = {}
         self._open()
 
     def _open(self) -> None:
@@ -192,22 +217,34 @@ class BrowserDriver:
         if field in self._seen.options:
             self._chosen[field] = value  # a drop-down: chosen when its label is clicked
         else:
-            self._page.get_by_label(field, exact=True).fill(value)
+            self._typed[field] = value  # typed into the page at the next click, in one call
+
+    def _type(self, choices: dict[str, str]) -> None:
+        """Put what was typed (and ``choices``) into the page's fields, in one call."""
+        from playwright.sync_api import Error
+
+        entries = [[f, v, False] for f, v in self._typed.items()]
+        entries += [[f, v, True] for f, v in choices.items()]
+        self._typed = {}
+        if not entries:
+            return
+        try:
+            self._page.evaluate(_TYPE, entries)
+        except Error as error:
+            raise DriverError(f"{self._page.url}: {error.message}") from None
 
     def click(self, label: str) -> Screen:
         page = self._page
         if label in self._seen.options:
             value = self._chosen.pop(label, "")
+            self._type({})
             menu = page.get_by_label(label, exact=True)
             if value not in self._seen.options[label]:
                 menu.evaluate(_ADD_OPTION, value)
             self._go(lambda: menu.select_option(value))
             return self._seen.screen
         self._seen.require_control(label)
-        for menu_label, value in self._chosen.items():
-            # A choice not yet submitted goes with the form, as the HTTP driver posts it
-            # (set without the change event, which would submit it on its own).
-            page.get_by_label(menu_label, exact=True).evaluate(_SET_CHOICE, value)
+        self._type(self._chosen)
         self._chosen = {}
         role = "link" if label in self._seen.screen.links else "button"
         control = page.get_by_role(role, name=label, exact=True)
@@ -217,6 +254,7 @@ class BrowserDriver:
     def close_browser(self) -> Screen:
         self._release()
         self._chosen = {}
+        self._typed = {}
         self._open()
         return self._seen.screen
 

@@ -37,7 +37,7 @@ from specs.model import FlowSet
 from tests.bdd.reports import SCREENSHOT
 from tests.bdd.tags import DECISION_TAG, relative_name, scenario_count
 from tests.bdd.targets import reports_dir, scenario_slug
-from tests.bdd.world import WORLD, features_flows_dir, load_features_flows
+from tests.bdd.world import WORLD, features_flows_dir, guide_not_read, load_features_flows
 
 __all__ = [
     "FEATURES_MODULE",
@@ -299,6 +299,12 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
         return
     terminalreporter.section("feature coverage gate")
     terminalreporter.write_line(f"flows: {features_flows_dir()}")
+    if guide_not_read(run.flow_set):
+        terminalreporter.write_line(
+            "guide IDs: those the flows cite (the guide was not read: set RPP_GUIDE to check"
+            " them against GUIDE.md)",
+            yellow=True,
+        )
     for line in run.result.lines:
         terminalreporter.write_line(line)
     written = _shown_path(_scenarios_report(terminalreporter.config), Path.cwd())

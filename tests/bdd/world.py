@@ -49,6 +49,7 @@ from simulator.population import Population, Producer
 from simulator.portal.forms import AGENT_UNIQUE_ID, EMAIL, PASSWORD, STATE, USER_NAME
 from simulator.portal.screens import Screen
 from specs import DEFAULT_FLOWS_DIR, FlowSet, load_flows
+from specs.loader import GUIDE_NOT_READ
 from specs.model import Cell, Parameters, Text
 from tests.bdd.routes import way_to
 from tests.bdd.targets import Remote
@@ -61,6 +62,7 @@ __all__ = [
     "WORLD",
     "World",
     "features_flows_dir",
+    "guide_not_read",
     "load_features_flows",
     "message_key",
     "parameter_changes",
@@ -89,8 +91,16 @@ def features_flows_dir() -> Path:
 
 @functools.cache
 def load_features_flows(directory: str) -> FlowSet:
-    """The flows of ``directory``, loaded once per test run."""
-    return load_flows([Path(directory)])
+    """The flows of ``directory``, loaded once per test run. Without the guide (a copy of
+    the checkout not beside ``shared/``, no ``$RPP_GUIDE``) the guide IDs are those the
+    flows cite (:data:`specs.loader.GUIDE_NOT_READ`): the features run, and the run's
+    header and the coverage gate say the guide was not read."""
+    return load_flows([Path(directory)], guide_optional=True)
+
+
+def guide_not_read(flow_set: FlowSet) -> bool:
+    """True when ``flow_set``'s guide IDs were not read from GUIDE.md."""
+    return any(text == GUIDE_NOT_READ for text in flow_set.guide_ids.values())
 
 
 def message_key(message: EmailMessage) -> str:
