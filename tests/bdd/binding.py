@@ -43,6 +43,7 @@ __all__ = [
     "expected_items",
     "shown_path",
     "step_matches",
+    "undefined_message",
     "unknown_steps",
 ]
 
