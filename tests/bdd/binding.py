@@ -35,6 +35,7 @@ from tests.bdd.tags import (
 )
 
 __all__ = [
+    "EXAMPLES_HINT",
     "STEPS_DOC",
     "UNRUNNABLE",
     "BoundFile",
@@ -290,10 +291,28 @@ def pytest_bdd_before_scenario(
             step=step,
             exception=StepDefinitionNotFoundError(f"undefined step: {step.keyword} {step.name}"),
         )
-    pytest.fail(
-        "\n".join(undefined_message(shown, scenario.name, step) for step in unknown),
-        pytrace=False,
-    )
+    message = "\n".join(undefined_message(shown, scenario.name, step) for step in unknown)
+    if _from_examples(request, unknown):
+        message += f"\n    {EXAMPLES_HINT}"
+    pytest.fail(message, pytrace=False)
+
+
+EXAMPLES_HINT = (
+    'an Examples cell keeps a value\'s quotes (| "Qa 2019ab" |) or is a value phrase'
+    " (| their password |, | nothing |), with <column> unquoted in the step"
+)
+
+
+def _from_examples(request: pytest.FixtureRequest, steps: list[Step]) -> bool:
+    """True when one of ``steps`` is written with an Examples ``<column>``."""
+    from pytest_bdd.scenario import scenario_wrapper_template_registry
+
+    function = getattr(request.node, "function", None)
+    template = scenario_wrapper_template_registry.get(function) if function else None
+    if template is None:
+        return False
+    lines = {step.line_number for step in steps}
+    return any("<" in step.name for step in template.steps if step.line_number in lines)
 
 
 def pytest_bdd_step_func_lookup_error(

@@ -27,10 +27,10 @@ pytest-bdd's hooks instead:
 A failure outside the steps (a fixture's setup or teardown) is a failed ``before`` or
 ``after`` hook of the scenario.
 
-A feature file that cannot run (a Gherkin syntax error, an unknown step, an unregistered
-tag: ``tests/bdd/binding.py``) is in the report too, as failed: each of its scenarios
-with a failed ``before`` hook holding the problem, its unknown steps ``undefined`` and
-the others ``skipped``; a file that does not parse is one failed element named after it.
+A feature file that cannot run (a Gherkin syntax error, an unregistered tag:
+``tests/bdd/binding.py``) is in the report too, as failed: each of its scenarios with a
+failed ``before`` hook holding the problem, its unknown steps ``undefined`` and the
+others ``skipped``; a file that does not parse is one failed element named after it.
 """
 
 from __future__ import annotations

@@ -18,6 +18,7 @@ import jsonschema
 import pytest
 
 from specs.scenarios import FEATURES_ENV, feature_trace, scenarios_by_guide_id
+from tests.bdd.binding import EXAMPLES_HINT
 from tests.bdd.cucumber import SCHEMA_FILE
 from tests.bdd.tags import FEATURES_DIR, scenario_count
 
@@ -205,3 +206,34 @@ def test_a_gherkin_syntax_error_fails_naming_the_file_and_line(features_copy: Pa
     [element] = broken["elements"]
     assert element["name"] == "broken.feature cannot run" and element["steps"] == []
     assert "Gherkin syntax error" in element["before"][0]["result"]["error_message"]
+
+
+UNQUOTED_CELL = """\
+Feature: A password with a space
+
+  @LOGIN-2
+  Scenario Outline: A password typed with a space inside
+    Given a registered producer
+    When the producer opens the portal
+    And the producer logs in with <password>
+    Then the page shows the LOCK-1 message
+
+    Examples:
+      | password    |
+      | Camp 2019   |
+      | "Camp 2019" |
+"""
+
+
+def test_an_unquoted_examples_cell_fails_its_row_alone_saying_how_to_quote(
+    features_copy: Path,
+) -> None:
+    (features_copy / "spaced.feature").write_text(UNQUOTED_CELL, encoding="utf-8")
+    result = _pytest(features_copy, "-m", "spaced")
+    out = result.stdout + result.stderr
+    assert "1 failed, 1 passed" in out, out
+    assert (
+        "FAILED tests/test_features.py::test_a_password_typed_with_a_space_inside[Camp 2019]" in out
+    )
+    assert "When the producer logs in with {password:value}" in out  # the closest step
+    assert EXAMPLES_HINT in out
