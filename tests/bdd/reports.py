@@ -91,6 +91,8 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
     if names is None:
         return
     item.stash[_TITLE] = names
+    # pytest's own record_xml_attribute does this through the same reporter, for a test
+    # that asks; a scenario's test asks for nothing, so the hook does it.
     from _pytest.junitxml import xml_key
 
     xml = item.config.stash.get(xml_key, None)
