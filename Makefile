@@ -81,6 +81,7 @@ corpus: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks.verify
 	$(BIN)/python -m benchmarks.http
+	$(BIN)/python -m benchmarks.features
 	$(BIN)/python -m benchmarks.mutate
 	$(BIN)/python -m benchmarks.load_flows
 	$(BIN)/python -m benchmarks.population

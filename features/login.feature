@@ -51,6 +51,24 @@ Feature: Login
     And the producer chooses "Edit Profile" from the "Account" menu
     Then the producer sees the "Change Password" page
 
+  @LOGIN-4 @RESET-8 @decision-edit-profile-after-state
+  Scenario: The Account menu offers Edit Profile only once a state is selected
+    Given the producer has signed in with their password
+    Then the "Account" menu does not offer "Edit Profile"
+    When the producer selects the state "TX"
+    Then the "Account" menu offers "Edit Profile"
+
+  @LOGIN-2 @decision-success-resets-failures
+  Scenario: Another producer's password does not open the producer's account
+    Given another registered producer:
+      | User Name | Password | E-mail Address          |
+      | jordanlee | Lee2019x | jordan.lee@example.com  |
+    When the producer opens the portal
+    And the producer logs in with "Lee2019x"
+    Then the page shows the LOCK-1 message
+    When the producer logs in with their password
+    Then the producer sees the "Welcome" page
+
   @LOGIN-4 @decision-states-offered
   Scenario Outline: Each of the guide's states can be selected
     Given the producer has signed in with their password

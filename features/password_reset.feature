@@ -441,9 +441,33 @@ Feature: Reset your password
   Scenario: A newer reset voids the earlier temporary password
     Given the producer has requested a password reset
     And the producer has requested another password reset
+    Then the producer receives an email with the subject "Retail Producer Portal Password Reset"
     When the producer logs in with the first temporary password
     Then the page shows the LOCK-1 message
     When the producer logs in with the temporary password
+    Then the producer sees the "Welcome" page
+
+  @RESET-6 @decision-temporary-password-rules
+  Scenario: Each reset request sends an email with a temporary password of its own
+    Given the producer has requested a password reset
+    And the producer has requested another password reset
+    Then the producer receives 2 emails with the subject "Retail Producer Portal Password Reset"
+    And the second temporary password differs from the first temporary password
+    When the producer logs in with the second temporary password
+    Then the producer sees the "Welcome" page
+
+  @RESET-6 @RESET-7 @decision-temporary-password-rules
+  Scenario: A second request from the confirmation page sends another email, whose password is the one that works
+    Given the producer is on the "Reset Password?" page
+    When the producer submits Reset Password? with the User Name their user name and the E-mail Address their E-mail Address
+    Then the producer receives an email with the subject "Retail Producer Portal Password Reset"
+    When the producer clicks "OK"
+    And the producer clicks "Reset Password?"
+    And the producer submits Reset Password? with the User Name their user name and the Agent Unique ID their Agent Unique ID
+    Then the producer receives another email with the subject "Retail Producer Portal Password Reset"
+    And the temporary password differs from the first temporary password
+    When the producer clicks "OK"
+    And the producer logs in with the temporary password
     Then the producer sees the "Welcome" page
 
   @RESET-12 @decision-temporary-password-rules

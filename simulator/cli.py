@@ -146,22 +146,35 @@ def cmd_paths(args: argparse.Namespace) -> int:
 
 
 def cmd_trace(args: argparse.Namespace) -> int:
-    from specs.scenarios import scenarios_by_guide_id
+    from specs.scenarios import feature_trace
     from specs.trace import trace
 
     if not Path(args.features).is_dir():
         raise UsageError(f"--features {args.features}: no such directory")
     flow_set = load_flows_option(args)
-    scenarios = scenarios_by_guide_id(Path(args.features))
-    entries = trace(flow_set, scenarios)
+    found = feature_trace(Path(args.features))
+    entries = trace(flow_set, found.scenarios, found.undefined_scenarios)
     if args.json:
         print(json.dumps([e.as_dict() for e in entries], indent=2, ensure_ascii=False))
-        return 0
-    for e in entries:
-        print(f"{e.guide_id}: {e.description}")
-        print(f"  implemented by: {', '.join(e.implemented_by) or 'NOTHING'}")
-        print(f"  checked by: {'; '.join(e.scenarios) or 'NO SCENARIO YET'}")
-    return 0
+    else:
+        for e in entries:
+            print(f"{e.guide_id}: {e.description}")
+            print(f"  implemented by: {', '.join(e.implemented_by) or 'NOTHING'}")
+            print(f"  checked by: {'; '.join(e.scenarios) or 'NO SCENARIO YET'}")
+            if e.undefined:
+                print(f"  UNDEFINED (does not run): {'; '.join(e.undefined)}")
+    # Problems go to stderr, so --json stays one JSON document on stdout.
+    if found.undefined_steps:
+        print(
+            f"undefined steps ({len(found.undefined_steps)}; their scenarios fail, the others"
+            " run; features/STEPS.md lists the steps):",
+            file=sys.stderr,
+        )
+        for step in found.undefined_steps:
+            print(f"  {step}", file=sys.stderr)
+    for problem in found.unreadable:
+        print(f"does not parse (none of its scenarios runs): {problem}", file=sys.stderr)
+    return 1 if args.strict and not found.complete else 0
 
 
 def _lazy(target: str) -> Command:
@@ -280,6 +293,11 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="DIR",
         help="the feature files (every *.feature under DIR, as the test run binds them) whose"
         f" @GUIDE-ID tags name the scenarios (default: ${FEATURES_ENV} or features/)",
+    )
+    p.add_argument(
+        "--strict",
+        action="store_true",
+        help="exit 1 when a scenario has an undefined step or a feature file does not parse",
     )
     p.set_defaults(run=cmd_trace)
 

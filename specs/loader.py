@@ -11,6 +11,7 @@ and of a flow file.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable, Sequence
 from itertools import islice
 from pathlib import Path
@@ -44,12 +45,16 @@ from specs.yamlsource import scalar_value
 
 __all__ = [
     "DEFAULT_FLOWS_DIR",
+    "GUIDE_NOT_READ",
     "PARAMETER_BOUNDS",
     "PORTAL_FILE",
     "collect_files",
     "load_flows",
     "load_flows_dir",
 ]
+
+# A guide ID's description when the guide could not be read (load_flows(guide_optional=True)).
+GUIDE_NOT_READ = "(the guide was not read: set RPP_GUIDE to its GUIDE.md)"
 
 DEFAULT_FLOWS_DIR = Path(__file__).resolve().parent.parent / "flows"
 PORTAL_FILE = "portal.yaml"
@@ -656,8 +661,12 @@ def load_flows(
     paths: Sequence[Path] | Path | None = None,
     guide_path: Path | None = None,
     display_root: Path | None = None,
+    guide_optional: bool = False,
 ) -> FlowSet:
     """Load and validate flow files (default: the shipped ``flows/``).
+
+    ``guide_optional``: when the guide cannot be read, the guide IDs are those the flows
+    cite, each described by :data:`GUIDE_NOT_READ` (nothing is checked against GUIDE.md).
 
     Raises :class:`SpecError` listing every problem, each as ``file:line:column``.
     """
@@ -671,19 +680,23 @@ def load_flows(
     problems: list[SpecProblem] = []
 
     guide = guide_path or default_guide_path()
+    guide_ids: dict[str, str] | None
     try:
         guide_ids = read_guide_ids(guide)
     except OSError as error:
-        raise SpecError(
-            [
-                SpecProblem(
-                    str(guide),
-                    1,
-                    1,
-                    f"cannot read the guide's ID list: {error.strerror}; set RPP_GUIDE",
-                )
-            ]
-        ) from None
+        if guide_optional:
+            guide_ids = None
+        else:
+            raise SpecError(
+                [
+                    SpecProblem(
+                        str(guide),
+                        1,
+                        1,
+                        f"cannot read the guide's ID list: {error.strerror}; set RPP_GUIDE",
+                    )
+                ]
+            ) from None
 
     if not files:
         shown = ", ".join(str(p) for p in paths)
@@ -732,7 +745,12 @@ def load_flows(
         raise SpecError(
             problems or [SpecProblem(PORTAL_FILE, 1, 1, "portal.yaml could not be read")]
         )
-    flow_set = FlowSet(portal=portal, flows=flows, guide_ids=guide_ids)
+    flow_set = FlowSet(portal=portal, flows=flows, guide_ids=guide_ids or {})
+    if guide_ids is None:
+        from specs.validate import citations
+
+        cited = {gid: GUIDE_NOT_READ for gid, _, _ in citations(flow_set)}
+        flow_set = dataclasses.replace(flow_set, guide_ids=dict(sorted(cited.items())))
     problems.extend(validate(flow_set))
     if problems:
         raise SpecError(problems)

@@ -4,11 +4,13 @@ The feature files are every ``*.feature`` under the features directory, recursiv
 (:func:`feature_files`): the same files the test run binds (``tests/test_features.py``),
 so `rpp trace` names the scenarios that run. ``$RPP_FEATURES`` names another directory.
 
-A file runs only if it parses and every step of it matches a step definition; the step
-definitions are Python of ``tests/steps``, which ``specs`` does not import, so their
-patterns are read from ``features/steps.json`` (:data:`STEP_CATALOGUE`, written with
-``features/STEPS.md`` by ``python -m tests.bdd.catalog``, and checked current by a test).
-A file that does not run is not listed: the feature run fails naming it instead.
+A file runs if it parses; a scenario of it passes only if every step of it matches a
+step definition (a scenario with an unknown step fails alone, Cucumber's "undefined").
+The step definitions are Python of ``tests/steps``, which ``specs`` does not import, so
+their patterns are read from ``features/steps.json`` (:data:`STEP_CATALOGUE`, written
+with ``features/STEPS.md`` by ``python -m tests.bdd.catalog``, and checked current by a
+test). :func:`feature_trace` lists every scenario, the undefined steps apart, and the
+files that do not parse.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import json
 import os
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +29,10 @@ __all__ = [
     "DEFAULT_FEATURES_DIR",
     "FEATURES_ENV",
     "STEP_CATALOGUE",
+    "FeatureTrace",
+    "UndefinedStep",
     "feature_files",
+    "feature_trace",
     "features_dir",
     "scenarios_by_guide_id",
     "step_patterns",
@@ -125,46 +131,100 @@ def unknown_steps(
     ]
 
 
-def scenarios_by_guide_id(
+@dataclass(frozen=True)
+class UndefinedStep:
+    """A step of a scenario that no step definition matches: the scenario fails alone."""
+
+    scenario: str  # ``file: scenario``
+    where: str  # ``file:line``
+    text: str  # the step as written, after its keyword
+
+    def __str__(self) -> str:
+        return f"{self.where}: {self.text}"
+
+
+@dataclass
+class FeatureTrace:
+    """What the feature files check: guide ID -> ``file: scenario`` for the scenarios whose
+    every step is defined; the same for the scenarios with an undefined step; each
+    undefined step; and the files that do not parse (with why)."""
+
+    scenarios: dict[str, list[str]] = field(default_factory=dict)
+    undefined_scenarios: dict[str, list[str]] = field(default_factory=dict)
+    undefined_steps: list[UndefinedStep] = field(default_factory=list)
+    unreadable: list[str] = field(default_factory=list)
+
+    @property
+    def complete(self) -> bool:
+        """True when every scenario of every file can run."""
+        return not (self.undefined_steps or self.unreadable)
+
+
+def feature_trace(
     features_dir: Path = DEFAULT_FEATURES_DIR, catalogue: Path = STEP_CATALOGUE
-) -> dict[str, list[str]]:
-    """Guide ID -> ``file: scenario`` for every scenario tagged with it (feature, rule,
-    scenario and examples tags all count) of the files that run; ``file`` is the path
-    relative to ``features_dir``. Feature files that fail to parse, or have a step no
-    step definition of ``catalogue`` matches, are skipped here (they do not run: the
-    feature run fails naming them)."""
+) -> FeatureTrace:
+    """Every scenario of every feature file under ``features_dir``, by the guide IDs it is
+    tagged with (feature, rule, scenario and examples tags all count); ``file`` is the path
+    relative to ``features_dir``. A scenario with a step no step definition of
+    ``catalogue`` matches is listed apart, with that step."""
     from gherkin.parser import Parser  # only when tracing: keeps `rpp validate` fast
     from gherkin.token_scanner import TokenScanner
 
     patterns = step_patterns(catalogue)
-    out: dict[str, list[str]] = {}
+    out = FeatureTrace()
     for path in feature_files(features_dir):
+        file = path.relative_to(features_dir).as_posix()
         try:
             document = Parser().parse(TokenScanner(path.read_text(encoding="utf-8")))
-        except Exception:  # a broken feature file is the test run's to report
+        except Exception as error:  # the test run fails naming it too
+            out.unreadable.append(f"{file}: {' '.join(str(error).split())}")
             continue
         feature: dict[str, Any] = dict(document.get("feature") or {})
-        if patterns is not None and unknown_steps(feature, patterns):
-            continue
-        for child in _children(feature, _tags(feature)):
-            scenario, inherited = child
+        backgrounds = tuple(
+            c["background"] for c in feature.get("children", []) if "background" in c
+        )
+        for scenario, inherited, rule_backgrounds in _children(feature, _tags(feature)):
             tags = [*inherited, *_tags(scenario)]
             for examples in scenario.get("examples", []):
                 tags.extend(_tags(examples))
-            name = f"{path.relative_to(features_dir).as_posix()}: {scenario['name']}"
+            name = f"{file}: {scenario['name']}"
+            undefined = []
+            if patterns is not None:
+                node = {"children": [*({"background": b} for b in backgrounds + rule_backgrounds)]}
+                node["children"].append({"scenario": scenario})
+                for line, text in dict.fromkeys(unknown_steps(node, patterns)):
+                    undefined.append(UndefinedStep(name, f"{file}:{line}", text))
+            out.undefined_steps.extend(undefined)
+            listing = out.undefined_scenarios if undefined else out.scenarios
             for tag in dict.fromkeys(tags):
                 match = _GUIDE_TAG.match(tag)
                 if match:
-                    out.setdefault(match.group(1), []).append(name)
+                    listing.setdefault(match.group(1), []).append(name)
     return out
 
 
-def _children(node: dict[str, Any], inherited: list[str]) -> list[tuple[dict[str, Any], list[str]]]:
-    found: list[tuple[dict[str, Any], list[str]]] = []
+def scenarios_by_guide_id(
+    features_dir: Path = DEFAULT_FEATURES_DIR, catalogue: Path = STEP_CATALOGUE
+) -> dict[str, list[str]]:
+    """Guide ID -> ``file: scenario`` for every scenario tagged with it whose every step is
+    defined (:func:`feature_trace`); files that do not parse are skipped (they do not run:
+    the feature run fails naming them)."""
+    return feature_trace(features_dir, catalogue).scenarios
+
+
+def _children(
+    node: dict[str, Any],
+    inherited: list[str],
+    backgrounds: tuple[dict[str, Any], ...] = (),
+) -> list[tuple[dict[str, Any], list[str], tuple[dict[str, Any], ...]]]:
+    """Each scenario under ``node`` with the tags it inherits and the backgrounds of the
+    rules around it."""
+    found: list[tuple[dict[str, Any], list[str], tuple[dict[str, Any], ...]]] = []
     for child in node.get("children", []):
         if "scenario" in child:
-            found.append((child["scenario"], inherited))
+            found.append((child["scenario"], inherited, backgrounds))
         elif "rule" in child:
             rule = child["rule"]
-            found.extend(_children(rule, [*inherited, *_tags(rule)]))
+            own = tuple(c["background"] for c in rule.get("children", []) if "background" in c)
+            found.extend(_children(rule, [*inherited, *_tags(rule)], backgrounds + own))
     return found

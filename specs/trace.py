@@ -1,5 +1,6 @@
-"""Guide ID -> what implements it (transitions, states, texts, data) and, once the
-features have run, the scenarios that check it."""
+"""Guide ID -> what implements it (transitions, states, texts, data) and the scenarios
+that check it; a scenario with a step no step definition matches is listed apart
+(``undefined``: it fails when the features run)."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ class TraceEntry:
     description: str
     implemented_by: list[str] = field(default_factory=list)
     scenarios: list[str] = field(default_factory=list)
+    undefined: list[str] = field(default_factory=list)  # scenarios with an undefined step
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -25,13 +27,17 @@ class TraceEntry:
             "description": self.description,
             "implemented_by": self.implemented_by,
             "scenarios": self.scenarios,
+            "undefined_scenarios": self.undefined,
         }
 
 
 def trace(
-    flow_set: FlowSet, scenarios: Mapping[str, Sequence[str]] | None = None
+    flow_set: FlowSet,
+    scenarios: Mapping[str, Sequence[str]] | None = None,
+    undefined: Mapping[str, Sequence[str]] | None = None,
 ) -> list[TraceEntry]:
-    """One entry per guide ID, in GUIDE.md's order."""
+    """One entry per guide ID, in GUIDE.md's order; ``undefined`` maps a guide ID to the
+    scenarios tagged with it that have an undefined step."""
     entries = {gid: TraceEntry(gid, text) for gid, text in flow_set.guide_ids.items()}
     for gid, _, what in citations(flow_set):
         entry = entries.get(gid)
@@ -40,4 +46,7 @@ def trace(
     for gid, names in (scenarios or {}).items():
         if gid in entries:
             entries[gid].scenarios.extend(names)
+    for gid, names in (undefined or {}).items():
+        if gid in entries:
+            entries[gid].undefined.extend(names)
     return list(entries.values())

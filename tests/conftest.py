@@ -17,13 +17,15 @@ from tests.steps import STEP_MODULES
 GUIDE_DIR = default_guide_path().parent
 
 # The target and world fixtures, every step module, the coverage gate, the binding of the
-# feature files (its step lookup error hook) and --cucumber-report: registered once here.
+# feature files (its step lookup error hook), the reports' names and masks, and
+# --cucumber-report: registered once here.
 pytest_plugins = [
     "tests.bdd.targets",
     "tests.bdd.world",
     *STEP_MODULES,
-    "tests.bdd.coverage",
     "tests.bdd.binding",
+    "tests.bdd.reports",
+    "tests.bdd.coverage",
     "tests.bdd.cucumber",
 ]
 
@@ -53,10 +55,17 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
-def pytest_report_header(config: pytest.Config) -> str:
+def pytest_report_header(config: pytest.Config) -> list[str]:
     from tests.bdd.targets import TargetChoice
+    from tests.bdd.world import features_flows_dir, guide_not_read, load_features_flows
 
-    return f"features run: {TargetChoice.of(config).describe()}"
+    lines = [f"features run: {TargetChoice.of(config).describe()}"]
+    if guide_not_read(load_features_flows(str(features_flows_dir()))):
+        lines.append(
+            f"guide: {default_guide_path()} not read (set RPP_GUIDE): the guide IDs are those"
+            " the flows cite; the tests that read the guide itself fail saying so"
+        )
+    return lines
 
 
 def pytest_configure(config: pytest.Config) -> None:

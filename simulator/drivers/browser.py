@@ -10,8 +10,15 @@ Promises:
   process, closed at exit; a missing browser raises :class:`DriverError` saying how to
   get one.
 - :class:`BrowserDriver` is one browser window with its own cookies (a Playwright
-  context). ``fill`` types into the field of that label (a drop-down's choice is made
-  when its label is clicked: ``choose_state`` fills then clicks "State"); ``click``
+  context). Opening a context and its page costs Chromium a renderer process (about a
+  tenth of a second), so a window closed (``close``, ``close_browser``) hands its
+  context, cookies cleared, to the next window opened on the same portal (at most
+  :data:`SPARE_CONTEXTS` wait): a window opened from it has no cookies, as a fresh
+  browser, and the portal's pages are ``no-store``, so nothing of the last producer's
+  is left. ``fill`` types into the field of that label (what was typed goes into the
+  page in one call, with the input and change events typing fires, when the next
+  control is clicked; a drop-down's choice is made when its label is clicked:
+  ``choose_state`` fills then clicks "State"); ``click``
   presses the button or link of that exact text (role ``button`` or ``link``) and waits
   for the page that follows; an answer of 4xx/5xx raises :class:`DriverError` with
   what the page said. A value a drop-down does not offer is chosen as a tampered page
@@ -43,13 +50,38 @@ __all__ = ["BrowserDriver", "BrowserTarget", "chromium_path", "launch"]
 CHROMIUM_ENV = "RPP_CHROMIUM"
 PLAYWRIGHTS_OWN = "playwright"  # RPP_CHROMIUM=playwright: the build `playwright install` fetched
 TIMEOUT_MS = 15_000
+SPARE_CONTEXTS = 8  # per portal URL: closed windows' contexts kept for the next ones
+
+_spare: dict[str, list[Any]] = {}  # portal URL -> contexts of closed windows, cookies cleared
 
 _running: dict[str, Any] = {}
 _ADD_OPTION = "(menu, value) => menu.add(new Option(value, value))"
-_SET_CHOICE = (
-    "(menu, value) => { if (![...menu.options].some(o => o.value === value))"
-    " menu.add(new Option(value, value)); menu.value = value; }"
-)
+# What was typed, put into the page's fields in one call when a control is clicked: each
+# field found by its label's text, given the value and the input and change events that
+# typing fires; a drop-down's choice not yet submitted set without the change event
+# (which would submit it on its own), as the HTTP driver posts it.
+_TYPE = """(entries) => {
+  const labelled = (text) => {
+    const found = [...document.querySelectorAll("label")].filter(
+      (label) => label.textContent.replace(/\\s+/g, " ").trim() === text);
+    if (found.length !== 1 || !found[0].control) {
+      throw new Error(`no one field labelled ${JSON.stringify(text)}`);
+    }
+    return found[0].control;
+  };
+  for (const [text, value, choice] of entries) {
+    const field = labelled(text);
+    if (choice) {
+      if (![...field.options].some((o) => o.value === value)) field.add(new Option(value, value));
+      field.value = value;
+      continue;
+    }
+    field.focus();
+    field.value = value;
+    field.dispatchEvent(new Event("input", {bubbles: true}));
+    field.dispatchEvent(new Event("change", {bubbles: true}));
+  }
+}"""
 
 
 def chromium_path() -> str | None:
@@ -89,6 +121,7 @@ def launch() -> Any:
 
 
 def _close() -> None:
+    _spare.clear()
     browser, playwright = _running.pop("browser", None), _running.pop("playwright", None)
     if browser is not None:
         browser.close()
@@ -104,17 +137,42 @@ class BrowserDriver:
         self.portal = portal
         self.screens = screens
         self._chosen: dict[str, str] = {}
+        self._typed: dict[str, str] = {}
         self._open()
 
     def _open(self) -> None:
-        self._context = launch().new_context(base_url=self.base_url)
+        self._released = False
+        spare = _spare.get(self.base_url)
+        if spare:
+            self._context = spare.pop()
+            self._page = self._context.pages[0]
+        else:
+            self._context = launch().new_context(base_url=self.base_url)
         try:
-            self._context.set_default_timeout(TIMEOUT_MS)
-            self._page = self._context.new_page()
+            if not spare:
+                self._context.set_default_timeout(TIMEOUT_MS)
+                self._page = self._context.new_page()
             self._go(lambda: self._page.goto(self.base_url + "/"))
         except BaseException:
             self._context.close()
             raise
+
+    def _release(self) -> None:
+        """Close this window: its context, cookies cleared, waits for the next window."""
+        from playwright.sync_api import Error
+
+        if self._released:
+            return
+        self._released = True
+        spare = _spare.setdefault(self.base_url, [])
+        try:
+            if len(spare) >= SPARE_CONTEXTS or len(self._context.pages) != 1:
+                self._context.close()
+                return
+            self._context.clear_cookies()
+        except Error:
+            return  # the browser is gone already (closed at exit)
+        spare.append(self._context)
 
     def _go(self, act: Any) -> None:
         """Do ``act`` (which loads a page) and read the page it leads to."""
@@ -159,22 +217,34 @@ class BrowserDriver:
         if field in self._seen.options:
             self._chosen[field] = value  # a drop-down: chosen when its label is clicked
         else:
-            self._page.get_by_label(field, exact=True).fill(value)
+            self._typed[field] = value  # typed into the page at the next click, in one call
+
+    def _type(self, choices: dict[str, str]) -> None:
+        """Put what was typed (and ``choices``) into the page's fields, in one call."""
+        from playwright.sync_api import Error
+
+        entries = [[f, v, False] for f, v in self._typed.items()]
+        entries += [[f, v, True] for f, v in choices.items()]
+        self._typed = {}
+        if not entries:
+            return
+        try:
+            self._page.evaluate(_TYPE, entries)
+        except Error as error:
+            raise DriverError(f"{self._page.url}: {error.message}") from None
 
     def click(self, label: str) -> Screen:
         page = self._page
         if label in self._seen.options:
             value = self._chosen.pop(label, "")
+            self._type({})
             menu = page.get_by_label(label, exact=True)
             if value not in self._seen.options[label]:
                 menu.evaluate(_ADD_OPTION, value)
             self._go(lambda: menu.select_option(value))
             return self._seen.screen
         self._seen.require_control(label)
-        for menu_label, value in self._chosen.items():
-            # A choice not yet submitted goes with the form, as the HTTP driver posts it
-            # (set without the change event, which would submit it on its own).
-            page.get_by_label(menu_label, exact=True).evaluate(_SET_CHOICE, value)
+        self._type(self._chosen)
         self._chosen = {}
         role = "link" if label in self._seen.screen.links else "button"
         control = page.get_by_role(role, name=label, exact=True)
@@ -182,13 +252,14 @@ class BrowserDriver:
         return self._seen.screen
 
     def close_browser(self) -> Screen:
-        self._context.close()
+        self._release()
         self._chosen = {}
+        self._typed = {}
         self._open()
         return self._seen.screen
 
     def close(self) -> None:
-        self._context.close()
+        self._release()
 
 
 class BrowserTarget(HttpTarget):

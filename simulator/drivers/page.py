@@ -236,7 +236,12 @@ def read_page(html: str, portal: PortalSpec) -> Page:
         text = button.text()
         controls[text] = (button.attrs.get("name") or "", button.attrs.get("value") or text)
         (links if button.attrs.get("role") == "link" else buttons).append(text)
-    menus = tuple(n.attrs.get("aria-label") or "" for n in main.find_all("nav"))
+    navs = main.find_all("nav")
+    menus = tuple(n.attrs.get("aria-label") or "" for n in navs)
+    menu_items = tuple(
+        (name, tuple(b.text() for b in nav.find_all("button") if not b.inside("noscript")))
+        for name, nav in zip(menus, navs, strict=True)
+    )
     chosen_state = next(
         (
             o.attrs.get("value") or None
@@ -264,6 +269,7 @@ def read_page(html: str, portal: PortalSpec) -> Page:
         buttons=tuple(buttons),
         links=tuple(links),
         menus=menus,
+        menu_items=menu_items,
         directory_states=states,
         directory=rows,
         chosen_state=chosen_state,

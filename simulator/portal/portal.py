@@ -222,6 +222,10 @@ class Portal:
             buttons=spec.buttons,
             links=spec.links,
             menus=spec.menus,
+            menu_items=tuple(
+                (menu, tuple(link for link in spec.links if link in spec.menu_links.get(menu, ())))
+                for menu in spec.menus
+            ),
             directory_states=self.flow_set.portal.producer_services.states
             if spec.directory
             else (),

@@ -3,7 +3,7 @@ with the Producer Services table the forms show."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from specs.model import FlowSet
 
@@ -30,6 +30,9 @@ class Screen:
     buttons: tuple[str, ...] = ()
     links: tuple[str, ...] = ()
     menus: tuple[str, ...] = ()
+    # Each menu shown, with the links it holds, in order ("Account" -> "Edit Profile");
+    # read by the menu steps, left out of comparisons (``links`` and ``menus`` hold them).
+    menu_items: tuple[tuple[str, tuple[str, ...]], ...] = field(default=(), compare=False)
     directory_states: tuple[str, ...] = ()
     directory: tuple[DirectoryRow, ...] = ()
     # The state the State field shows chosen (LOGIN-4): one of parameters.states, or None.

@@ -217,10 +217,20 @@ def render() -> str:
         "- Producer tables take the columns "
         + ", ".join(f"`{column}`" for column in PRODUCER_COLUMNS)
         + " (yes or no); Faker fills the columns left out.",
+        "- In a Scenario Outline, an Examples cell stands for what the step has at `<column>`:",
+        '  write a value with its quotes in the cell (`| "Qa 2019ab" |`, spaces kept, inside',
+        "  and around), a value phrase without (`| their password |`, `| nothing |`), and the",
+        "  step without quotes around `<column>` (`logs in with <password>`); a cell without",
+        "  quotes that is no value phrase makes that example's step undefined.",
+        "- Mail: `receives an email` is exactly one new email, not counting the reset emails",
+        "  Given steps asked for and no step read (when only those came, it reads the newest);",
+        "  `receives another email` reads the newest unread one; `receives 2 emails` counts.",
         "- In `the email reads:`, `{temporary password}` stands for the password the email gives.",
         "- Tag each scenario with the guide IDs it checks (`@LOCK-2`) and, when it checks a",
         "  decision of `flows/portal.yaml`, `@decision-<key>`; the Feature line carries the",
         "  section tag (" + ", ".join(f"`@{section}`" for section in SECTIONS) + ").",
+        "- A step no step definition matches fails its scenario alone, before any of its steps",
+        "  runs (undefined), naming the closest steps of this list; the other scenarios of the file run.",
     ]
     current = ""
     for definition in definitions:

@@ -8,10 +8,12 @@ and decision the scenarios that passed; the run fails, naming them, when a
 transition, a guide ID or a decision is left uncovered. It writes
 ``reports/scenarios.json`` (guide ID -> passing scenarios) and, beside it,
 ``reports/transitions.json`` (each transition, ``machine.id``, -> the passing scenarios
-that fired it; ``[]`` for one none fired), which `rpp report` colours the diagrams with. A failing scenario's
-report gets the page the producer saw and the mailbox's contents; in Chromium
-(``--browser``), a failing step also saves the page as
-``reports/screens/failed-<scenario>.png`` and names that file in the failure message.
+that fired it; ``[]`` for one none fired), which `rpp report` colours the diagrams with;
+``reports/`` is the folder of the first report asked for, when one is
+(:func:`tests.bdd.targets.reports_dir`). A failing scenario's report gets the page the
+producer saw and the mailbox's contents; in Chromium (``--browser``), a failing step also
+saves the page as ``screens/failed-<scenario>.png`` there, names that file in the failure
+message, and the reports embed it (tests/bdd/reports.py).
 
 The transitions fired come from the in-process portal's listener, or, on a served
 portal (``--target``), from its test API: the gate means the same in every mode, as
@@ -32,9 +34,10 @@ from pytest_bdd.parser import Feature, Scenario, Step
 
 from simulator.drivers.http import DriverError
 from specs.model import FlowSet
+from tests.bdd.reports import SCREENSHOT
 from tests.bdd.tags import DECISION_TAG, relative_name, scenario_count
-from tests.bdd.targets import SCREENS_DIR, scenario_slug
-from tests.bdd.world import WORLD, features_flows_dir, load_features_flows
+from tests.bdd.targets import reports_dir, scenario_slug
+from tests.bdd.world import WORLD, features_flows_dir, guide_not_read, load_features_flows
 
 __all__ = [
     "FEATURES_MODULE",
@@ -46,7 +49,7 @@ __all__ = [
 ]
 
 FEATURES_MODULE = "tests.test_features"
-SCENARIOS_REPORT = Path("reports") / "scenarios.json"
+SCENARIOS_REPORT = "scenarios.json"  # in reports_dir, unless --scenarios-report says
 TRANSITIONS_REPORT = "transitions.json"  # written beside the scenarios report
 
 _SCENARIO = pytest.StashKey[tuple[str, frozenset[str]]]()
@@ -158,7 +161,20 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     if not selected:
         return
     flow_set = load_features_flows(str(features_flows_dir()))
-    session.config.stash[_RUN] = _FeatureRun(flow_set, scenario_count(), selected)
+    session.config.stash[_RUN] = _FeatureRun(flow_set, _expected(session), selected)
+
+
+def _expected(session: pytest.Session) -> int:
+    """The items a run of every feature selects: what the binding made (a scenario with an
+    undefined step is one of them: it ran, and failed)."""
+    from tests.bdd.binding import expected_items  # a plugin of its own, imported by pytest
+
+    for item in session.items:
+        if _is_feature_item(item):
+            bound = getattr(getattr(item, "module", None), "BOUND", None)
+            if bound is not None:
+                return expected_items(bound)
+    return scenario_count()
 
 
 def pytest_bdd_before_scenario(
@@ -184,11 +200,12 @@ def pytest_bdd_step_error(
         callspec = getattr(request.node, "callspec", None)
         name = f"failed-{scenario_slug(scenario.name, callspec.id if callspec else None)}.png"
         try:
-            shot = world.screenshot(request.config.rootpath / SCREENS_DIR / name)
+            shot = world.screenshot(reports_dir(request.config) / "screens" / name)
         except Exception as error:  # the step's failure is the news, not the camera's
             exception.add_note(f"(no screenshot of the page: {error})")
         else:
             if shot is not None:
+                request.node.stash[SCREENSHOT] = shot
                 shown = _shown_path(shot, request.config.rootpath)
                 exception.add_note(f"screenshot of the page the producer saw: {shown}")
                 failed += f"\nscreenshot: {shown}"
@@ -208,6 +225,9 @@ def pytest_runtest_makereport(
 ) -> Generator[None, Result[pytest.TestReport], None]:
     outcome = yield
     report = outcome.get_result()
+    run = item.config.stash.get(_RUN, None)
+    if run is not None and report.when == "call" and _is_feature_item(item):
+        run.ran += 1  # a scenario that failed before its first step (undefined) ran too
     world = item.stash.get(WORLD, None)
     if world is None:
         return
@@ -215,10 +235,8 @@ def pytest_runtest_makereport(
         failed_step = item.stash.get(_FAILED_STEP, None)
         step = f"The step that failed: {failed_step}\n\n" if failed_step else ""
         report.sections.append(("what the producer saw, and the mailbox", step + world.describe()))
-    run = item.config.stash.get(_RUN, None)
     if run is None or report.when != "call":
         return
-    run.ran += 1
     scenario = item.stash.get(_SCENARIO, None)
     if report.passed and scenario is not None:
         name, tags = scenario
@@ -256,7 +274,7 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
             session.exitstatus = pytest.ExitCode.TESTS_FAILED
         return
     run.result = gate(run.flow_set, run.fired, run.passed)
-    report = session.config.rootpath / str(session.config.getoption("scenarios_report"))
+    report = _scenarios_report(session.config)
     report.parent.mkdir(parents=True, exist_ok=True)
     report.write_text(
         json.dumps(run.result.scenarios_by_guide_id, indent=2, ensure_ascii=False) + "\n",
@@ -281,9 +299,15 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
         return
     terminalreporter.section("feature coverage gate")
     terminalreporter.write_line(f"flows: {features_flows_dir()}")
+    if guide_not_read(run.flow_set):
+        terminalreporter.write_line(
+            "guide IDs: those the flows cite (the guide was not read: set RPP_GUIDE to check"
+            " them against GUIDE.md)",
+            yellow=True,
+        )
     for line in run.result.lines:
         terminalreporter.write_line(line)
-    written = terminalreporter.config.getoption("scenarios_report")
+    written = _shown_path(_scenarios_report(terminalreporter.config), Path.cwd())
     terminalreporter.write_line(f"scenarios by guide ID written to {written}")
     beside = Path(written).with_name(TRANSITIONS_REPORT)
     terminalreporter.write_line(f"scenarios by transition written to {beside}")
@@ -294,13 +318,21 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
             terminalreporter.write_line(f"COVERAGE GATE FAILED: {problem}", red=True, bold=True)
 
 
+def _scenarios_report(config: pytest.Config) -> Path:
+    given = config.getoption("scenarios_report", None)
+    if given:
+        return config.rootpath / str(given)
+    return reports_dir(config) / SCENARIOS_REPORT
+
+
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption(
         "--scenarios-report",
-        default=str(SCENARIOS_REPORT),
+        default=None,
         metavar="PATH",
         help="where the feature coverage gate writes guide ID -> passing scenarios (JSON;"
-        " relative to the rootdir)",
+        " relative to the rootdir; default: scenarios.json beside --cucumber-report,"
+        " --junitxml or --html, else reports/scenarios.json)",
     )
 
 

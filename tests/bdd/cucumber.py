@@ -16,20 +16,26 @@ pytest-bdd's hooks instead:
 - per step its ``keyword`` as written (``And ``), ``line``, ``name``, ``rows``
   (``{"cells": [...]}``) or ``doc_string``, ``match.location`` (the step definition's
   ``file:line``) and ``result``: ``passed``, ``failed`` (with ``error_message``),
-  ``undefined`` (no step definition), or ``skipped`` (after a failure, or when the
-  test was skipped); ``duration`` in nanoseconds.
+  ``undefined`` (no step definition: the scenario's steps are not run, so the steps
+  before it are ``skipped``), or ``skipped`` (after a failure, or when the test was
+  skipped); ``duration`` in nanoseconds. A failed check's ``error_message`` says what
+  differs, once, without a traceback (an error that is not a failed check keeps it);
+  passwords and temporary passwords are masked as in the other reports
+  (tests/bdd/reports.py); in Chromium the failing step carries the page's screenshot as
+  an ``embeddings`` PNG.
 
 A failure outside the steps (a fixture's setup or teardown) is a failed ``before`` or
 ``after`` hook of the scenario.
 
-A feature file that cannot run (a Gherkin syntax error, an unknown step, an unregistered
-tag: ``tests/bdd/binding.py``) is in the report too, as failed: each of its scenarios
-with a failed ``before`` hook holding the problem, its unknown steps ``undefined`` and
-the others ``skipped``; a file that does not parse is one failed element named after it.
+A feature file that cannot run (a Gherkin syntax error, an unregistered tag:
+``tests/bdd/binding.py``) is in the report too, as failed: each of its scenarios with a
+failed ``before`` hook holding the problem, its unknown steps ``undefined`` and the
+others ``skipped``; a file that does not parse is one failed element named after it.
 """
 
 from __future__ import annotations
 
+import base64
 import inspect
 import json
 import re
@@ -47,7 +53,9 @@ from pytest_bdd.parser import Feature, Scenario, Step
 from pytest_bdd.scenario import scenario_wrapper_template_registry
 
 from tests.bdd.binding import UNRUNNABLE, BoundFile, step_matches
+from tests.bdd.reports import SCREENSHOT, mask
 from tests.bdd.tags import parse_feature
+from tests.bdd.world import WORLD
 
 __all__ = ["SCHEMA_FILE", "CucumberJsonReport"]
 
@@ -92,6 +100,7 @@ class _StepRecord:
     duration: int = 0
     error: str | None = None
     location: str | None = None
+    embeddings: list[dict[str, str]] = field(default_factory=list)
 
 
 @dataclass
@@ -106,9 +115,12 @@ class _ElementRecord:
 
 
 def _error_message(exception: BaseException) -> str:
-    """What went wrong first, then the traceback."""
+    """What went wrong: for a failed check what differs, once; for another error, then
+    the traceback."""
     head = str(exception) if isinstance(exception, AssertionError) else repr(exception)
     notes = "".join(f"\n{note}" for note in getattr(exception, "__notes__", ()))
+    if isinstance(exception, AssertionError):
+        return f"{head}{notes}".strip() or "the check failed"
     trace = "".join(traceback.format_exception(exception)).rstrip()
     return f"{head}{notes}\n\n{trace}".strip() or type(exception).__name__
 
@@ -196,6 +208,8 @@ class CucumberJsonReport:
         record = self._by_item.get(item.nodeid)
         if not report.failed:
             return
+        if record is not None and report.when == "call":
+            self._finish_failed(item, record)
         bound = getattr(getattr(item, "function", None), UNRUNNABLE, None)
         if isinstance(bound, BoundFile) and report.when == "call":
             self.unrunnable.append(bound)
@@ -210,6 +224,19 @@ class CucumberJsonReport:
         in_a_step = any(s.status in ("failed", "undefined") for s in record.steps)
         if report.when == "teardown" or (report.when == "call" and not in_a_step):
             record.after.append(self._hook("failed", report.longreprtext))
+
+    def _finish_failed(self, item: pytest.Item, record: _ElementRecord) -> None:
+        """Mask the secrets in the failed steps' messages; embed the screenshot."""
+        world = item.stash.get(WORLD, None)
+        secrets = world.secrets() if world is not None else set()
+        failed = [s for s in record.steps if s.status == "failed"]
+        for step in record.steps:
+            if step.error is not None and secrets:
+                step.error = mask(step.error, secrets)
+        shot = item.stash.get(SCREENSHOT, None)
+        if failed and shot is not None and shot.is_file():
+            data = base64.b64encode(shot.read_bytes()).decode("ascii")
+            failed[0].embeddings.append({"mime_type": "image/png", "data": data, "name": shot.name})
 
     def _hook(self, status: str, message: str) -> dict[str, Any]:
         result: dict[str, Any] = {"status": status, "duration": 0}
@@ -292,6 +319,8 @@ class CucumberJsonReport:
         if record.error is not None and record.status in ("failed", "undefined"):
             result["error_message"] = record.error
         out["result"] = result
+        if record.embeddings:
+            out["embeddings"] = record.embeddings
         return out
 
     def _elements(self, record: _ElementRecord, feature_id: str) -> list[dict[str, Any]]:

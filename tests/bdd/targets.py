@@ -14,8 +14,8 @@ them), each with an environment variable used when the option is not given:
     ``--target URL``; ``--target serve`` brings its own.
 ``--browser`` (``RPP_BROWSER=1``)
     Each producer's browser is a headless Chromium window (with ``--target``). Every
-    distinct screen visited is saved in ``reports/screens/``, and a failing step saves
-    the page as ``reports/screens/failed-<scenario>.png``.
+    distinct screen visited is saved in ``screens/`` of :func:`reports_dir`, and a
+    failing step saves the page there as ``failed-<scenario>.png``.
 
 Without ``--target`` every scenario runs in-process, as before. With it, each scenario
 gets the served portal afresh (``/test/reset``, with the scenario's parameter changes)
@@ -43,6 +43,7 @@ __all__ = [
     "TARGET_ENV",
     "Remote",
     "TargetChoice",
+    "reports_dir",
     "scenario_slug",
     "serve",
 ]
@@ -51,8 +52,25 @@ TARGET_ENV = "RPP_TARGET"
 MAILBOX_ENV = "RPP_MAILBOX"
 BROWSER_ENV = "RPP_BROWSER"
 SERVE = "serve"
-SCREENS_DIR = Path("reports") / "screens"  # relative to the rootdir
+REPORTS_DIR = Path("reports")  # relative to the rootdir, when no report option says
+SCREENS_DIR = REPORTS_DIR / "screens"  # relative to the rootdir
 _LOOPBACK = "127.0.0.1"  # as `rpp serve`: the test API and the mailbox stay on this machine
+
+
+def reports_dir(config: pytest.Config) -> Path:
+    """Where the screenshots and the coverage gate's JSON go: beside the first report
+    asked for (``--cucumber-report``, relative to the rootdir; ``--junitxml`` and
+    ``--html``, relative to the working directory, as their plugins read them), else the
+    checkout's ``reports/``."""
+    cucumber = config.getoption("rpp_cucumber_report", None)
+    if cucumber:
+        path = Path(cucumber).expanduser()
+        return (path if path.is_absolute() else config.rootpath / path).parent
+    for option in ("xmlpath", "htmlpath"):
+        value = config.getoption(option, None)
+        if value:
+            return Path(value).expanduser().absolute().parent
+    return config.rootpath / REPORTS_DIR
 
 
 @dataclass(frozen=True)
@@ -161,7 +179,7 @@ def remote(request: pytest.FixtureRequest, features_flow_set: FlowSet) -> Iterat
         return
     screens: Path | None = None
     if choice.browser:
-        screens = request.config.rootpath / SCREENS_DIR
+        screens = reports_dir(request.config) / "screens"
         screens.mkdir(parents=True, exist_ok=True)
         for stale in screens.glob("failed-*.png"):  # last run's failures, not this one's
             stale.unlink()

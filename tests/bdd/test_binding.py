@@ -17,7 +17,8 @@ from typing import Any
 import jsonschema
 import pytest
 
-from specs.scenarios import FEATURES_ENV, scenarios_by_guide_id
+from specs.scenarios import FEATURES_ENV, feature_trace, scenarios_by_guide_id
+from tests.bdd.binding import EXAMPLES_HINT
 from tests.bdd.cucumber import SCHEMA_FILE
 from tests.bdd.tags import FEATURES_DIR, scenario_count
 
@@ -44,6 +45,18 @@ Feature: A newcomer who flies
   Scenario: A newcomer flies to the moon
     When the producer opens the portal
     And the producer flies to the moon
+
+  @LOGIN-1
+  Scenario: A newcomer reads the menu
+    Given a registered producer
+    And the producer has signed in with their password
+    When the producer selects the state "IL"
+    Then the "Account" menu lists "Edit Profile"
+
+  @LOGIN-1
+  Scenario: A newcomer sees the login page
+    When the producer opens the portal
+    Then the producer sees the "Please Sign-In" page
 """
 
 BROKEN_SYNTAX = """\
@@ -119,27 +132,61 @@ def _cucumber(path: Path) -> list[dict[str, Any]]:
     return document
 
 
-def test_an_unknown_step_fails_naming_the_file_and_line(features_copy: Path) -> None:
+def test_a_scenario_with_an_unknown_step_fails_alone_and_its_neighbours_run(
+    features_copy: Path,
+) -> None:
     (features_copy / "flying.feature").write_text(UNKNOWN_STEP, encoding="utf-8")
     report = features_copy.parent / "cucumber.json"
     result = _pytest(features_copy, "-m", "flying", "--cucumber-report", str(report))
     out = result.stdout + result.stderr
     assert result.returncode == 1, out
+    assert "2 failed, 1 passed" in out
     assert "flying.feature:6: no step definition matches And the producer flies to the moon" in out
     assert "closest steps of the catalogue (features/STEPS.md" in out
     assert "When the producer opens the portal" in out  # a suggestion
+    # The suggestions for an unknown menu step are the menu steps, first.
+    menu = out[out.index('menu lists "Edit Profile"') :].splitlines()[2:5]
+    assert all("menu" in line for line in menu), menu
 
-    # Not run, so not traced; in the Cucumber report as failed, the unknown step undefined.
-    traced = {name for names in scenarios_by_guide_id(features_copy).values() for name in names}
-    assert not any(name.startswith("flying.feature") for name in traced)
-    assert "login.feature: The login page asks for the User Name and Password" in traced
+    # In the Cucumber report: the neighbour passed, the unknown steps undefined, nothing run
+    # before them.
     [feature] = _cucumber(report)
     assert feature["uri"].endswith("flying.feature") and feature["name"] == "A newcomer who flies"
-    [element] = feature["elements"]
-    assert element["name"] == "A newcomer flies to the moon"
-    assert element["before"][0]["result"]["status"] == "failed"
-    assert "no step definition matches" in element["before"][0]["result"]["error_message"]
-    assert [s["result"]["status"] for s in element["steps"]] == ["skipped", "undefined"]
+    flies, menu_element, login_page = feature["elements"]
+    assert flies["name"] == "A newcomer flies to the moon"
+    assert [s["result"]["status"] for s in flies["steps"]] == ["skipped", "undefined"]
+    assert [s["result"]["status"] for s in menu_element["steps"]][-1] == "undefined"
+    assert {s["result"]["status"] for s in login_page["steps"]} == {"passed"}
+
+    # `rpp trace` lists the file: the neighbour as checking LOGIN-1, the others undefined.
+    found = feature_trace(features_copy)
+    assert "flying.feature: A newcomer sees the login page" in found.scenarios["LOGIN-1"]
+    assert "flying.feature: A newcomer flies to the moon" in found.undefined_scenarios["LOGIN-1"]
+    assert [str(s) for s in found.undefined_steps] == [
+        "flying.feature:6: the producer flies to the moon",
+        'flying.feature:13: the "Account" menu lists "Edit Profile"',
+    ]
+    strict = _trace(features_copy, "--strict")
+    assert strict.returncode == 1, strict.stdout + strict.stderr
+    assert "UNDEFINED (does not run): flying.feature: A newcomer flies to the moon" in strict.stdout
+    assert "flying.feature:6: the producer flies to the moon" in strict.stderr
+    assert _trace(features_copy).returncode == 0
+
+
+def _trace(features: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """`rpp trace` on ``features``."""
+    command = [sys.executable, "-m", "simulator.cli", "trace", *args]
+    env = {**os.environ, FEATURES_ENV: str(features)}
+    return subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, check=False)
+
+
+def test_the_gate_counts_what_ran_beside_an_undefined_scenario(features_copy: Path) -> None:
+    (features_copy / "flying.feature").write_text(UNKNOWN_STEP, encoding="utf-8")
+    result = _pytest(features_copy)
+    out = result.stdout + result.stderr
+    assert result.returncode == 1, out
+    assert f"2 failed, {scenario_count(FEATURES_DIR) + 1} passed" in out
+    assert "coverage gate passed" in out  # judged on what ran, not skipped
 
 
 def test_a_gherkin_syntax_error_fails_naming_the_file_and_line(features_copy: Path) -> None:
@@ -159,3 +206,34 @@ def test_a_gherkin_syntax_error_fails_naming_the_file_and_line(features_copy: Pa
     [element] = broken["elements"]
     assert element["name"] == "broken.feature cannot run" and element["steps"] == []
     assert "Gherkin syntax error" in element["before"][0]["result"]["error_message"]
+
+
+UNQUOTED_CELL = """\
+Feature: A password with a space
+
+  @LOGIN-2
+  Scenario Outline: A password typed with a space inside
+    Given a registered producer
+    When the producer opens the portal
+    And the producer logs in with <password>
+    Then the page shows the LOCK-1 message
+
+    Examples:
+      | password    |
+      | Camp 2019   |
+      | "Camp 2019" |
+"""
+
+
+def test_an_unquoted_examples_cell_fails_its_row_alone_saying_how_to_quote(
+    features_copy: Path,
+) -> None:
+    (features_copy / "spaced.feature").write_text(UNQUOTED_CELL, encoding="utf-8")
+    result = _pytest(features_copy, "-m", "spaced")
+    out = result.stdout + result.stderr
+    assert "1 failed, 1 passed" in out, out
+    assert (
+        "FAILED tests/test_features.py::test_a_password_typed_with_a_space_inside[Camp 2019]" in out
+    )
+    assert "When the producer logs in with {password:value}" in out  # the closest step
+    assert EXAMPLES_HINT in out

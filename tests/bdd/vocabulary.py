@@ -47,6 +47,7 @@ VALUE_PHRASES: dict[str, str] = {
     "the temporary password in lower case": "the same, in small letters",
     "the temporary password in swapped case": "the same, each letter's case swapped",
     "the first temporary password": "the temporary password of the producer's oldest reset email",
+    "the second temporary password": "the temporary password of the producer's second reset email",
 }
 
 _QUOTED = r'"[^"]*"'

@@ -49,6 +49,7 @@ from simulator.population import Population, Producer
 from simulator.portal.forms import AGENT_UNIQUE_ID, EMAIL, PASSWORD, STATE, USER_NAME
 from simulator.portal.screens import Screen
 from specs import DEFAULT_FLOWS_DIR, FlowSet, load_flows
+from specs.loader import GUIDE_NOT_READ
 from specs.model import Cell, Parameters, Text
 from tests.bdd.routes import way_to
 from tests.bdd.targets import Remote
@@ -61,12 +62,14 @@ __all__ = [
     "WORLD",
     "World",
     "features_flows_dir",
+    "guide_not_read",
     "load_features_flows",
     "message_key",
     "parameter_changes",
 ]
 
 FLOWS_ENV = "RPP_FLOWS"
+_ORDINALS = {"first": 0, "second": 1}  # "the second temporary password"
 POPULATION_SEED = 2019  # the Faker identities behind producers a scenario does not spell out
 STATE_FARM = "State Farm"
 
@@ -88,8 +91,16 @@ def features_flows_dir() -> Path:
 
 @functools.cache
 def load_features_flows(directory: str) -> FlowSet:
-    """The flows of ``directory``, loaded once per test run."""
-    return load_flows([Path(directory)])
+    """The flows of ``directory``, loaded once per test run. Without the guide (a copy of
+    the checkout not beside ``shared/``, no ``$RPP_GUIDE``) the guide IDs are those the
+    flows cite (:data:`specs.loader.GUIDE_NOT_READ`): the features run, and the run's
+    header and the coverage gate say the guide was not read."""
+    return load_flows([Path(directory)], guide_optional=True)
+
+
+def guide_not_read(flow_set: FlowSet) -> bool:
+    """True when ``flow_set``'s guide IDs were not read from GUIDE.md."""
+    return any(text == GUIDE_NOT_READ for text in flow_set.guide_ids.values())
 
 
 def message_key(message: EmailMessage) -> str:
@@ -140,6 +151,8 @@ class World:
         self._browser: Driver | None = None
         self._browsers: list[Driver] = []  # every browser opened, the first one first
         self._read: set[str] = set()  # message_key of each email already looked at
+        self._given: set[str] = set()  # message_key of each email a Given step caused
+        self._secrets: set[str] = set()  # every password and temporary password met
         self._next_index = 0
 
     # -- the portal under test -------------------------------------------------------------
@@ -329,8 +342,7 @@ class World:
         if phrase == "nothing":
             return ""
         if phrase.startswith("the") and "temporary password" in phrase:
-            which = -1 if not phrase.startswith("the first") else 0
-            temporary = self.temporary_passwords()[which]
+            temporary = self._temporary_password(phrase)
             for case, change in (
                 ("upper case", str.upper),
                 ("lower case", str.lower),
@@ -354,11 +366,27 @@ class World:
         }[plain]
         return value.upper() if plain != phrase else value
 
+    def _temporary_password(self, phrase: str) -> str:
+        """The newest temporary password, or the one ``phrase``'s ordinal names (the first
+        reset email's, the second's...)."""
+        passwords = self.temporary_passwords()
+        ordinal = phrase.split()[1]
+        if ordinal not in _ORDINALS:
+            return passwords[-1]
+        index = _ORDINALS[ordinal]
+        if index >= len(passwords):
+            self.fail(
+                f"{phrase}: the producer has {len(passwords)} password reset email(s), not"
+                f" {index + 1}"
+            )
+        return passwords[index]
+
     def password_changed(self, new_password: str) -> None:
         """The producer now knows ``new_password`` as their password."""
         changed = dataclasses.replace(self.producer, password=new_password)
         self.producers[self.producers.index(self.producer)] = changed
         self.current = changed
+        self._secrets.add(new_password)
 
     # -- mail --------------------------------------------------------------------------------
 
@@ -395,12 +423,22 @@ class World:
         """``address``'s mail, waited for until it holds ``count`` messages."""
         return self._awaited(lambda: self.mailbox.messages(address), lambda n: n >= count)
 
-    def unread_awaited(self, address: str) -> list[EmailMessage]:
-        """The mail of ``address`` no step has looked at yet, waited for until some is."""
-        return self._awaited(lambda: self.unread(address), lambda n: n > 0)
+    def unread_awaited(self, address: str, count: int = 1) -> list[EmailMessage]:
+        """The mail of ``address`` no step has looked at yet, waited for until ``count``
+        messages are."""
+        return self._awaited(lambda: self.unread(address), lambda n: n >= count)
 
     def mark_read(self, messages: Iterable[EmailMessage]) -> None:
         self._read.update(message_key(message) for message in messages)
+
+    def mark_given(self, messages: Iterable[EmailMessage]) -> None:
+        """These emails were caused by a Given step (setting the scene), not by the
+        scenario's actions: "receives an email" reads the newest of them when nothing
+        else came."""
+        self._given.update(message_key(message) for message in messages)
+
+    def caused_by_given(self, message: EmailMessage) -> bool:
+        return message_key(message) in self._given
 
     def temporary_passwords(self) -> list[str]:
         """The temporary passwords of every reset email to the producer, oldest first."""
@@ -412,7 +450,27 @@ class World:
         ]
         if not emails:
             self.fail(f"no password reset email has reached {normalize_address(address)}")
-        return [temporary_password_in(message, self.flow_set.portal) for message in emails]
+        passwords = [temporary_password_in(message, self.flow_set.portal) for message in emails]
+        self._secrets.update(passwords)
+        return passwords
+
+    def secrets(self) -> set[str]:
+        """Every password of the scenario's producers (as registered and as changed) and
+        every temporary password the portal mailed, for the reports to mask."""
+        found = self._secrets | {producer.password for producer in self.producers}
+        if self._target is not None:
+            try:
+                held = self._target.mailbox.search()
+            except Exception:  # a closed or unreachable mailbox: mask what is known
+                held = []
+            for message in held:
+                if email_kind(message, self.flow_set.portal) == "password_reset":
+                    try:
+                        found.add(temporary_password_in(message, self.flow_set.portal))
+                    except Exception:  # an email without one: nothing to mask
+                        continue
+        self._secrets = found
+        return {secret for secret in found if secret}
 
     # -- reporting ---------------------------------------------------------------------------
 
@@ -490,7 +548,11 @@ class _SpamFilter:
 def _page(screen: Screen) -> str:
     lines = [screen.describe()]
     if screen.menus:
-        lines.append(f"  menus: {', '.join(screen.menus)}")
+        held = dict(screen.menu_items)
+        menus = [
+            f"{menu} ({', '.join(held[menu])})" if held.get(menu) else menu for menu in screen.menus
+        ]
+        lines.append(f"  menus: {', '.join(menus)}")
     if screen.directory:
         lines.append(f"  Producer Services directory ({', '.join(screen.directory_states)}):")
         lines += [

@@ -86,6 +86,39 @@ def chooses_from_menu(world: World, item: str, menu: str) -> None:
     world.browser.click(item)
 
 
+def _menu(world: World, menu: str) -> tuple[str, ...]:
+    """The links the menu ``menu`` of the page now shown holds; fails naming the pages
+    that have that menu when this one has not."""
+    items = dict(world.screen.menu_items)
+    if menu not in items:
+        having = [n for n, s in world.flow_set.portal.screens.items() if menu in s.menus]
+        if having:
+            world.needs_page(*having)
+        world.fail(f'no page of the portal has a "{menu}" menu')
+    return items[menu]
+
+
+@then(Template('the "{menu}" menu offers {items:list}'))
+def menu_offers(world: World, menu: str, items: list[str]) -> None:
+    """Each of these is in that menu of the page (others may be too)."""
+    held = _menu(world, menu)
+    missing = [item for item in items if item not in held]
+    if missing:
+        shown = ", ".join(f'"{i}"' for i in held) or "nothing"
+        world.fail(
+            f'the "{menu}" menu does not offer {", ".join(map(repr, missing))}; it offers {shown}'
+        )
+
+
+@then(Template('the "{menu}" menu does not offer {items:list}'))
+def menu_does_not_offer(world: World, menu: str, items: list[str]) -> None:
+    """None of these is in that menu of the page (the page has the menu)."""
+    held = _menu(world, menu)
+    offered = [item for item in items if item in held]
+    if offered:
+        world.fail(f'the "{menu}" menu offers {", ".join(map(repr, offered))}, which it should not')
+
+
 @given(Template("the producer has signed in with {password:value}"))
 def has_signed_in(world: World, password: str) -> None:
     """A fresh browser, their User Name and the Password given: the Welcome page."""

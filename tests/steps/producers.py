@@ -56,6 +56,15 @@ def registered_producer_table(world: World, datatable: list[list[str]]) -> None:
     world.register(rows[0])
 
 
+@given(Template("another registered producer:"))
+def another_registered_producer_table(world: World, datatable: list[list[str]]) -> None:
+    """One more producer, the columns given (as for one); "the producer" stays who it was."""
+    rows = _producers_from(datatable)
+    if len(rows) != 1:
+        raise AssertionError(f"'another registered producer:' takes one row, got {len(rows)}")
+    world.register(rows[0], current=False)
+
+
 @given(Template("these registered producers:"))
 def registered_producers_table(world: World, datatable: list[list[str]]) -> None:
     """Several producers (columns as for one); the first row becomes "the producer"."""
