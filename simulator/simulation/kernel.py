@@ -156,6 +156,30 @@ COUNTED = (
     "emails_queued_password_reset",
     "visits_in_progress",
     "accounts_still_locked",
+    # each choice point's options (`results.CHOICES`; a test checks): chose_<point>_<option>
+    *(
+        f"chose_{point}_{option}"
+        for point, options in (
+            ("visit_day", ("visit", "stay_away")),
+            ("visit_hour", tuple(f"{hour:02d}" for hour in range(24))),
+            ("forgot_password", ("yes", "no")),
+            ("forgot_user_name", ("yes", "no")),
+            ("proactive_reset", ("yes", "no")),
+            ("mistype", ("yes", "no")),
+            (
+                "after_lockout",
+                ("reset", "recover_user_name_first", "call_producer_services", "give_up"),
+            ),
+            (
+                "after_lockout_fallback",
+                ("reset", "recover_user_name_first", "call_producer_services", "give_up"),
+            ),
+            ("email_lost", ("yes", "no")),
+            ("email_spam", ("yes", "no")),
+            ("attack_target", ("yes", "no")),
+        )
+        for option in options
+    ),
 )
 """The counters of `run_accounts`'s ``counts``, in this order (names of `results.COUNTERS`;
 calls per reason and events per kind are counted apart)."""
@@ -192,7 +216,19 @@ calls per reason and events per kind are counted apart)."""
     _,
     VISITS_IN_PROGRESS,
     ACCOUNTS_STILL_LOCKED,
-) = range(_COUNTS, _COUNTS + len(COUNTED))
+) = range(_COUNTS, _COUNTS + COUNTED.index("chose_visit_day_visit"))
+# the first option of each choice point (``yes`` before ``no``; +1 for ``no``)
+CHOSE_VISIT_DAY = _COUNTS + COUNTED.index("chose_visit_day_visit")
+CHOSE_VISIT_HOUR = _COUNTS + COUNTED.index("chose_visit_hour_00")
+CHOSE_FORGOT_PASSWORD = _COUNTS + COUNTED.index("chose_forgot_password_yes")
+CHOSE_FORGOT_USER_NAME = _COUNTS + COUNTED.index("chose_forgot_user_name_yes")
+CHOSE_PROACTIVE_RESET = _COUNTS + COUNTED.index("chose_proactive_reset_yes")
+CHOSE_MISTYPE = _COUNTS + COUNTED.index("chose_mistype_yes")
+CHOSE_AFTER_LOCKOUT = _COUNTS + COUNTED.index("chose_after_lockout_reset")
+CHOSE_FALLBACK = _COUNTS + COUNTED.index("chose_after_lockout_fallback_reset")
+CHOSE_EMAIL_LOST = _COUNTS + COUNTED.index("chose_email_lost_yes")
+CHOSE_EMAIL_SPAM = _COUNTS + COUNTED.index("chose_email_spam_yes")
+CHOSE_ATTACK_TARGET = _COUNTS + COUNTED.index("chose_attack_target_yes")
 
 RECORDED = (
     "arrivals",
@@ -476,6 +512,7 @@ def _plan_visit(s, p, first_day, visit_base):
     while not (later >> day) & 1:
         day += 1
     hour = _choose(_draw(visit_base, day, 1), p, p[P_HOURS_AT], 24)
+    s[CHOSE_VISIT_HOUR + hour] += 1
     t = day * _DAY + hour * 3600 + _uniform(_draw(visit_base, day, 2), 0, 3600)
     s[A_VISIT_DAY] = day
     s[A_VISIT] = (t << _KIND_BITS) | ARRIVE if t < p[P_END] else NEVER
@@ -488,6 +525,8 @@ def _plan_visit(s, p, first_day, visit_base):
 def _send(s, p, t, mail, origin):
     lost = _draw(origin, 0, 0) < p[P_LOSS]
     spam = _draw(origin, 0, 1) < p[P_SPAM]
+    s[CHOSE_EMAIL_LOST + 1 - lost] += 1
+    s[CHOSE_EMAIL_SPAM + 1 - spam] += 1
     at = t + p[p[P_DELAYS_AT] + (_draw(origin, 0, 2) >> (32 - _DELAY_BITS))]
     s[EMAILS_SENT + mail] += 1
     _record(s, p, T_SENT + mail, t)
@@ -530,11 +569,18 @@ def _arrive(s, p, t, origin):
     _record(s, p, ARRIVALS, t)
     s[A_GIVE_UPS] = 0
     s[A_USE_TEMPORARY] = 0
-    s[A_FORGOT_PASSWORD] = _draw(origin, 0, 1) < p[P_FORGOT_PASSWORD]
-    proactive = p[P_FORCED_RESET] != 0 and s[A_KNOWN] == 0 and _draw(origin, 0, 2) < p[P_PROACTIVE]
+    forgot = _draw(origin, 0, 1) < p[P_FORGOT_PASSWORD]
+    s[A_FORGOT_PASSWORD] = forgot
+    s[CHOSE_FORGOT_PASSWORD + 1 - forgot] += 1
+    proactive = False
+    if p[P_FORCED_RESET] != 0 and s[A_KNOWN] == 0:
+        proactive = _draw(origin, 0, 2) < p[P_PROACTIVE]
+        s[CHOSE_PROACTIVE_RESET + 1 - proactive] += 1
     s[A_AFTER_MAIL] = RESET_REQUEST if proactive else LOGIN
     then = _uniform(_draw(origin, 0, 3), t + p[P_FORM], p[P_FORM + 1])
-    if _draw(origin, 0, 0) < p[P_FORGOT_USER_NAME]:
+    forgot_user_name = _draw(origin, 0, 0) < p[P_FORGOT_USER_NAME]
+    s[CHOSE_FORGOT_USER_NAME + 1 - forgot_user_name] += 1
+    if forgot_user_name:
         _emit(s, then, USERNAME_REQUEST, 0)
     else:
         _emit(s, then, RESET_REQUEST if proactive else LOGIN, 0)
@@ -543,14 +589,14 @@ def _arrive(s, p, t, origin):
 @_jit
 def _log_in(s, p, t, origin):
     temporary = s[A_USE_TEMPORARY] != 0
+    own = not temporary and s[A_FORGOT_PASSWORD] == 0  # they type the password they know
+    mistyped = False
+    if own:
+        mistyped = _draw(origin, 0, 0) < p[P_MISTYPE]
+        s[CHOSE_MISTYPE + 1 - mistyped] += 1
     if temporary and t < s[A_TEMPORARY_AT] + p[P_LIFETIME]:
         event = TEMPORARY_PASSWORD
-    elif (
-        not temporary
-        and s[A_KNOWN] != 0
-        and s[A_FORGOT_PASSWORD] == 0
-        and _draw(origin, 0, 0) >= p[P_MISTYPE]
-    ):
+    elif own and s[A_KNOWN] != 0 and not mistyped:
         event = CURRENT_PASSWORD
     else:
         event = WRONG_PASSWORD
@@ -579,13 +625,15 @@ def _log_in(s, p, t, origin):
 
 @_jit
 def _react(s, p, t, origin):
-    value = _draw(origin, 0, 0)
-    choice = _choose(value, p, p[P_REACT_AT], 4)
+    choice = _choose(_draw(origin, 0, 0), p, p[P_REACT_AT], 4)
+    s[CHOSE_AFTER_LOCKOUT + choice] += 1
     if choice == _REACT_GIVE_UP and s[A_GIVE_UPS] >= p[P_GIVE_UP_AT_MOST]:
         if not p[P_HAS_FALLBACK]:
             s[VISITS_STOPPED] += 1
             return
-        choice = _choose(value, p, p[P_FALLBACK_AT], 4)
+        # another way out, drawn afresh: the first draw lies in the give-up band
+        choice = _choose(_draw(origin, 0, 2), p, p[P_FALLBACK_AT], 4)
+        s[CHOSE_FALLBACK + choice] += 1
     if choice == _REACT_RECOVER:
         s[A_AFTER_MAIL] = RESET_REQUEST
     elif choice == _REACT_CALL:
@@ -683,13 +731,17 @@ def _start(s, p, producer, visit_base, attack_key):
     s[A_REPEAT] = RESET_REQUEST
     days = 0
     for day in range(p[P_DAYS]):
-        if _draw(visit_base, day, 0) < p[P_VISIT]:
+        visit = _draw(visit_base, day, 0) < p[P_VISIT]
+        s[CHOSE_VISIT_DAY + 1 - visit] += 1
+        if visit:
             days |= 1 << day
     s[A_VISIT_DAYS] = days
     _plan_visit(s, p, 0, visit_base)
     if p[P_ATTACK]:
         attacker = _base(attack_key, producer)
-        if _draw(attacker, 0, 0) < p[P_ATTACK_TARGET]:
+        target = _draw(attacker, 0, 0) < p[P_ATTACK_TARGET]
+        s[CHOSE_ATTACK_TARGET + 1 - target] += 1
+        if target:
             s[ATTACK_TARGETS] += 1
             t = _uniform(_draw(attacker, 0, 1), p[P_ATTACK_START], p[P_ATTACK_WINDOW])
             if t < p[P_END]:
