@@ -31,13 +31,12 @@ from __future__ import annotations
 import os
 import stat
 import tempfile
+import threading
+from collections.abc import Callable
+from types import FunctionType, SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
-import numba
 import numpy as np
-from numba import njit, types
-from numba.core.caching import FunctionCache
-from numba.typed import List
 
 from simulator.simulation import draws
 
@@ -45,7 +44,17 @@ if TYPE_CHECKING:
     from simulator.simulation.plan import Plan
     from simulator.simulation.table import CompiledTable
 
-__all__ = ["COUNTED", "KINDS", "NEVER", "RECORDED", "pack", "prepare", "run_accounts"]
+__all__ = [
+    "COUNTED",
+    "KINDS",
+    "NEVER",
+    "RECORDED",
+    "is_loaded",
+    "loop",
+    "pack",
+    "prepare",
+    "run_accounts",
+]
 
 
 def _private_cache_dir() -> str:
@@ -63,6 +72,9 @@ def _find_cache() -> None:
     """numba caches beside this file, else in the user's cache directory; when it can
     write neither (a read-only install, a read-only or missing home), in a private
     directory of the temporary directory rather than refusing to run."""
+    import numba
+    from numba.core.caching import FunctionCache
+
     try:
         FunctionCache(draws.mix)  # what njit(cache=True) makes: raises when nowhere fits
     except RuntimeError:
@@ -70,8 +82,6 @@ def _find_cache() -> None:
         # Worker processes started from here then use the same one (not a new one each).
         os.environ["NUMBA_CACHE_DIR"] = numba.config.CACHE_DIR
 
-
-_find_cache()
 
 NEVER = 1 << 58
 """A pending event's key (time << 4 | kind) when there is none."""
@@ -320,8 +330,39 @@ _TIMELINE = _EVENTS + KINDS
 _AFTER_LOGIN_CHOICES = 12
 _AFTER_REACT_CHOICES = 5
 
-_mix = njit(cache=True, nogil=True, inline="always")(draws.mix)
-_jit = njit(cache=True, nogil=True, inline="always")
+# The loop's functions are written once, as plain Python: `loop` builds them either
+# compiled by numba (each handler inlined into `run_accounts`) or as they are, on numpy
+# scalars (the same arithmetic: uint64 wraps, int64 is exact), for runs too small to
+# pay for importing numba and loading the machine code.
+_FUNCTIONS: dict[str, tuple[Callable[..., Any], bool]] = {}
+
+
+def _jit(function: Callable[..., Any]) -> Callable[..., Any]:
+    """A handler of the loop (inlined where it is called, once compiled)."""
+    _FUNCTIONS[function.__name__] = (function, True)
+    return function
+
+
+def _entry(function: Callable[..., Any]) -> Callable[..., Any]:
+    """A function of the loop called from Python (compiled on its own)."""
+    _FUNCTIONS[function.__name__] = (function, False)
+    return function
+
+
+_mix: Any = draws.mix  # numba-compiled in the compiled loop
+
+
+class _PythonList(list[Any]):
+    """numba's typed List, as the uncompiled loop uses it: a list."""
+
+    @staticmethod
+    def empty_list(item_type: object) -> list[Any]:
+        return []
+
+
+# numba's typed List and types for the compiled loop; these stand-ins for the uncompiled
+List: Any = _PythonList
+types: Any = SimpleNamespace(int64=np.int64)
 
 
 @_jit
@@ -748,8 +789,8 @@ def _start(s, p, producer, visit_base, attack_key):
                 s[A_ATTACK] = (t << _KIND_BITS) | ATTACK
 
 
-@njit(cache=True, nogil=True)
-def run_accounts(start, stop, p, keys):
+@_entry
+def _run_accounts(start, stop, p, keys):
     """Run producers ``start``..``stop``-1 to the period's end. Returns the counts (by
     `COUNTED`), the events per kind, the timeline (rows `RECORDED`, per minute), the
     ended lock-outs' durations, the lock start of the accounts locked at the end, and
@@ -827,15 +868,67 @@ def run_accounts(start, stop, p, keys):
     )
 
 
-def prepare() -> None:
-    """Load the compiled loop from numba's cache (or compile it, once, 7 to 8 s of CPU),
-    so that the processes started next find it there instead of compiling it each."""
-    run_accounts(0, 0, np.zeros(_P_SCALARS, dtype=np.int64), np.zeros(3, dtype=np.uint64))
-
-
-@njit(cache=True, nogil=True)
+@_entry
 def _array(values):
     out = np.empty(len(values), dtype=np.int64)
     for i, value in enumerate(values):
         out[i] = value
     return out
+
+
+_LOOPS: dict[bool, SimpleNamespace] = {}
+_LOOPS_LOCK = threading.Lock()
+
+
+def _build(compiled: bool) -> SimpleNamespace:
+    """The loop's functions bound to one another: numba dispatchers, or plain Python."""
+    namespace = dict(globals())
+    if compiled:
+        from numba import njit, types
+        from numba.typed import List
+
+        _find_cache()
+        namespace.update(types=types, List=List)
+        namespace["_mix"] = njit(cache=True, nogil=True, inline="always")(draws.mix)
+    for name, (function, inline) in _FUNCTIONS.items():
+        bound = FunctionType(function.__code__, namespace, name, function.__defaults__)
+        bound.__qualname__ = function.__qualname__
+        bound.__module__ = function.__module__
+        if compiled:
+            options: dict[str, Any] = {"inline": "always"} if inline else {}
+            bound = njit(cache=True, nogil=True, **options)(bound)
+        namespace[name] = bound
+    return SimpleNamespace(**{name: namespace[name] for name in (*_FUNCTIONS, "_mix")})
+
+
+def loop(compiled: bool = True) -> SimpleNamespace:
+    """The loop's functions (``run_accounts``, ``_draw``, ...), compiled or not; built
+    once per process (compiled: numba is imported here, not before)."""
+    with _LOOPS_LOCK:
+        if compiled not in _LOOPS:
+            _LOOPS[compiled] = _build(compiled)
+        return _LOOPS[compiled]
+
+
+def is_loaded() -> bool:
+    """Whether this process has built (and so imported numba for) the compiled loop."""
+    return True in _LOOPS
+
+
+def run_accounts(
+    start: int, stop: int, p: np.ndarray, keys: np.ndarray, compiled: bool = True
+) -> tuple[np.ndarray, ...]:
+    """Run producers ``start``..``stop``-1 to the period's end (see the loop's own
+    `_run_accounts` above): on the compiled loop, or, when ``compiled`` is False, on the
+    very same code uncompiled (the same result, at about 1,000 times the cost per event,
+    without numba's import and load)."""
+    if compiled:
+        return loop(True)._run_accounts(start, stop, p, keys)  # type: ignore[no-any-return]
+    with np.errstate(over="ignore"):  # uint64 arithmetic wraps, as compiled
+        return loop(False)._run_accounts(start, stop, p, keys)  # type: ignore[no-any-return]
+
+
+def prepare() -> None:
+    """Load the compiled loop from numba's cache (or compile it, once, 7 to 8 s of CPU),
+    so that the processes started next find it there instead of compiling it each."""
+    run_accounts(0, 0, np.zeros(_P_SCALARS, dtype=np.int64), np.zeros(3, dtype=np.uint64))
