@@ -64,7 +64,7 @@ def run_shard(
 
     The result depends only on the plan, the table and the producers' indices: not
     on the shard's bounds, nor on ``compiled`` (False runs the same loop uncompiled:
-    no numba, about 1,000 times the cost per event). ``bucket_seconds`` is accepted
+    no numba, about 150 times the cost per event). ``bucket_seconds`` is accepted
     for older callers and ignored (the engine has no calendar of buckets).
     """
     if stop - start > _MAX_PRODUCERS:

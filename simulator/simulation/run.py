@@ -155,13 +155,13 @@ def _phase(phases: dict[str, float], name: str, since: float) -> float:
     return now
 
 
-UNCOMPILED_EVENTS = 6_000
-"""Estimated events up to which a run takes the uncompiled loop: at 50 to 60 us an event
-(measured with the shipped scenarios) that is at most about 0.35 s, what importing numba
-and loading the compiled loop from its cache costs on this project's 2-core machine
-(0.3 s quiet, over 1 s busy); a smaller run skips that cost altogether."""
+UNCOMPILED_EVENTS = 40_000
+"""Estimated events up to which a run takes the uncompiled loop: at 4 to 9 us of CPU an
+event (measured with the shipped scenarios) that is at most about 0.3 s, against 0.4 s
+of CPU for importing numba and loading the compiled loop from its cache; a smaller run
+skips that cost altogether."""
 _SAMPLE = 128  # producers run uncompiled to estimate the whole run's events
-_SAMPLE_LIMIT = 50_000  # producer-days above which the compiled loop is taken unsampled
+_SAMPLE_LIMIT = 100_000  # producer-days above which the compiled loop is taken unsampled
 
 
 def _events(result_counters: dict[str, int]) -> int:

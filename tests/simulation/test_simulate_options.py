@@ -62,7 +62,7 @@ def test_the_uncompiled_and_compiled_loops_write_the_same_summary(
 def test_a_small_run_is_uncompiled_a_large_one_compiled(flow_set: FlowSet) -> None:
     small = simulate(flow_set, load_scenario("normal-day"), 1000, workers=None)
     assert not small.compiled and small.workers == 1
-    large = simulate(flow_set, load_scenario("normal-day"), 20_000, workers=None)
+    large = simulate(flow_set, load_scenario("normal-day"), 100_000, workers=None)
     assert large.compiled
     assert large.run_info["loop"] == "compiled"
 
@@ -74,17 +74,19 @@ def test_the_default_workers_follow_the_estimated_events_and_the_free_cpus(
     free, and never more than the CPUs free."""
     scenario = load_scenario("normal-day")
     monkeypatch.setattr(run_module, "free_cpus", lambda: (2, "2 of 2 CPUs free (load 0.0)"))
-    small = simulate(flow_set, scenario, 20_000, workers=None)
+    small = simulate(flow_set, scenario, 20_000, workers=None, compiled=True)
     assert small.workers == 1
     assert small.workers_chosen is not None
     assert small.workers_chosen.startswith("1 worker (about 0.")
     assert "2 of 2 CPUs free" in small.workers_chosen
     monkeypatch.setattr(run_module, "EVENTS_PER_EXTRA_WORKER", 5_000)
-    busy = simulate(flow_set, scenario, 20_000, workers=None)
+    busy = simulate(flow_set, scenario, 20_000, workers=None, compiled=True)
     assert busy.workers == 2
     assert busy.run_info["workers_chosen"].startswith("2 workers")
     monkeypatch.setattr(run_module, "free_cpus", lambda: (1, "1 of 2 CPUs free (load 1.2)"))
-    assert simulate(flow_set, scenario, 20_000, workers=None).workers == 1
+    assert simulate(flow_set, scenario, 20_000, workers=None, compiled=True).workers == 1
+    uncompiled = simulate(flow_set, scenario, 20_000, workers=None)
+    assert not uncompiled.compiled and uncompiled.workers == 1
     assert small.summary == busy.summary
 
 
