@@ -16,8 +16,8 @@ The table: for each size, ``rpp simulate --no-pictures`` (the loop and workers i
 chooses), ``rpp simulate --workers 1 --no-pictures``, ``rpp simulate`` with its
 default pictures and report, and ``python -m benchmarks.simpy_side_by_side
 --simpy N DAYS`` are each run as a separate process from this one, one after the other
-(wall time, end to end: interpreter start to exit), and printed with their ratios to
-SimPy. SimPy is not run where its time, extrapolated from its largest run of the same
+(wall time, end to end: interpreter start to exit, and the CPU seconds of each
+process, which a busy machine distorts less), and printed with their ratios to SimPy. SimPy is not run where its time, extrapolated from its largest run of the same
 days (linearly in producers: its per-event cost does not fall with size), passes 5
 minutes; its time is then that extrapolation, marked ``~``. The machine is shared and
 noisy: compare the ratios, which are taken in the same run.
@@ -35,6 +35,7 @@ import dataclasses
 import json
 import math
 import random
+import resource
 import subprocess
 import sys
 import tempfile
@@ -380,10 +381,21 @@ def scenario_for(days: int) -> LoadScenario:
     return dataclasses.replace(load_scenario("normal-day"), hours=days * 24)
 
 
+CPU: list[float] = []  # the CPU seconds (user + system) of each process timed, in order
+
+
+def _cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def _timed(command: list[str]) -> float:
+    """The wall seconds of ``command`` as its own process (its CPU seconds go to `CPU`)."""
+    cpu = _cpu()
     began = time.perf_counter()
     done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=False)
     seconds = time.perf_counter() - began
+    CPU.append(_cpu() - cpu)
     if done.returncode != 0:
         raise SystemExit(f"{' '.join(command)} failed ({done.returncode}):\n{done.stderr}")
     return seconds
@@ -465,17 +477,22 @@ def main(argv: list[str] | None = None) -> int:
             known = largest.get(days)
             predicted = known[1] * producers / known[0] if known else 0.0
             if predicted > SIMPY_LIMIT_SECONDS:
-                simpy_seconds, shown = predicted, f"~{predicted:,.0f}"
+                simpy_seconds, shown, simpy_cpu = predicted, f"~{predicted:,.0f}", math.nan
             else:
                 simpy_seconds = _simpy(producers, days)
+                simpy_cpu = CPU[-1]
                 shown = f"{simpy_seconds:.2f}"
                 largest[days] = (producers, simpy_seconds)
             bare = _rpp(producers, days, out, "--no-pictures")
+            bare_cpu = CPU[-1]
             one = _rpp(producers, days, out, "--no-pictures", "--workers", "1")
             full = _rpp(producers, days, out)
+            full_cpu = CPU[-1]
             print(
                 f"{producers:,} x {days} | {shown} | {bare:.2f} | {simpy_seconds / bare:.1f}x"
-                f" | {one:.2f} | {full:.2f} | {simpy_seconds / full:.1f}x",
+                f" | {one:.2f} | {full:.2f} | {simpy_seconds / full:.1f}x"
+                f" | CPU s: SimPy {simpy_cpu:.2f}, rpp no pictures {bare_cpu:.2f}"
+                f" ({simpy_cpu / bare_cpu:.1f}x), with pictures {full_cpu:.2f}",
                 flush=True,
             )
         if args.sweep:

@@ -32,6 +32,7 @@ import os
 import stat
 import tempfile
 import threading
+from array import array
 from collections.abc import Callable
 from types import FunctionType, SimpleNamespace
 from typing import TYPE_CHECKING, Any
@@ -362,7 +363,8 @@ class _PythonList(list[Any]):
 
 class _PythonNumbers:
     """What the uncompiled loop uses of numpy, on Python ints (far quicker than numpy
-    scalars): uint64 as an int taken modulo 2**64, int64 as an int, arrays as lists."""
+    scalars): uint64 as an int taken modulo 2**64, int64 as an int, int64 arrays as
+    `array.array`."""
 
     @staticmethod
     def uint64(value: int) -> int:
@@ -371,8 +373,8 @@ class _PythonNumbers:
     int64 = int
 
     @staticmethod
-    def zeros(size: int, dtype: object = None) -> list[int]:
-        return [0] * int(size)
+    def zeros(size: int, dtype: object = None) -> array[int]:
+        return array("q", bytes(8 * int(size)))  # handed to numpy without a copy
 
     empty = zeros
 
@@ -877,9 +879,9 @@ def _run_accounts(start, stop, p, keys):
             s[ACCOUNTS_STILL_LOCKED] += 1
             still_locked.append(s[A_LOCKED_AT])
     return (
-        s[_COUNTS:_EVENTS].copy(),
-        s[_EVENTS:_TIMELINE].copy(),
-        s[_TIMELINE:].copy(),
+        s[_COUNTS:_EVENTS],
+        s[_EVENTS:_TIMELINE],
+        s[_TIMELINE:],
         _array(durations),
         _array(still_locked),
         _array(calls),
@@ -948,7 +950,7 @@ def run_accounts(
     else:  # on Python ints: the same arithmetic (uint64 masked, as it wraps compiled)
         out = loop(False)._run_accounts(start, stop, p.tolist(), keys.tolist())
     counts, events, timeline, durations, still_locked, calls = (
-        np.asarray(part, dtype=np.int64) for part in out
+        np.frombuffer(part, dtype=np.int64) if isinstance(part, array) else part for part in out
     )
     minutes = int(p[P_MINUTES])
     return (
