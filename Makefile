@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
+# Mermaid's CLI (the versions package-lock.json pins), which the diagram tests render with
+NODE_STAMP := node_modules/.installed-stamp
 
 .PHONY: run test lint typecheck unit features-http features-browser mutate report bench clean corpus
 
@@ -25,6 +27,17 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 	@echo "setup done: $(BIN)/rpp"
 
+# puppeteer is told not to download a Chrome: mmdc drives Debian's chromium
+# (puppeteer-config.json; its --no-sandbox lets it run as root).
+$(NODE_STAMP): package.json package-lock.json
+	@echo "setup: Mermaid's CLI into node_modules (npm ci, about a minute)"
+	@command -v npm >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm; \
+	  else echo "install Debian's nodejs and npm (sudo apt-get install nodejs npm)"; exit 1; fi; }
+	PUPPETEER_SKIP_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error
+	touch $(NODE_STAMP)
+
 run: $(STAMP)
 	$(BIN)/rpp validate
 	mkdir -p reports
@@ -38,7 +51,7 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy specs simulator
 
-unit: $(STAMP)
+unit: $(STAMP) $(NODE_STAMP)
 	$(BIN)/pytest --cucumber-report=reports/cucumber.json --junitxml=reports/junit.xml \
 	  --html=reports/report.html --self-contained-html
 
@@ -74,4 +87,4 @@ bench: $(STAMP)
 	$(BIN)/python -m benchmarks.simulate
 
 clean:
-	rm -rf $(VENV) reports .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) node_modules reports .pytest_cache .mypy_cache .ruff_cache

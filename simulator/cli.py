@@ -18,6 +18,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from simulator.drivers import MAIL_WAIT
+from simulator.verify import WALK_BUDGET, WALKS
+from specs import atomic, processes
 from specs.errors import RppError, SpecError, UsageError
 from specs.loader import DEFAULT_FLOWS_DIR, load_flows, load_flows_dir
 from specs.model import FlowSet
@@ -55,6 +57,15 @@ def _check_machine(args: argparse.Namespace, flow_set: FlowSet) -> None:
         raise UsageError(f"no machine '{args.machine}' (machines: {', '.join(flow_set.flows)})")
 
 
+def _write(target: Path, data: bytes, option: str) -> None:
+    """``data`` into ``target`` whole or not at all (the earlier file intact on a full
+    disk); never into a FIFO, a device node or a directory."""
+    refusal = atomic.file_refusal(target)
+    if refusal:
+        raise UsageError(f"{option}: {target} {refusal}")
+    atomic.write_bytes(target, data)
+
+
 def cmd_diagram(args: argparse.Namespace) -> int:
     from specs.diagram import FORMATS, OVERVIEW, SUFFIXES, diagram_names, draw
 
@@ -66,7 +77,26 @@ def cmd_diagram(args: argparse.Namespace) -> int:
         )
     output = Path(args.output) if args.output else None
     by_suffix = {suffix: fmt for fmt, suffix in SUFFIXES.items()}
-    guessed = by_suffix.get(output.suffix) if output and args.machine else None
+    to_file = output is not None and args.machine and not output.is_dir()
+    if to_file and output is not None:
+        # the suffix says what the file holds: none, another, or one --format contradicts
+        # would leave a file its reader cannot open for what it is (a FIFO or a device
+        # node is no such file: the write refuses it, saying what it is)
+        guessed = by_suffix.get(output.suffix)
+        special = output.exists() and not output.is_file()
+        if not special and (guessed is None or (args.format and args.format != guessed)):
+            expected = SUFFIXES[args.format] if args.format else " ".join(by_suffix)
+            said = f"--format {args.format} writes {expected}" if args.format else expected
+            raise UsageError(
+                f"-o {output}: its suffix {output.suffix or '(none)'} does not say the"
+                f" diagram's format ({said}); name the file so, or give -o DIR"
+            )
+    elif output is not None and not output.exists() and output.suffix in by_suffix:
+        raise UsageError(
+            f"-o {output}: a file name, but without --machine -o names a directory"
+            " (add --machine NAME for one diagram)"
+        )
+    guessed = by_suffix.get(output.suffix) if to_file and output else None
     fmt = args.format or guessed or FORMATS[0]
     if args.machine:
         data = draw(flow_set, args.machine, fmt)
@@ -78,7 +108,7 @@ def cmd_diagram(args: argparse.Namespace) -> int:
             sys.stdout.buffer.flush()
         else:
             target = output / f"{args.machine}{SUFFIXES[fmt]}" if output.is_dir() else output
-            target.write_bytes(data)
+            _write(target, data, f"-o {output}")
         return 0
     if output is None:
         raise UsageError(
@@ -86,9 +116,11 @@ def cmd_diagram(args: argparse.Namespace) -> int:
         )
     if output.exists() and not output.is_dir():
         raise UsageError(f"-o {output}: not a directory (without --machine, -o names a directory)")
+    if output.resolve() == Path(output.resolve().anchor):
+        raise UsageError(f"-o {output}: the root directory; name a directory for the diagrams")
     output.mkdir(parents=True, exist_ok=True)
     for name in names:
-        (output / f"{name}{SUFFIXES[fmt]}").write_bytes(draw(flow_set, name, fmt))
+        _write(output / f"{name}{SUFFIXES[fmt]}", draw(flow_set, name, fmt), f"-o {output}")
     print(f"wrote {', '.join(name + SUFFIXES[fmt] for name in names)} to {output}")
     return 0
 
@@ -303,6 +335,23 @@ def build_parser() -> argparse.ArgumentParser:
         "--show", type=int, default=5, metavar="N", help="failed journeys to print (default 5)"
     )
     p.add_argument(
+        "--walks",
+        type=int,
+        default=WALKS,
+        metavar="N",
+        help="after the suite, up to N long seeded random walks over the whole alphabet,"
+        f" in lockstep with the flows (beyond the suite's fault domain; default {WALKS},"
+        " 0: none)",
+    )
+    p.add_argument(
+        "--budget",
+        type=float,
+        default=WALK_BUDGET,
+        metavar="SECONDS",
+        help=f"stop starting walks after this many seconds (default {WALK_BUDGET:g}; the"
+        " walks run are named, so a failure replays exactly)",
+    )
+    p.add_argument(
         "--max-failures",
         type=int,
         default=None,
@@ -441,7 +490,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     # instead of killing rpp mid-write.
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
     try:
-        code: int = args.run(args)
+        # SIGTERM and SIGHUP stop a run as Ctrl-C does: workers stopped, nothing half-written.
+        with processes.signals_stop():
+            code: int = args.run(args)
     except SpecError as error:
         for problem in error.problems:
             print(problem, file=sys.stderr)
@@ -454,8 +505,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except RppError as error:  # every other error the project reports: its message
         print(f"rpp {args.command}: {error}", file=sys.stderr)
         return 1
-    except KeyboardInterrupt:
-        return 130
+    except KeyboardInterrupt as error:
+        signum = getattr(error, "signum", signal.SIGINT)
+        how = "Ctrl-C" if signum == signal.SIGINT else signal.Signals(signum).name
+        print(f"rpp {args.command}: stopped by {how}", file=sys.stderr)
+        return 128 + signum
     except BrokenPipeError:
         return 0
     except OSError as error:

@@ -28,12 +28,22 @@ import errno
 import os
 import shutil
 import signal
+import stat
 import tempfile
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
-__all__ = ["PREVIOUS_SUFFIX", "check_writable_dir", "staged_directory", "write_bytes", "write_text"]
+__all__ = [
+    "PREVIOUS_SUFFIX",
+    "NotARegularFile",
+    "check_writable_dir",
+    "directory_refusal",
+    "file_refusal",
+    "staged_directory",
+    "write_bytes",
+    "write_text",
+]
 
 PREVIOUS_SUFFIX = ".previous"
 _RENAME_EXCHANGE = 2
@@ -73,11 +83,97 @@ def _fsync_dir(path: Path) -> None:
             os.close(fd)
 
 
+class NotARegularFile(OSError):
+    """A report was to replace something that is not a regular file (a FIFO, a device
+    node, a socket, a directory): it is never replaced."""
+
+
+_KINDS = (
+    (stat.S_ISDIR, "a directory"),
+    (stat.S_ISFIFO, "a FIFO"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISSOCK, "a socket"),
+)
+
+
+def _special(path: Path) -> str | None:
+    """What ``path`` is when it exists and is neither a regular file nor a symbolic
+    link (which a rename replaces, leaving what it points at alone)."""
+    try:
+        mode = os.lstat(path).st_mode
+    except OSError:
+        return None
+    return next((kind for test, kind in _KINDS if test(mode)), None)
+
+
+def file_refusal(path: Path) -> str | None:
+    """Why ``path`` cannot take a report file, in words for the user (None: it can):
+    only a new path or a regular file is ever written, in a directory that takes a file
+    (made, with its parents, when the file is written: nothing is made here)."""
+    path = Path(path)
+    special = _special(path)
+    if special == "a directory":
+        return "is a directory; name a file"
+    if special is not None:
+        return f"is {special}, not a regular file; name a regular file or a new path"
+    return _unwritable(path.parent)
+
+
+def _unwritable(directory: Path) -> str | None:
+    """Why no file can be made in ``directory`` or, when it does not exist yet, in its
+    nearest existing ancestor (where it would be made); None when one can. Makes
+    nothing: a run refused later leaves no empty directory behind."""
+    existing = directory
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    try:
+        if not existing.is_dir():
+            raise NotADirectoryError(20, "Not a directory", str(existing))
+        fd, probe = tempfile.mkstemp(dir=existing, prefix=f".rpp-probe-{os.getpid()}-")
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as error:
+        return f"cannot write in {directory}: {error.strerror or error}"
+    return None
+
+
+def directory_refusal(out: Path, is_report: Callable[[Path], bool]) -> str | None:
+    """Why ``out`` cannot take a report directory (None: it can), in words for the user.
+
+    Accepted: a missing directory (made, with its parents), an empty one, or an earlier
+    report (``is_report``; kept as ``DIR.previous``). Refused: ``/``, a file, a symbolic
+    link, a directory with other things in it, a ``DIR.previous`` that is not a report,
+    and a place where no file can be made."""
+    out = Path(out)
+    if out.resolve() == Path(out.resolve().anchor):
+        return "the root directory; name a directory for the report"
+    for path in (out, *out.parents):
+        if path.exists() and not path.is_dir():
+            shown = "" if path == out else f" ({path} is a file)"
+            return f"not a directory{shown}"
+    if out.is_symlink():
+        return "a symbolic link; name the directory itself"
+    if out.is_dir() and any(out.iterdir()) and not is_report(out):
+        return (
+            "a directory that is neither empty nor an earlier report; name a new or empty directory"
+        )
+    previous = out.with_name(out.name + PREVIOUS_SUFFIX)
+    if previous.exists() and not (previous.is_dir() and is_report(previous)):
+        return f"{previous} (where the earlier report is kept) exists and is not a report; move it away"
+    return _unwritable(out.parent)
+
+
 def write_bytes(path: Path, data: bytes) -> None:
     """Write ``data`` to ``path`` whole or not at all (``path`` keeps its old content
-    on any failure). Raises OSError."""
+    on any failure). Raises OSError; NotARegularFile when ``path`` is a FIFO, a device
+    node, a socket or a directory (never replaced)."""
     path = Path(path)
+    special = _special(path)
+    if special is not None:
+        raise NotARegularFile(errno.EINVAL, f"{special}, not a regular file", str(path))
     parent = path.parent
+    parent.mkdir(parents=True, exist_ok=True)
     prefix = f".{path.name}.tmp-"
     _remove_stale(parent, prefix)
     fd, temporary = tempfile.mkstemp(dir=parent, prefix=f"{prefix}{os.getpid()}-")

@@ -13,14 +13,11 @@ Bad input never ends in a traceback.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import dataclasses
 import signal
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
-from types import FrameType
 from typing import Any
 
 from simulator.population import AGENT_UNIQUE_ID_SPACE
@@ -34,8 +31,9 @@ from simulator.simulation.scenario import (
 from simulator.simulation.workers import SCHEDULER_SCHEMES
 from specs.errors import UsageError
 from specs.loader import load_flows
+from specs.processes import signals_stop
 
-__all__ = ["MAX_DAYS", "Stopped", "run"]
+__all__ = ["MAX_DAYS", "run"]
 
 MAX_DAYS = MAX_HOURS // 24
 
@@ -108,29 +106,6 @@ def _check_workers(args: argparse.Namespace) -> None:
         )
 
 
-class Stopped(KeyboardInterrupt):
-    """The run was stopped by a signal (SIGTERM); Ctrl-C is a plain KeyboardInterrupt."""
-
-    def __init__(self, signum: int) -> None:
-        super().__init__(signal.Signals(signum).name)
-        self.signum = signum
-
-
-@contextlib.contextmanager
-def _stop_on_sigterm() -> Iterator[None]:
-    """SIGTERM (and SIGHUP) stop the run as Ctrl-C does: workers stopped, no report."""
-
-    def stop(signum: int, frame: FrameType | None) -> None:
-        raise Stopped(signum)
-
-    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGHUP)}
-    try:
-        yield
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
-
-
 def run(args: argparse.Namespace) -> int:
     """The ``rpp simulate`` command (see the module docstring for exit codes).
 
@@ -176,7 +151,7 @@ def run(args: argparse.Namespace) -> int:
 
     out = Path(args.out)
     try:
-        with _stop_on_sigterm():
+        with signals_stop():
             if sweep is not None:
                 from simulator.simulation.sweep_run import run_sweep
 

@@ -9,8 +9,10 @@ so they never hide a curve.
 
 - ``timeline.png``: one step per row of ``timeline.csv`` (every hour or minute,
   the last included, drawn up to the period's end): sign-in attempts (and the
-  attack's attempts when the scenario has an attack), lock-outs and unlocks with the
-  accounts locked at the end of each bin, emails sent by kind and lost, and calls.
+  attack's attempts when the scenario has an attack), lock-outs with the accounts
+  locked at the end of each bin, unlocks in a panel of their own (drawn over the
+  lock-outs, a minute's unlocks hid its lock-outs), username emails sent, reset emails
+  sent with the emails lost (each kind its own panel, for the same reason), and calls. Each y axis names the one count it plots; times are simulated, in UTC.
 - ``lockout-minutes.png``: how many minutes each lock-out lasted, ended ones and,
   stacked on them, those still locked at the end (minutes so far: a lower bound),
   with the median and 90th percentile of the ended ones and auto-unlock when on.
@@ -19,6 +21,7 @@ so they never hide a curve.
 
 from __future__ import annotations
 
+import datetime as dt
 import textwrap
 from pathlib import Path
 
@@ -102,7 +105,7 @@ def plain_title(figure: Figure, title: str) -> None:
 
 
 def timeline_figure(plan: Plan, merged: ShardResult, title: str) -> Figure:
-    """The timeline (see the module docstring): four panels sharing simulated time."""
+    """The timeline (see the module docstring): six panels sharing simulated time."""
     header, rows = timeline_rows(plan, merged)
     column = {name: i for i, name in enumerate(header)}
     width, count = timeline_bins(plan)
@@ -113,20 +116,20 @@ def timeline_figure(plan: Plan, merged: ShardResult, title: str) -> Figure:
     def series(name: str) -> np.ndarray:
         return np.array([row[column[name]] for row in rows], dtype=np.int64)
 
-    figure = _new_figure(11, 11)
-    axes = figure.subplots(4, 1, sharex=True)
+    figure = _new_figure(11, 15)
+    axes = figure.subplots(6, 1, sharex=True)
 
     def stairs(ax: Axes, name: str, label: str, color: str) -> None:
         ax.stairs(series(name), edges, label=label, color=color, gid=name, linewidth=1.3)
 
-    signins, locks, emails, calls = axes
+    signins, locks, unlocks, username_mail, reset_mail, calls = axes
     stairs(signins, "login_attempts", "producers' login attempts", "tab:blue")
     stairs(signins, "login_failures", "failed (wrong password)", "tab:olive")
     if plan.attack:
         stairs(signins, "attack_attempts", "attack's attempts (wrong passwords)", "tab:red")
 
     stairs(locks, "lockouts", f"lock-outs per {unit}", "tab:orange")
-    stairs(locks, "unlocks", f"unlocks per {unit}", "tab:green")
+    stairs(unlocks, "unlocks", f"unlocks per {unit} (by reset or auto-unlock)", "tab:green")
     level = locks.twinx()
     # The level is the one at the end of each bin, so it is drawn at the bin's end.
     (line,) = level.plot(
@@ -143,16 +146,18 @@ def timeline_figure(plan: Plan, merged: ShardResult, title: str) -> Figure:
     handles, _ = locks.get_legend_handles_labels()
     _legend_above(locks, [*handles, line])
 
-    stairs(emails, "username_emails", "username emails sent", "tab:purple")
-    stairs(emails, "password_reset_emails", "reset emails sent", "tab:cyan")
-    stairs(emails, "emails_lost", "emails lost", "tab:gray")
+    stairs(username_mail, "username_emails", "username emails sent", "tab:purple")
+    stairs(reset_mail, "password_reset_emails", "reset emails sent", "tab:cyan")
+    stairs(reset_mail, "emails_lost", "emails lost (either kind)", "tab:gray")
 
     stairs(calls, "calls", "Producer Services calls", "tab:brown")
-    calls.set_xlabel(f"hours since {plan.start:%a %Y-%m-%d %H:%M} (simulated)")
+    start = plan.start.astimezone(dt.UTC)
+    calls.set_xlabel(f"hours since {start:%a %Y-%m-%d %H:%M} UTC (simulated time)")
     calls.set_xlim(edges[0], edges[-1])
     calls.xaxis.set_major_locator(MultipleLocator(_hour_step(float(edges[-1]))))
 
-    for ax, what in zip(axes, ("sign-in attempts", "lock-outs", "emails", "calls"), strict=True):
+    named = ("login attempts", "lock-outs", "unlocks", "username emails", "reset emails", "calls")
+    for ax, what in zip(axes, named, strict=True):
         if ax is not locks:
             _legend_above(ax)
         ax.set_ylabel(f"{what} per {unit}")

@@ -37,7 +37,7 @@ from simulator.simulation.workers import (
     shard_tasks,
     worker_limit,
 )
-from specs.atomic import PREVIOUS_SUFFIX, check_writable_dir, staged_directory
+from specs.atomic import directory_refusal, staged_directory
 from specs.model import FlowSet, Parameters
 
 __all__ = [
@@ -344,37 +344,12 @@ def is_report(directory: Path) -> bool:
 
 
 def check_out(out: Path) -> None:
-    """Refuse an ``--out`` a report cannot replace safely, before anything is simulated.
-
-    Accepted: a missing directory (made, with its parents), an empty one, or an earlier
-    report (kept as ``DIR.previous``). Refused with a ReportError: ``/``, a file, a
-    symbolic link, a directory with other things in it, a ``DIR.previous`` that is not
-    a report, and a place where no file can be made."""
-    if out.resolve() == Path(out.resolve().anchor):
-        raise ReportError(f"--out {out}: the root directory; name a directory for the report")
-    for path in (out, *out.parents):
-        if path.exists() and not path.is_dir():
-            shown = "" if path == out else f" ({path} is a file)"
-            raise ReportError(f"--out {out}: not a directory{shown}")
-    if out.is_symlink():
-        raise ReportError(f"--out {out}: a symbolic link; name the directory itself")
-    if out.is_dir() and any(out.iterdir()) and not is_report(out):
-        raise ReportError(
-            f"--out {out}: a directory that is neither empty nor an earlier report"
-            " (no run.json); name a new or empty directory"
-        )
-    previous = out.with_name(out.name + PREVIOUS_SUFFIX)
-    if previous.exists() and not (previous.is_dir() and is_report(previous)):
-        raise ReportError(
-            f"--out {out}: {previous} (where the earlier report is kept) exists and is"
-            " not a report; move it away"
-        )
-    try:
-        check_writable_dir(out.parent)
-    except OSError as error:
-        raise ReportError(
-            f"--out {out}: cannot write in {out.parent}: {error.strerror or error}"
-        ) from None
+    """Refuse an ``--out`` a report cannot replace safely, before anything is simulated
+    (the rules of :func:`specs.atomic.directory_refusal`, an earlier report known by its
+    run.json). Raises ReportError."""
+    refusal = directory_refusal(out, is_report)
+    if refusal is not None:
+        raise ReportError(f"--out {out}: {refusal}")
 
 
 def write_report(simulation: Simulation, out: Path, pictures: bool = True) -> list[Path]:

@@ -115,7 +115,9 @@ class Behaviour:
 class Email:
     delivery_minimum_minutes: float
     delivery_mean_minutes: float
-    spam_rate: float
+    # Drawn apart for each email, so the two may add past 1: a lost email is never
+    # read, wherever it would have landed.
+    spam_rate: float  # the email lands in the spam folder
     loss_rate: float  # fault: the email never arrives
     extra_delay_minutes: float  # fault: every email is this much later
 

@@ -34,6 +34,8 @@ from simulator.simulation.plan import Plan
 from simulator.simulation.results import Merger, ShardResult
 from simulator.simulation.table import CompiledTable
 from specs.model import Parameters
+from specs.processes import stop as stop_processes
+from specs.processes import worker_started
 
 __all__ = [
     "SCHEDULER_SCHEMES",
@@ -251,52 +253,14 @@ def worker_limit() -> tuple[int, str]:
 _STARTED: Any = None  # in a worker: shard -> pid of the worker simulating it (-pid: done)
 
 
-def _die_with_parent(parent: int) -> None:
-    """End this worker when ``parent`` (rpp) dies, even by ``kill -9``: Linux's
-    PR_SET_PDEATHSIG, or elsewhere a thread that polls the parent's pid."""
-    try:
-        import ctypes
-
-        libc = ctypes.CDLL(None, use_errno=True)
-        if libc.prctl(1, signal.SIGKILL, 0, 0, 0) == 0:  # PR_SET_PDEATHSIG = 1
-            if os.getppid() != parent:  # the parent died before prctl took effect
-                os._exit(1)
-            return
-    except (OSError, AttributeError):  # pragma: no cover - not Linux
-        pass
-
-    def poll() -> None:  # pragma: no cover - not Linux
-        while os.getppid() == parent:
-            time.sleep(1)
-        os._exit(1)
-
-    threading.Thread(target=poll, daemon=True).start()  # pragma: no cover
-
-
 def _worker_init(parent: int, started: Any) -> None:
     """A worker: dies with rpp, leaves Ctrl-C to rpp (which stops it), records which
     shard it works on (so a lost worker's shard can be named), and loads the compiled
     loop once, as it imports its modules (not in its first shard's time)."""
     global _STARTED
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    _die_with_parent(parent)
+    worker_started(parent)
     _STARTED = started
     prepare_engine()
-
-
-def _stop(processes: Sequence[Any]) -> None:
-    """Terminate worker processes, then kill what has not ended within a second."""
-    for process in processes:
-        with contextlib.suppress(Exception):
-            process.terminate()
-    deadline = time.monotonic() + 1.0
-    for process in processes:
-        with contextlib.suppress(Exception):
-            process.join(max(0.0, deadline - time.monotonic()))
-            if process.is_alive():
-                process.kill()
-                process.join(1.0)
 
 
 def _lost(
@@ -360,7 +324,7 @@ def _local(tasks: Sequence[ShardTask], workers: int, done: Callable[[ShardRun], 
                 process.join(1.0)
         raise SimulationError(_lost(tasks, finished, started, processes)) from None
     except BaseException:  # Ctrl-C, SIGTERM, a shard's error: stop every worker now
-        _stop(processes or list(getattr(pool, "_processes", {}).values()))
+        stop_processes(processes or list(getattr(pool, "_processes", {}).values()))
         raise
     finally:
         pool.shutdown(wait=True, cancel_futures=True)

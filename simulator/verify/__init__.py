@@ -1,4 +1,12 @@
-"""`rpp verify`: the producer actions (``journeys``), the exploration of the flows
-that chooses journeys and what each step must show (``exploration``), and the checks,
-report and command (``command``), and W/Wp-method conformance suites for
-deterministic Mealy machines (``wmethod``, the base of the conformance model to come)."""
+"""`rpp verify`: the producer actions (``journeys``), the conformance model and its
+probe (``model``), the suites per part (``suite``, on W/Wp-method suites of
+``wmethod``), the long random walks beyond the suites' fault domain (``walks``), and
+the checks, report and command (``command``)."""
+
+__all__ = ["WALKS", "WALK_BUDGET"]
+
+WALKS = 200
+"""Random walks `rpp verify` runs after the suite, unless its budget ends first."""
+
+WALK_BUDGET = 20.0
+"""Seconds after which `rpp verify` starts no more walks (a walk under way finishes)."""

@@ -34,9 +34,10 @@ from simulator.drivers.http import HttpTarget
 from simulator.drivers.in_process import InProcessTarget
 from simulator.drivers.protocol import Target
 from simulator.population import Population, Producer
+from simulator.portal.portal import PortalUsageError
 from simulator.portal.screens import Screen
-from simulator.verify.journeys import Journey, action
-from simulator.verify.model import EmailSeen, Observation, Probe
+from simulator.verify.journeys import PARTS, Journey, action
+from simulator.verify.model import EmailSeen, Observation, Output, Probe
 from simulator.verify.suite import (
     Exploration,
     PartModel,
@@ -47,6 +48,7 @@ from simulator.verify.suite import (
     outsider_after,
     variants,
 )
+from simulator.verify.walks import WalksReport, run_walks
 from specs import atomic
 from specs.errors import UsageError
 from specs.loader import load_flows_dir
@@ -56,6 +58,8 @@ __all__ = [
     "JourneyResult",
     "VerifyReport",
     "check_journey",
+    "check_target",
+    "compare_observation",
     "first_difference",
     "load_target",
     "run",
@@ -308,6 +312,16 @@ def _run_journey(
     except _Mismatch as mismatch:
         failure = _failure(journey, number, description, str(mismatch), probe, secrets)
         return failure, isinstance(mismatch, _MailMismatch)
+    except PortalUsageError as error:  # the screen lacks what the step needs
+        failure = _failure(
+            journey,
+            number,
+            description,
+            f"the journey could not be taken: the producer cannot {description} here: {error}",
+            probe,
+            secrets,
+        )
+        return failure, False
     except Exception as error:  # a broken portal may raise: that is a finding too
         failure = _failure(
             journey, number, description, f"the portal raised {error!r}", probe, secrets
@@ -494,12 +508,64 @@ def load_target(
         module = importlib.import_module(module_name)
     except ImportError as error:
         raise UsageError(f"--target {spec}: cannot import {module_name}: {error}") from None
+    except Exception as error:  # the adapter's own code failed as it was imported
+        raise UsageError(
+            f"--target {spec}: importing {module_name} raised {_one_line(error)}"
+        ) from None
     finally:
         sys.path.pop(0)
     factory = getattr(module, name, None)
     if not callable(factory):
         raise UsageError(f"--target {spec}: {module_name} has no callable {name!r}")
     return factory  # type: ignore[no-any-return]
+
+
+TARGET_METHODS = ("register", "open_browser", "advance_clock")
+"""What a target must offer beside its ``mailbox`` (the protocol's Target)."""
+
+
+def _one_line(error: BaseException) -> str:
+    text = " ".join(str(error).split())
+    return f"{type(error).__name__}: {text}" if text else type(error).__name__
+
+
+def check_target(spec: str, make: TargetMaker, parameters: Parameters) -> None:
+    """Make one target before the first journey and refuse, as a usage error, a maker
+    that is not a target factory (it raises when called with the flows' parameters, or
+    what it makes lacks the protocol's methods) or a target whose mailbox cannot be
+    read. A portal that fails later, journey by journey, is a finding instead."""
+    try:
+        target = make(parameters)
+    except Exception as error:
+        raise UsageError(
+            f"--target {spec}: called with the flows' parameters (as every journey calls"
+            f" it) it raised {_one_line(error)}; a target factory takes the Parameters and"
+            " returns a Target (README: the driver protocol)"
+        ) from None
+    try:
+        missing = [m for m in TARGET_METHODS if not callable(getattr(target, m, None))]
+        if "mailbox" not in dir(target):
+            missing.insert(0, "mailbox")
+        if missing:
+            raise UsageError(
+                f"--target {spec}: made a {type(target).__name__}, which lacks"
+                f" {', '.join(missing)} of the driver protocol's Target"
+                " (mailbox, register, open_browser, advance_clock)"
+            )
+        target.mailbox.messages("mailbox-check@example.invalid")
+    except UsageError:
+        raise
+    except Exception as error:  # a portal or a mailbox that does not answer
+        raise UsageError(
+            f"--target {spec}: the portal or its mailbox does not answer: {_one_line(error)}"
+        ) from None
+    finally:
+        close = getattr(target, "close", None)
+        if callable(close):
+            try:
+                close()
+            except Exception as error:  # e.g. a served portal that does not answer
+                raise UsageError(f"--target {spec}: {_one_line(error)}") from None
 
 
 def _url_target(
@@ -560,18 +626,17 @@ def run(args: argparse.Namespace) -> int:
             "--extra-states takes 0 to 2 (the suite grows by the number of actions per"
             " extra state: 1 takes minutes, 2 hours)"
         )
-    if args.json and Path(args.json).is_dir():
-        raise UsageError(f"--json {args.json}: is a directory; name a file")
     if args.json and not Path(args.json).parent.exists():
         raise UsageError(f"--json {args.json}: no such directory {Path(args.json).parent}")
-    if args.json:
-        try:
-            atomic.check_writable_dir(Path(args.json).parent)
-        except OSError as error:
-            raise UsageError(
-                f"--json {args.json}: cannot write in {Path(args.json).parent}:"
-                f" {error.strerror or error}"
-            ) from None
+    refusal = atomic.file_refusal(Path(args.json)) if args.json else None
+    if refusal:
+        raise UsageError(f"--json {args.json}: {refusal}")
+    if not 0 <= args.walks <= 100_000:
+        raise UsageError(f"--walks takes 0 to 100000, got {args.walks}")
+    if not 0 <= args.budget <= 86_400:
+        raise UsageError(f"--budget takes 0 to 86400 seconds (0: no limit), got {args.budget:g}")
+    if args.show < 0:
+        raise UsageError(f"--show takes 0 or more (failed journeys to print), got {args.show}")
     if args.max_failures is not None and args.max_failures < 1:
         raise UsageError("--max-failures takes 1 or more")
     if not 0 <= args.workers <= (os.cpu_count() or 1) * 4:
@@ -584,16 +649,16 @@ def run(args: argparse.Namespace) -> int:
     if not 0 <= mail_wait <= 600:
         raise UsageError("--mail-wait takes 0 to 600 seconds")
     make_target = load_target(args.target, flow_set, args.mailbox, args.browser, mail_wait)
+    if make_target is not None:
+        check_target(args.target, make_target, flow_set.portal.parameters)
     workers = args.workers or min(2, os.cpu_count() or 1)
-    exploration = explore(flow_set, args.extra_states, workers)
     if args.part:
-        known = {p.part.name for p in exploration.parts}
+        known = {part.name for part in PARTS}
         unknown = [name for name in args.part if name not in known]
         if unknown:
             raise UsageError(f"--part {unknown[0]!r}: the parts are {', '.join(sorted(known))}")
-        exploration = Exploration(
-            [p for p in exploration.parts if p.part.name in args.part], exploration.reached
-        )
+    # Only the parts asked for are modelled (a part's model takes seconds to build).
+    exploration = explore(flow_set, args.extra_states, workers, part_names=args.part)
     report = verify(
         flow_set,
         seed=args.seed,
@@ -615,17 +680,69 @@ def run(args: argparse.Namespace) -> int:
     total = len(report.transitions)
     reached = total - len(report.unreached)
     steps = sum(len(r.journey.steps) for r in report.results)
+    only = " (by the parts asked for)" if args.part else ""
     print(
         f"\n{len(report.results) - len(failed)}/{len(report.results)} journeys passed"
-        f" ({steps} steps); {reached}/{total} transitions of the flows walked;"
+        f" ({steps} steps); {reached}/{total} transitions of the flows walked{only};"
         f" {time.perf_counter() - started:.1f} s"
     )
+    if args.part:  # the other parts' transitions are not this run's to walk
+        report = replace(report, unreached=[])
     for name in report.unreached:
         print(f"unreached: {name}")
+    walked = _walk(args, flow_set, make_target, workers)
     if args.json:
+        data = report.as_dict()
+        if walked is not None:
+            data["walks"] = walked.as_dict()
         # Whole or not at all: a temporary file beside it, then renamed onto it.
-        atomic.write_text(
-            Path(args.json), json.dumps(report.as_dict(), indent=2, ensure_ascii=False) + "\n"
-        )
+        atomic.write_text(Path(args.json), json.dumps(data, indent=2, ensure_ascii=False) + "\n")
         print(f"report: {args.json}")
-    return 0 if report.passed else 1
+    return 0 if report.passed and (walked is None or not walked.failed) else 1
+
+
+def compare_observation(want: Observation, got: Output) -> None:
+    """Raises an AssertionError saying the first difference of ``got`` from ``want``
+    (the whole screen, then the emails), as a journey's step is compared."""
+    assert isinstance(got, Observation)
+    try:
+        _compare_screens(want.screen, got.screen)
+        _compare_emails(want.emails, got.emails)
+    except _Mismatch as mismatch:
+        raise AssertionError(str(mismatch)) from None
+
+
+def _walk(
+    args: argparse.Namespace,
+    flow_set: FlowSet,
+    make_target: TargetMaker | None,
+    workers: int,
+) -> WalksReport | None:
+    """The walks after the suite (None when ``--walks 0``), printed."""
+    if args.walks == 0:
+        return None
+    maker: TargetMaker = make_target or (lambda p: InProcessTarget(flow_set, p, hash_iterations=1))
+    walked = run_walks(
+        flow_set,
+        args.seed,
+        maker,
+        compare_observation,
+        args.walks,
+        budget=args.budget or None,
+        workers=1 if is_url(args.target) else workers,
+    )
+    steps = sum(r.taken for r in walked.results)
+    spent = f" (the {args.budget:g} s budget ended the run)" if walked.budget_spent else ""
+    print(
+        f"{len(walked.results)}/{walked.asked} random walks of seed {args.seed} run{spent},"
+        f" {steps} steps in lockstep with the flows; {len(walked.failed)} failed"
+    )
+    for r in walked.failed[: args.show]:
+        secrets = {p.password for p in (*r.walk.group, r.walk.outsider)}
+        print(
+            f"\nFAILED walk {r.walk.number} of seed {r.walk.seed} ({r.walk.producer_class};"
+            f" producer {r.walk.group[0].user_name}), shrunk to {len(r.steps)} steps:"
+        )
+        print(f"  {_redact(r.failure or '', secrets)}")
+        print(f"  steps: {' -> '.join(r.steps)}")
+    return walked

@@ -40,7 +40,7 @@ from simulator.drivers.protocol import Target
 from simulator.mail.messages import MissingEmailPart, body_of
 from simulator.population import Producer
 from simulator.portal.screens import Screen
-from simulator.verify.journeys import ALPHABET, UNKNOWN_USER_NAME, Knowledge, action
+from simulator.verify.journeys import ALPHABET, UNKNOWN_USER_NAME, Action, Knowledge, action
 from simulator.verify.wmethod import MealyMachine
 from specs.errors import RppError
 from specs.model import FlowSet, Parameters, TransitionSpec
@@ -111,17 +111,19 @@ class Probe:
         self._roles = _roles(group, outsider)
         self._seen = len(target.mailbox.search())
 
-    def enabled(self, key: str) -> bool:
-        act = action(key)
+    def enabled(self, key: str | Action) -> bool:
+        """Whether the producer can do ``key`` (an action of the alphabet, or any
+        :class:`Action`, such as the walks' long waits) now."""
+        act = key if isinstance(key, Action) else action(key)
         return self.screen.name in act.screens and act.needs(self.knowledge, self.parameters)
 
-    def step(self, key: str, read_mail: bool = True, expect: int = 0) -> Output:
+    def step(self, key: str | Action, read_mail: bool = True, expect: int = 0) -> Output:
         """Do ``key``; the observation holds the mail that arrived since the last read
         when ``read_mail`` (waiting up to the target's ``mail_wait`` seconds for
         ``expect`` emails), else none (it is read at a later step)."""
         if not self.enabled(key):
             return DISABLED
-        act = action(key)
+        act = key if isinstance(key, Action) else action(key)
         screen = act.run(self.driver, self.target, self.knowledge, self.parameters)
         if not act.elsewhere:
             self.screen = screen

@@ -12,7 +12,8 @@ Journeys run from a fresh portal each; an action a screen does not offer is left
 from __future__ import annotations
 
 import multiprocessing
-from collections.abc import Callable, Iterator, Sequence
+import os
+from collections.abc import Callable, Collection, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
 from typing import TypeVar
@@ -21,6 +22,7 @@ from simulator.population import Population, Producer
 from simulator.verify.journeys import PARTS, Journey, Part, Step
 from simulator.verify.model import DISABLED, ConformanceModel, Observation, build_model
 from simulator.verify.wmethod import wp_method_suite
+from specs import processes
 from specs.model import FlowSet, Parameters
 
 __all__ = [
@@ -121,15 +123,20 @@ def _build(job: _Job) -> ConformanceModel:
     return build_model(flow_set, variant, parameters, group, outsider, inputs=part.inputs)
 
 
-def explore(flow_set: FlowSet, extra_states: int | None = None, workers: int = 1) -> Exploration:
-    """Build the model of every part and variant (in ``workers`` processes), and its
-    Wp-method suite for ``extra_states`` more states (default: each part's own). The
-    result does not depend on ``workers``."""
+def explore(
+    flow_set: FlowSet,
+    extra_states: int | None = None,
+    workers: int = 1,
+    part_names: Collection[str] | None = None,
+) -> Exploration:
+    """Build the model of every part (or of those named in ``part_names``) and variant (in
+    ``workers`` processes), and its Wp-method suite for ``extra_states`` more states
+    (default: each part's own). The result does not depend on ``workers``."""
     jobs: list[_Job] = [
         (flow_set, variant, parameters, part)
         for variant, parameters in variants(flow_set)
         for part in PARTS
-        if part.applies(variant, parameters)
+        if part.applies(variant, parameters) and (not part_names or part.name in part_names)
     ]
     built = dict(enumerate(map_in_processes(_build, jobs, workers)))
     extra = {i: jobs[i][3].extra_states if extra_states is None else extra_states for i in built}
@@ -159,21 +166,42 @@ def explore(flow_set: FlowSet, extra_states: int | None = None, workers: int = 1
     return Exploration(parts, reached)
 
 
+def _in_processes(function: Callable[[J], R], jobs: Sequence[J], workers: int) -> Iterator[R]:
+    """Each job's result in order, from forked workers (a target factory need not be
+    importable by name) that end with rpp: however the caller stops (Ctrl-C, SIGTERM,
+    an error, closing this iterator early), every worker is terminated at once; none is
+    waited for to finish its job."""
+    context = multiprocessing.get_context("fork")
+    pool = ProcessPoolExecutor(
+        min(workers, len(jobs)),
+        mp_context=context,
+        initializer=processes.worker_started,
+        initargs=(os.getpid(),),
+    )
+    finished = False
+    try:
+        futures = [pool.submit(function, job) for job in jobs]
+        for future in futures:
+            yield future.result()
+        finished = True
+    finally:
+        if not finished:
+            # No future is cancelled: the pool's own thread fails every pending one when
+            # it sees its workers gone (cancelling first makes that thread raise).
+            processes.stop(list((getattr(pool, "_processes", None) or {}).values()))
+            manager = getattr(pool, "_executor_manager_thread", None)
+            if manager is not None:
+                manager.join(10.0)
+        pool.shutdown(wait=finished)
+
+
 def imap_in_processes(function: Callable[[J], R], jobs: Sequence[J], workers: int) -> Iterator[R]:
     """Like :func:`map_in_processes`, yielding each result in order as it comes; the
-    jobs not yet started are cancelled when the caller stops early."""
+    workers are stopped when the caller stops early."""
     if workers <= 1 or len(jobs) <= 1:
         yield from map(function, jobs)
         return
-    context = multiprocessing.get_context("fork")
-    with ProcessPoolExecutor(min(workers, len(jobs)), mp_context=context) as pool:
-        futures = [pool.submit(function, job) for job in jobs]
-        try:
-            for future in futures:
-                yield future.result()
-        finally:
-            for future in futures:
-                future.cancel()
+    yield from _in_processes(function, jobs, workers)
 
 
 def map_in_processes(function: Callable[[J], R], jobs: Sequence[J], workers: int) -> list[R]:
@@ -181,9 +209,7 @@ def map_in_processes(function: Callable[[J], R], jobs: Sequence[J], workers: int
     (forked: a target factory need not be importable by name)."""
     if workers <= 1 or len(jobs) <= 1:
         return [function(job) for job in jobs]
-    context = multiprocessing.get_context("fork")
-    with ProcessPoolExecutor(min(workers, len(jobs)), mp_context=context) as pool:
-        return list(pool.map(function, jobs))
+    return list(_in_processes(function, jobs, workers))
 
 
 def _words(model: ConformanceModel, extra_states: int) -> list[tuple[str, ...]]:

@@ -9,18 +9,16 @@ escaped, so a backslash or ``<`` in the flows stays literal.
 
 from __future__ import annotations
 
-import textwrap
 from html import escape as html_escape
 
 import graphviz
 
+from specs.diagram.labels import wrap
 from specs.diagram.picture import Edge, Node, Picture, Region
 
 __all__ = ["to_dot"]
 
 FONT = "Helvetica"
-# Characters per label line: a long guard wraps instead of widening the picture.
-WRAP = 34
 
 
 def _html(text: str) -> str:
@@ -28,19 +26,14 @@ def _html(text: str) -> str:
 
 
 def _lines(edge: Edge, loop: bool = False) -> str:
-    """The edge's label lines, wrapped, controls bold (after ``↻`` in a box), left-aligned."""
+    """The edge's label lines, wrapped under their phrase, controls bold (after ``↻`` in
+    a box), left-aligned."""
     parts = []
     for line in edge.lines:
         if line.is_control:
             parts.append(f"{'↻ ' if loop else ''}<B>{_html(line.text)}</B>")
             continue
-        wrapped = textwrap.wrap(
-            line.text,
-            WRAP,
-            initial_indent=line.prefix,
-            subsequent_indent=line.hang,
-            break_on_hyphens=False,
-        )
+        wrapped = wrap(line.text, line.prefix, line.hang)
         parts.extend(_html(text) for text in wrapped)
     left = '<BR ALIGN="LEFT"/>'
     return left.join(parts) + left
@@ -118,12 +111,21 @@ def _draw_region(graph: graphviz.Digraph, region: Region) -> None:
             graph.edge(edge.source, edge.dest, **attrs)
 
 
+def _title(picture: Picture) -> str:
+    """The picture's title, and under it what its ranks mean when it ranks any rule."""
+    if picture.legend is None:
+        title: str = graphviz.escape(picture.title)
+        return title
+    legend = f'<FONT POINT-SIZE="11" COLOR="#555555">{_html(picture.legend)}</FONT>'
+    return f"<{_html(picture.title)}<BR/>{legend}>"
+
+
 def to_dot(picture: Picture) -> str:
     """The picture as one ``digraph`` document, titled with the picture's title."""
     graph = graphviz.Digraph(
         name=picture.title,
         graph_attr={
-            "label": graphviz.escape(picture.title),
+            "label": _title(picture),
             "labelloc": "t",
             "fontname": FONT,
             "fontsize": "20",

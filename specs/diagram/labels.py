@@ -9,9 +9,14 @@ read as their vocabulary names in words: ``conditions`` after "if", ``unless`` a
 
 from __future__ import annotations
 
+import textwrap
+
 from specs.model import ScreenSpec, TransitionSpec
 
-__all__ = ["control", "guard", "words"]
+__all__ = ["WRAP", "control", "guard", "ordinal", "words", "wrap"]
+
+# Characters per label line: a long guard wraps instead of widening the picture.
+WRAP = 34
 
 
 def words(name: str) -> str:
@@ -44,3 +49,19 @@ def guard(transition: TransitionSpec) -> list[str]:
         f"{'unless' if i == 0 else 'or'} {words(u)}" for i, u in enumerate(transition.unless)
     ]
     return phrases
+
+
+def ordinal(number: int) -> str:
+    """``1`` -> ``1st``, ``2`` -> ``2nd``, ``11`` -> ``11th``: the place a rule is tried in."""
+    suffix = (
+        "th" if number % 100 in (11, 12, 13) else {1: "st", 2: "nd", 3: "rd"}.get(number % 10, "th")
+    )
+    return f"{number}{suffix}"
+
+
+def wrap(text: str, prefix: str = "", hang: str = "  ", width: int = WRAP) -> list[str]:
+    """``text`` after ``prefix`` in lines of at most ``width`` characters, further lines
+    starting with ``hang`` (so a wrapped guard stays under its phrase, not its rank)."""
+    return textwrap.wrap(
+        text, width, initial_indent=prefix, subsequent_indent=hang, break_on_hyphens=False
+    ) or [prefix.rstrip()]

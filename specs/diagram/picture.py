@@ -3,8 +3,11 @@
 One machine's picture has one region; the overview has one region per model (the
 browser session's screens, the account's lock), each flow of a model composed on the
 states they share. Transitions between the same two states are merged into one edge
-whose label names each control once and lists the guards under it, in the order of the
-flow file (the first whose guards hold fires). A transition that stays on its state is
+whose label names each control once and lists the guards under it. When a control
+fires several transitions from a state, each guard line carries its rule's rank among
+them ("1st", "2nd", ...: the order of the flow file, in which they are tried; the first
+whose guards hold fires), on arrows and in boxes alike, so a refusal tried before an
+arrow's rule reads as such. A transition that stays on its state is
 no arrow but a line in the state's box, as UML lists internal transitions (the flows
 have no entry or exit actions, so nothing is lost), so that no loop label lies on
 another. Given ``styles``, nothing is merged: each transition is its own edge (or line)
@@ -16,10 +19,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
-from specs.diagram.labels import control, guard
+from specs.diagram.labels import control, guard, ordinal
 from specs.model import FlowSet, FlowSpec, PortalSpec, TransitionSpec
 
 __all__ = [
+    "RANK_LEGEND",
     "Edge",
     "EdgeStyle",
     "Line",
@@ -44,12 +48,14 @@ class EdgeStyle:
 @dataclass(frozen=True)
 class Line:
     """A line of an edge label: a control (drawn bold) or a guard phrase, after
-    ``prefix`` (a bullet); a writer that wraps it starts further lines with ``hang``."""
+    ``prefix`` (a rank such as ``2nd``); a writer that wraps it starts further lines with
+    ``hang``, so that they stay under the phrase, not under the rank."""
 
     text: str
     is_control: bool = False
     prefix: str = ""
     hang: str = "  "
+    rank: int | None = None  # the rule's place among its control's rules (first line only)
 
 
 @dataclass(frozen=True)
@@ -92,14 +98,37 @@ class Picture:
     title: str
     regions: tuple[Region, ...]
 
+    @property
+    def legend(self) -> str | None:
+        """What the ranks on guard lines mean, when the picture ranks any rule."""
+        ranked = any(
+            line.rank is not None
+            for region in self.regions
+            for edge in [*region.edges, *(e for n in region.nodes for e in n.loops)]
+            for line in edge.lines
+        )
+        return RANK_LEGEND if ranked else None
+
+
+# Said once under a picture's title; the ranks themselves are "1st", "2nd", ...
+RANK_LEGEND = (
+    "1st, 2nd, …: the order in which a control's rules are tried (the first that holds fires)"
+)
+
 
 def _describe(t: TransitionSpec) -> str:
     shows = f", shows {t.shows}" if t.shows else ""
     return f"{t.name} ({', '.join(t.guide)}){shows}"
 
 
-def _label(portal: PortalSpec, source: str, transitions: Sequence[TransitionSpec]) -> list[Line]:
-    """One bold line per control, then its transitions' guards (bulleted when several)."""
+def _label(
+    portal: PortalSpec,
+    source: str,
+    transitions: Sequence[TransitionSpec],
+    ranks: Mapping[str, int],
+) -> list[Line]:
+    """One bold line per control, then its transitions' guards, each transition's first
+    line after its rank in ``ranks`` (by name; absent when its control fires it alone)."""
     by_trigger: dict[str, list[TransitionSpec]] = {}
     for t in transitions:
         by_trigger.setdefault(t.trigger, []).append(t)
@@ -109,13 +138,32 @@ def _label(portal: PortalSpec, source: str, transitions: Sequence[TransitionSpec
         lines.append(Line(control(screen, trigger), is_control=True))
         for t in group:
             phrases = guard(t)
-            if len(group) > 1:  # one bullet a transition, its further phrases under it
-                phrases = phrases or ["otherwise"]
-                lines.append(Line(phrases[0], prefix="• ", hang="    "))
-                lines.extend(Line(p, prefix="  ", hang="    ") for p in phrases[1:])
-            else:
+            rank = ranks.get(t.name)
+            if rank is None:
                 lines.extend(Line(p) for p in phrases)
+                continue
+            # the rank first, the transition's further phrases and wrapped lines under
+            # its first phrase (seven spaces are about as wide as "2nd " in the fonts used)
+            phrases = phrases or ["otherwise"]
+            hang = " " * 7
+            lines.append(Line(phrases[0], prefix=f"{ordinal(rank)} ", hang=hang, rank=rank))
+            lines.extend(Line(p, prefix=hang, hang=hang + "  ") for p in phrases[1:])
     return lines
+
+
+def _ranks(transitions: Iterable[TransitionSpec]) -> dict[tuple[str, str], int]:
+    """(source, transition name) -> the transition's place among those its trigger may
+    fire from that source, in file order; only where the trigger has several there."""
+    by_control: dict[tuple[str, str], list[str]] = {}
+    for t in transitions:
+        for source in t.sources:
+            by_control.setdefault((source, t.trigger), []).append(t.name)
+    return {
+        (source, name): i
+        for (source, _), names in by_control.items()
+        if len(names) > 1
+        for i, name in enumerate(names, start=1)
+    }
 
 
 def _region(
@@ -147,6 +195,7 @@ def _region(
                     f"{known.tooltip}\n{state.description}",
                     known.final and state.final,
                 )
+    ranks = _ranks(_transitions(flows))
     groups: dict[tuple[str, ...], list[TransitionSpec]] = {}
     for t in _transitions(flows):
         for source in t.sources:
@@ -156,7 +205,14 @@ def _region(
         Edge(
             node_id[key[0]],
             node_id[key[1]],
-            tuple(_label(portal, key[0], group)),
+            tuple(
+                _label(
+                    portal,
+                    key[0],
+                    group,
+                    {t.name: ranks[key[0], t.name] for t in group if (key[0], t.name) in ranks},
+                )
+            ),
             tuple(group),
             None if styles is None else styles.get(group[0].name),
         )

@@ -65,16 +65,10 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(f"--flows {args.flows}: not a directory")
     if args.workers is not None and args.workers < 1:
         raise UsageError(f"--workers {args.workers}: expected at least 1")
-    if args.json:
-        if Path(args.json).is_dir():
-            raise UsageError(f"--json {args.json}: is a directory; name a file")
-        try:  # before the mutants run, not after
-            atomic.check_writable_dir(Path(args.json).parent)
-        except OSError as error:
-            raise UsageError(
-                f"--json {args.json}: cannot write in {Path(args.json).parent}:"
-                f" {error.strerror or error}"
-            ) from None
+    # Before the mutants run, not after.
+    refusal = atomic.file_refusal(Path(args.json)) if args.json else None
+    if refusal:
+        raise UsageError(f"--json {args.json}: {refusal}")
     outcome = mutate(
         flows,
         workers=args.workers,

@@ -31,6 +31,7 @@ __all__ = [
     "TransitionEntry",
     "build",
     "edge_styles",
+    "hints",
     "yaml_excerpt",
 ]
 
@@ -223,46 +224,62 @@ def build(flow_set: FlowSet, inputs: Inputs) -> ReportContent:
     return ReportContent(flow_set, inputs, guide, transitions, _missing(inputs))
 
 
-def _missing(inputs: Inputs) -> list[tuple[str, str]]:
-    """What the report could not read, and the command that writes it."""
-    out = []
-    if inputs.verify is None:
-        out.append(
-            (
-                f"the last rpp verify ({inputs.paths.get('verify', 'reports/verify.json')})",
-                "make run, or rpp verify --json reports/verify.json",
-            )
+def hints(inputs: Inputs) -> dict[str, tuple[str, str]]:
+    """Each input -> (what it is, where it was looked for; the command that writes it
+    there), with the paths the report was given (``--reports``, ``--simulation``)."""
+    paths = {
+        "verify": "reports/verify.json",
+        "features": "reports/cucumber.json",
+        "scenarios": "reports/scenarios.json",
+        "transitions": "reports/transitions.json",
+        "mutation": "reports/mutate.json",
+        "simulation": "reports/simulation",
+    } | inputs.paths
+    # `make` writes the default paths; elsewhere, the command given that path
+    make = {
+        key: paths[key] == default
+        for key, default in (
+            ("verify", "reports/verify.json"),
+            ("features", "reports/cucumber.json"),
+            ("mutation", "reports/mutate.json"),
         )
-    if inputs.features is None:
-        out.append(
-            (
-                f"the last feature run ({inputs.paths.get('features', 'reports/cucumber.json')})",
-                "make unit, or pytest --cucumber-report=reports/cucumber.json",
-            )
-        )
+    }
+    gate = "a run of every feature: make unit, or pytest tests/test_features.py"
+    out = {
+        "verify": (
+            f"the last rpp verify ({paths['verify']})",
+            ("make run, or " if make["verify"] else "") + f"rpp verify --json {paths['verify']}",
+        ),
+        "features": (
+            f"the last feature run ({paths['features']})",
+            ("make unit, or " if make["features"] else "")
+            + f"pytest --cucumber-report={paths['features']}",
+        ),
+        "mutation": (
+            f"the last rpp mutate ({paths['mutation']})",
+            ("make mutate, or " if make["mutation"] else "")
+            + f"rpp mutate --json {paths['mutation']}",
+        ),
+        "simulation": (
+            f"a simulation ({paths['simulation']}/summary.json)",
+            f"rpp simulate --out {paths['simulation']}",
+        ),
+    }
     for key, what in (
         ("scenarios", "the coverage gate's passing scenarios per guide ID"),
         ("transitions", "the coverage gate's passing scenarios per transition"),
     ):
-        if getattr(inputs, key) is None:
-            path = inputs.paths.get(key, f"reports/{key}.json")
-            how = "a run of every feature: make unit, or pytest tests/test_features.py"
-            out.append((f"{what} ({path})", how))
-    if inputs.mutation is None:
-        out.append(
-            (
-                f"the last rpp mutate ({inputs.paths.get('mutation', 'reports/mutate.json')})",
-                "make mutate, or rpp mutate --json reports/mutate.json",
-            )
-        )
-    if inputs.simulation is None:
-        out.append(
-            (
-                f"a simulation ({inputs.paths.get('simulation', 'reports/simulation')}/summary.json)",
-                "rpp simulate --out reports/simulation",
-            )
-        )
+        written = f"reports/{key}.json"  # the gate writes it there, under the working directory
+        where = "" if paths[key] == written else f" (it writes {written}: copy it there)"
+        out[key] = (f"{what} ({paths[key]})", gate + where)
     return out
+
+
+def _missing(inputs: Inputs) -> list[tuple[str, str]]:
+    """What the report could not read, and the command that writes it."""
+    known = hints(inputs)
+    order = ("verify", "features", "scenarios", "transitions", "mutation", "simulation")
+    return [known[key] for key in order if getattr(inputs, key) is None]
 
 
 def edge_styles(content: ReportContent) -> dict[str, EdgeStyle]:

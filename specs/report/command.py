@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from specs import atomic
 from specs.errors import UsageError
 from specs.loader import DEFAULT_FLOWS_DIR, load_flows_dir
 from specs.report.build import Inputs, build
@@ -20,10 +21,13 @@ from specs.report.inputs import (
     read_simulation,
     read_verify,
 )
-from specs.report.page import write_page
+from specs.report.page import PAGE, write_page
 from specs.scenarios import features_dir, scenarios_by_guide_id
 
-__all__ = ["add_arguments", "read_inputs", "run"]
+__all__ = ["add_arguments", "is_site", "read_inputs", "run"]
+
+TITLE_MARK = "<title>rpp report:"
+"""How an earlier site is recognised: its page's title (index.html.j2)."""
 
 ROOT = Path(__file__).resolve().parents[2]
 # The file names the writers use inside the reports directory.
@@ -89,6 +93,16 @@ def read_inputs(reports: Path, simulation: Path | None = None) -> Inputs:
     )
 
 
+def is_site(directory: Path) -> bool:
+    """Whether ``directory`` holds an earlier ``rpp report`` site (its index.html)."""
+    try:
+        with (directory / PAGE).open(encoding="utf-8", errors="replace") as page:
+            head = page.read(4096)
+    except OSError:
+        return False
+    return TITLE_MARK in head
+
+
 def run(args: argparse.Namespace) -> int:
     reports = Path(args.reports)
     if reports.exists() and not reports.is_dir():
@@ -100,12 +114,15 @@ def run(args: argparse.Namespace) -> int:
             " directory holds one)"
         )
     out = Path(args.out)
-    if out.exists() and not out.is_dir():
-        raise UsageError(f"--out {args.out}: not a directory")
+    refusal = atomic.directory_refusal(out, is_site)
+    if refusal:
+        raise UsageError(f"--out {args.out}: {refusal}")
     flow_set = load_flows_dir(args.flows, "--flows")
     content = build(flow_set, read_inputs(reports, simulation))
-    page = write_page(content, out)
-    print(f"wrote {page}")
+    # The site appears whole or not at all; the earlier one is kept as OUT.previous.
+    with atomic.staged_directory(out) as staging:
+        write_page(content, staging)
+    print(f"wrote {out / PAGE}")
     for what, how in content.missing:
         print(f"  not in the report: {what} ({how})")
     return 0

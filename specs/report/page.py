@@ -2,8 +2,11 @@
 (``templates/index.html.j2``) filled with :class:`specs.report.build.ReportContent`, its
 style and script inlined, each machine's diagram inlined as SVG (drawn by Graphviz's
 ``dot`` with every transition coloured by what covered it) and the simulation's pictures
-inlined as ``data:`` URIs. Nothing is fetched: the page's Content-Security-Policy
-forbids it.
+inlined as ``data:`` URIs, and the flow files themselves inlined, each line an anchor
+the page links to. Nothing is fetched (the page's Content-Security-Policy forbids it)
+and no link leaves the page, so a copy of it moved anywhere (a CI artifact) works.
+Its parts after the summary are collapsed: the page opens short, and a link or a
+search opens the part it leads into.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from markupsafe import Markup
 
 from specs.diagram import draw
-from specs.report.build import COVERAGE, ReportContent, edge_styles
+from specs.report.build import COVERAGE, ReportContent, edge_styles, hints
 
 __all__ = ["PAGE", "render_page", "write_page"]
 
@@ -46,6 +49,24 @@ def _written(path: str | None) -> str:
     return stamp.strftime("%Y-%m-%d %H:%M UTC")
 
 
+def _flow_files(content: ReportContent) -> dict[str, list[str]]:
+    """Each flow file's name (``login.yaml``) -> its lines, portal.yaml first."""
+    paths = [content.flow_set.portal.path, *(f.path for f in content.flow_set.flows.values())]
+    files = {}
+    for path in dict.fromkeys(paths):
+        try:
+            files[Path(path).name] = Path(path).read_text(encoding="utf-8").splitlines()
+        except (OSError, UnicodeDecodeError):
+            files[Path(path).name] = []
+    return files
+
+
+def _line_anchor(path: str, line: int = 0) -> str:
+    """The id of a line of an inlined flow file (of the file itself for line 0)."""
+    name = Path(path).name
+    return f"file-{name}" if line == 0 else f"L-{name}-{line}"
+
+
 def render_page(content: ReportContent) -> str:
     """The page's HTML."""
     environment = Environment(
@@ -72,7 +93,10 @@ def render_page(content: ReportContent) -> str:
         written={key: _written(path) for key, path in content.inputs.paths.items()},
         style=Markup((TEMPLATES / "report.css").read_text(encoding="utf-8")),
         script=Markup((TEMPLATES / "report.js").read_text(encoding="utf-8")),
-        file_uri=lambda path: Path(path).resolve().as_uri(),
+        hints=hints(content.inputs),
+        flow_files=_flow_files(content),
+        line_anchor=_line_anchor,
+        file_name=lambda path: Path(path).name,
         percent=lambda score: f"{score:.0%}" if isinstance(score, int | float) else "",
     )
 

@@ -6,6 +6,7 @@ naming the file."""
 from __future__ import annotations
 
 import json
+import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -84,6 +85,7 @@ def test_the_page_renders_from_file_with_no_console_error(opened: Opened) -> Non
 
 
 def test_the_figures_are_those_of_the_json_files(opened: Opened) -> None:
+    opened.page.eval_on_selector_all("details.part", "parts => parts.forEach(p => p.open = true)")
     journeys = VERIFY["journeys"]
     assert opened.figure("journeys-total") == len(journeys)
     assert opened.figure("journeys-passed") == sum(j["result"] == "passed" for j in journeys)
@@ -105,6 +107,7 @@ def test_the_figures_are_those_of_the_json_files(opened: Opened) -> None:
 
 def test_each_guide_id_lists_the_scenarios_of_the_json_files(opened: Opened) -> None:
     page = opened.page
+    page.click("#guide summary")
     for gid, passing in SCENARIOS.items():
         box = page.locator(f'.guide-scenarios[data-guide-id="{gid}"]')
         shown = box.locator('li[data-result="passed"] .name').all_inner_texts()
@@ -121,7 +124,7 @@ def test_each_guide_id_lists_the_scenarios_of_the_json_files(opened: Opened) -> 
 
 def test_the_search_box_shows_only_what_matches(opened: Opened) -> None:
     page = opened.page
-    assert page.locator("#g-LOGIN-1").is_visible()
+    assert not page.locator("#g-LOGIN-1").is_visible()  # its part is collapsed
     page.fill("#search", "lock-2")
     assert page.locator("#g-LOCK-2").is_visible()
     assert not page.locator("#g-LOGIN-1").is_visible()
@@ -154,11 +157,13 @@ def test_transitions_are_coloured_by_what_covered_them_and_link_to_their_yaml(
     assert _edge_colours(page, "lockout.auto_unlock") == {COVERAGE["nothing"][0]}
     assert opened.figure("transitions-scenario") == 1
     assert opened.figure("transitions-journey") == 4  # #1 and #2's covers but lockout.lock
+    page.click("#diagrams summary")  # collapsed until asked for
     page.locator('svg a[*|href="#t-lockout.lock"] text').first.click()
     assert page.evaluate("location.hash") == "#t-lockout.lock"
     entry = page.locator('[id="t-lockout.lock"]')
+    assert entry.is_visible()  # the link opened the collapsed part it leads into
     text = entry.inner_text()
-    assert "flows/lockout.yaml:" in text and "- id: lock" in text and "dest: locked" in text
+    assert "lockout.yaml:" in text and "- id: lock" in text and "dest: locked" in text
     assert entry.locator('li[data-result="passed"] .name').all_inner_texts() == [
         SCENARIOS["LOCK-2"][0]
     ]
@@ -175,8 +180,14 @@ def test_missing_inputs_are_named_with_how_to_make_them(
     for opened in _open(browser, tmp_path / "site" / "index.html"):
         missing = opened.page.locator("[data-missing]").all_inner_texts()
         assert len(missing) == 6, missing
-        assert any("rpp verify --json reports/verify.json" in m for m in missing)
-        assert "No rpp mutate report was read" in opened.page.locator("#mutate").inner_text()
+        # the hints name the paths given with --reports, not the default ones
+        given = tmp_path / "none"
+        assert any(f"rpp verify --json {given}/verify.json" in m for m in missing)
+        assert any(f"rpp simulate --out {given}/simulation" in m for m in missing)
+        assert not [m for m in missing if " reports/verify.json" in m or "make run" in m]
+        opened.page.click('nav a[href="#mutate"]')  # the menu opens the collapsed part
+        mutate = opened.page.locator("#mutate").inner_text()
+        assert f"No rpp mutate report was read: the last rpp mutate ({given}/mutate.json)" in mutate
         assert opened.errors == []
 
 
@@ -271,3 +282,38 @@ def test_the_shipped_flows_and_the_last_runs(
             data = json.loads((reports / "mutate.json").read_text(encoding="utf-8"))
             killed = sum(m["outcome"] == "killed" for m in data["mutants"])
             assert opened.figure("mutants-killed") == killed
+
+
+def test_a_copy_moved_elsewhere_opens_with_every_link_working(
+    browser: Any, fixture_page: Path, tmp_path: Path
+) -> None:
+    """The page as a CI artifact: moved to another directory, every link still leads
+    somewhere on it (no file:/// path of the machine that made it), a link into a
+    collapsed part opens it, and a full-page screenshot of it finishes."""
+    moved = tmp_path / "elsewhere" / "site"
+    shutil.copytree(fixture_page.parent, moved)
+    html = (moved / "index.html").read_text(encoding="utf-8")
+    assert "file://" not in html
+    for opened in _open(browser, moved / "index.html"):
+        page = opened.page
+        hrefs = page.eval_on_selector_all(
+            "a",
+            """links => links.map(a => a.getAttribute('href')
+                || a.getAttributeNS('http://www.w3.org/1999/xlink', 'href')).filter(Boolean)""",
+        )
+        assert len(hrefs) > 100
+        ids = set(page.eval_on_selector_all("[id]", "els => els.map(e => e.id)"))
+        broken = [h for h in hrefs if not h.startswith("#") or h[1:] not in ids]
+        assert broken == [], broken[:10]
+        # a transition's link to its YAML opens the inlined file at that line
+        page.click("#transitions summary")
+        link = page.locator('[id="t-login.sign_in"] a[href^="#L-login.yaml-"]')
+        link.click()
+        line = page.locator(f'[id="{link.get_attribute("href")[1:]}"]')
+        assert line.is_visible() and "- id: sign_in" in line.inner_text()
+        # the page opens short: a full-page screenshot of it finishes, and is not endless
+        page.goto((moved / "index.html").as_uri())
+        picture = page.screenshot(full_page=True, timeout=30_000)
+        height = page.evaluate("document.documentElement.scrollHeight")
+        assert picture[:4] == b"\x89PNG" and height < 5 * 900, height
+        assert opened.errors == []

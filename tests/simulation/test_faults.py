@@ -10,7 +10,6 @@ the new one is, whole.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import resource
@@ -20,7 +19,6 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -36,6 +34,9 @@ from simulator.simulation.run import ReportError, simulate, write_report
 from simulator.simulation.scenario import load_scenario
 from simulator.simulation.table import compile_table
 from specs.model import FlowSet
+from tests.child_processes import WAIT, rpp, started_processes
+
+__all__ = ["started_processes"]  # the fixture, used by name
 
 ROOT = Path(__file__).resolve().parents[2]
 REPORT_FILES = {
@@ -80,38 +81,14 @@ def _run(*args: str, timeout: float = 300, **kwargs: object) -> subprocess.Compl
     )
 
 
-@pytest.fixture
-def started() -> Iterator[list[subprocess.Popen[str]]]:
-    """Processes a test starts, each in its own session; whatever is left of one (its
-    process group) is killed afterwards, so a failing test leaves nothing behind."""
-    processes: list[subprocess.Popen[str]] = []
-    yield processes
-    for process in processes:
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(process.pid, signal.SIGKILL)
-        if process.poll() is None:
-            process.kill()
-        process.communicate(timeout=30)
-
-
 def _start(started: list[subprocess.Popen[str]], *args: str) -> subprocess.Popen[str]:
-    process = subprocess.Popen(
-        _command(*args),
-        cwd=ROOT,
-        env=_env(),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        start_new_session=True,
-    )
-    started.append(process)
-    return process
+    return rpp(started, "simulate", *args)
 
 
 def _workers(pid: int, count: int, cpu_seconds: float = 0.0) -> list[psutil.Process]:
     """Wait (up to 120 s) until ``pid`` has ``count`` pool workers that each used
     ``cpu_seconds`` of CPU; those workers."""
-    deadline = time.monotonic() + 120
+    deadline = time.monotonic() + WAIT
     while time.monotonic() < deadline:
         try:
             children = psutil.Process(pid).children(recursive=True)
@@ -129,7 +106,7 @@ def _workers(pid: int, count: int, cpu_seconds: float = 0.0) -> list[psutil.Proc
     raise AssertionError(f"rpp {pid} did not start {count} busy workers")
 
 
-def _gone(processes: list[psutil.Process], timeout: float = 10) -> list[psutil.Process]:
+def _gone(processes: list[psutil.Process], timeout: float = WAIT) -> list[psutil.Process]:
     """The processes still alive after ``timeout`` seconds (empty: all ended)."""
     _, alive = psutil.wait_procs(processes, timeout=timeout)
     return [p for p in alive if p.is_running() and p.status() != psutil.STATUS_ZOMBIE]
@@ -186,18 +163,18 @@ def test_a_write_fault_leaves_the_earlier_report_as_it_was(tmp_path: Path) -> No
 
 
 def test_kill_9_while_writing_leaves_the_earlier_report_and_no_mix(
-    tmp_path: Path, started: list[subprocess.Popen[str]]
+    tmp_path: Path, started_processes: list[subprocess.Popen[str]]
 ) -> None:
     out, before = _earlier_report(tmp_path)
     process = _start(
-        started, "--producers", "2000", "--workers", "1", "--seed", "2", "--out", str(out)
+        started_processes, "--producers", "2000", "--workers", "1", "--seed", "2", "--out", str(out)
     )
-    deadline = time.monotonic() + 120
+    deadline = time.monotonic() + WAIT
     while not _leftovers(out) and process.poll() is None and time.monotonic() < deadline:
         time.sleep(0.002)
     assert _leftovers(out), "the report was not staged in a temporary directory"
     os.kill(process.pid, signal.SIGKILL)
-    process.communicate(timeout=30)
+    process.communicate(timeout=WAIT)
     assert _report(out) == before
     assert not (tmp_path / "report.previous").exists()
     # The next run removes what the killed one left, and keeps the earlier report.
@@ -282,11 +259,11 @@ def test_a_previous_that_is_not_a_report_is_refused(
     [("SIGTERM", 143, "stopped by SIGTERM"), ("Ctrl-C", 130, "stopped by Ctrl-C")],
 )
 def test_a_signal_stops_the_run_and_every_worker(
-    how: str, code: int, said: str, tmp_path: Path, started: list[subprocess.Popen[str]]
+    how: str, code: int, said: str, tmp_path: Path, started_processes: list[subprocess.Popen[str]]
 ) -> None:
     out = tmp_path / "report"
     process = _start(
-        started, "--producers", BIG, "--scenario", _month(tmp_path), "--workers", "2",
+        started_processes, "--producers", BIG, "--scenario", _month(tmp_path), "--workers", "2",
         "--out", str(out),
     )  # fmt: skip
     workers = _workers(process.pid, 2, cpu_seconds=1.0)
@@ -295,7 +272,7 @@ def test_a_signal_stops_the_run_and_every_worker(
         os.kill(process.pid, signal.SIGTERM)
     else:  # Ctrl-C at a terminal: SIGINT to the whole foreground process group
         os.killpg(process.pid, signal.SIGINT)
-    _, err = process.communicate(timeout=30)
+    _, err = process.communicate(timeout=WAIT)
     assert process.returncode == code, err
     assert said in err and "Traceback" not in err
     assert len(workers) == 2 and _gone(everyone) == []
@@ -303,31 +280,31 @@ def test_a_signal_stops_the_run_and_every_worker(
 
 
 def test_kill_9_of_rpp_ends_its_workers(
-    tmp_path: Path, started: list[subprocess.Popen[str]]
+    tmp_path: Path, started_processes: list[subprocess.Popen[str]]
 ) -> None:
     process = _start(
-        started, "--producers", BIG, "--scenario", _month(tmp_path), "--workers", "2",
+        started_processes, "--producers", BIG, "--scenario", _month(tmp_path), "--workers", "2",
         "--out", str(tmp_path / "report"),
     )  # fmt: skip
     _workers(process.pid, 2)
     everyone = psutil.Process(process.pid).children(recursive=True)
     os.kill(process.pid, signal.SIGKILL)
-    process.communicate(timeout=30)
+    process.communicate(timeout=WAIT)
     assert _gone(everyone) == []
 
 
 def test_a_killed_worker_fails_the_run_naming_its_shard(
-    tmp_path: Path, started: list[subprocess.Popen[str]]
+    tmp_path: Path, started_processes: list[subprocess.Popen[str]]
 ) -> None:
     out = tmp_path / "report"
     process = _start(
-        started, "--producers", BIG, "--scenario", _month(tmp_path), "--workers", "2",
+        started_processes, "--producers", BIG, "--scenario", _month(tmp_path), "--workers", "2",
         "--out", str(out),
     )  # fmt: skip
     workers = _workers(process.pid, 2, cpu_seconds=2.0)
     everyone = psutil.Process(process.pid).children(recursive=True)
     workers[0].kill()
-    _, err = process.communicate(timeout=60)
+    _, err = process.communicate(timeout=WAIT)
     assert process.returncode == 1, err
     assert "a worker process" in err and "was lost" in err and "shard" in err
     assert "Traceback" not in err

@@ -108,6 +108,14 @@ def test_the_timeline_plots_timeline_csv_row_for_row_the_last_hour_included(
 
     expected = STEPS | ({"attack_attempts"} if name == "credential-stuffing" else set())
     assert set(steps) == expected
+    # unlocks never drawn over lock-outs: each in its panel, whose axis names it, in UTC
+    assert steps["lockouts"].axes is not steps["unlocks"].axes
+    unit = "hour" if width == 60 else "minute"
+    assert steps["lockouts"].axes.get_ylabel() == f"lock-outs per {unit}"
+    assert steps["unlocks"].axes.get_ylabel() == f"unlocks per {unit}"
+    assert " UTC (simulated time)" in figure.axes[-1].get_xlabel() or any(
+        " UTC (simulated time)" in ax.get_xlabel() for ax in figure.axes
+    )
     assert set(lines) == LEVELS
     assert (set(steps) | set(lines)) <= set(header)
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from itertools import combinations
 from typing import Any
 
-__all__ = ["Rendered", "layout_problems", "run_dot"]
+__all__ = ["Rendered", "layout_problems", "overlap", "run_dot"]
 
 Rect = tuple[float, float, float, float]  # x0, y0, x1, y1 (points, y up)
 TOLERANCE = 1.0  # points: touching is not overlapping
@@ -57,7 +57,8 @@ def _texts(obj: dict[str, Any], owner: str) -> list[_Text]:
     return out
 
 
-def _overlap(a: Rect, b: Rect) -> bool:
+def overlap(a: Rect, b: Rect) -> bool:
+    """Whether two boxes overlap by more than TOLERANCE (touching is not overlapping)."""
     return (
         a[0] + TOLERANCE < b[2]
         and b[0] + TOLERANCE < a[2]
@@ -109,14 +110,14 @@ def layout_problems(layout_json: str) -> list[str]:
     problems = [
         f"{a.owner} {a.text!r} lies on {b.owner} {b.text!r}"
         for a, b in combinations(texts, 2)
-        if _overlap(a.box, b.box)
+        if overlap(a.box, b.box)
     ]
     for edge_texts in labels.values():
         problems += [
             f"{t.owner} {t.text!r} lies on state {name}"
             for t in edge_texts
             for name, box in boxes.items()
-            if _overlap(t.box, box)
+            if overlap(t.box, box)
         ]
     for edge in edges:
         points = [

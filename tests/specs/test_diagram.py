@@ -1,9 +1,10 @@
 """`rpp diagram`: one document per diagram, each read by the tool that renders it.
 
 Every DOT file goes through the real ``dot`` (Debian's graphviz, which `make` installs):
-no error, no warning, one SVG, and nothing overlapping in its layout. Mermaid files go
-through Mermaid's own CLI when it is here (``$RPP_MMDC`` or ``mmdc`` on PATH, with
-Debian's Chromium); see the README's "rpp diagram" section to install it.
+no error, no warning, one SVG, and nothing overlapping in its layout. Every Mermaid
+file goes through Mermaid's own CLI (``mmdc``, which ``make`` installs into node_modules;
+``$RPP_MMDC`` may name another) driving Debian's Chromium: each state's box titled with
+its name, no edge label on another.
 """
 
 from __future__ import annotations
@@ -11,7 +12,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import subprocess
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -20,9 +20,11 @@ import pytest
 
 from simulator.cli import main
 from specs import FlowSet
-from specs.diagram import OVERVIEW, DiagramError, EdgeStyle, diagram_names, draw, picture
+from specs.diagram import OVERVIEW, EdgeStyle, diagram_names, draw, picture
+from tests.specs import mermaid_layout
 from tests.specs.diagram_layout import layout_problems, run_dot
 
+ROOT = Path(__file__).resolve().parents[2]
 SVG = "{http://www.w3.org/2000/svg}"
 XLINK = "{http://www.w3.org/1999/xlink}"
 NAMES = ["overview", "lockout", "login", "password_reset", "username_recovery"]
@@ -114,9 +116,14 @@ def test_labels_a_person_reads(flow_set: FlowSet, dot: str) -> None:
     root = _svg(draw(flow_set, "login", "svg"))
     texts = _texts(root)
     # the title, screens by their titles, triggers as the portal's controls, guards in words
-    for expected in ("login", "Please Sign-In", "click Login", "choose State", "if state offered"):
+    for expected in (
+        "login",
+        "Please Sign-In",
+        "click Login",
+        "choose State",
+        "2nd if state offered",
+    ):
         assert expected in texts, f"{expected!r} not in {texts}"
-    assert "• if account locked" in texts
     triggers = {t.trigger for t in flow_set.flows["login"].transitions}
     assert not [t for t in texts if any(trigger in t for trigger in triggers)]
     # a start marker, and no state filled: nothing reads as "the current state"
@@ -152,87 +159,153 @@ def test_several_transitions_between_two_states_are_one_edge(flow_set: FlowSet) 
     ]
 
 
-def test_styles_colour_and_link_each_transition(flow_set: FlowSet, dot: str) -> None:
-    styles = _styled(flow_set)
-    root = _svg(draw(flow_set, "password_reset", "svg", styles))
-    links = {a.get(f"{XLINK}href") for a in root.iter(f"{SVG}a")}
-    for t in flow_set.flows["password_reset"].transitions:  # arrows and lines in boxes alike
-        assert styles[t.name].href in links, t.name
-    strokes = {e.get("stroke") for e in root.iter(f"{SVG}path")}
-    assert {"#2ca02c", "#d62728"} <= strokes
-    titles = {a.get(f"{XLINK}title") for a in root.iter(f"{SVG}a")}
-    assert "password_reset.update_password: covered by" in " ".join(filter(None, titles))
-    # unmerged: one edge per transition and source
-    drawn = picture(flow_set, "login", styles)
-    loops = [e for n in drawn.regions[0].nodes for e in n.loops]
-    assert all(len(e.transitions) == 1 for e in [*drawn.regions[0].edges, *loops])
-    with pytest.raises(DiagramError, match="Mermaid"):
-        draw(flow_set, "login", "mermaid", {})
+def _ranked(lines: list[str]) -> list[str]:
+    """The lines that start a rule (``2nd if ...``), without their wrapped rest."""
+    return [line.strip() for line in lines if line.strip()[:1].isdigit()]
 
 
-def test_one_machine_to_stdout_or_to_a_file(
+@pytest.mark.parametrize("fmt", ["svg", "mermaid"])
+def test_the_login_diagram_shows_the_order_rules_are_tried(flow_set: FlowSet, fmt: str) -> None:
+    """Read alone, the picture says a locked account is refused (the box's 2nd rule)
+    before the password is checked (the arrow's 3rd): each rule of Click Login carries
+    its place in the file, in Graphviz's picture and in Mermaid's alike."""
+    if fmt == "svg":
+        root = _svg(draw(flow_set, "login", "svg"))
+        drawn = [_texts(g) for g in root.iter(f"{SVG}g") if g.get("class") in ("node", "edge")]
+        box = next(texts for texts in drawn if "login_page" in texts)
+        arrow = next(texts for texts in drawn if texts[:1] == ["click Login"])
+        assert "1st, 2nd, …: the order in which a control's rules are tried" in " ".join(
+            _texts(root)
+        )
+    else:
+        source = draw(flow_set, "login", "mermaid").decode().splitlines()
+        box = [
+            part
+            for line in source
+            if "    login_page : " in line
+            for part in line.split(" : ", 1)[1].split("<br/>")
+        ]
+        arrow = next(line for line in source if "login_page --> welcome :" in line)
+        arrow = arrow.split(" : ", 1)[1].split("<br/>")
+        assert "the order in which a control's rules are tried" in source[1]
+    ranked_box, ranked_arrow = _ranked(box), _ranked(arrow)
+    assert [" ".join(line.split()[:3]) for line in ranked_box] == [
+        "2nd if account",
+        "4th if failure",
+        "5th unless failure",
+    ], box
+    assert ranked_arrow[0].startswith("1st if temporary password"), arrow
+    assert ranked_arrow[1].startswith("3rd if credentials"), arrow
+    # a wrapped guard goes on under its phrase (indented), never as a rule of its own
+    rest = [line for line in box if "threshold" in line and not line.strip()[:1].isdigit()]
+    assert rest and all(line[:1] in (" ", "\u00a0") or fmt == "svg" for line in rest), box
+
+
+def test_a_wrapped_rule_keeps_its_rank_and_hangs_under_its_phrase() -> None:
+    from specs.diagram.labels import wrap
+
+    lines = wrap("unless failure reaches lockout threshold", "5th ", " " * 7, 26)
+    assert lines == ["5th unless failure reaches", "       lockout threshold"]
+
+
+def test_a_file_named_for_another_format_is_a_usage_error(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert main(["diagram", "--machine", "lockout"]) == 0
-    out = capsys.readouterr().out
-    assert out.startswith('---\ntitle: "lockout"\n---\nstateDiagram-v2\n')
-    assert out.count("stateDiagram-v2") == 1 and "[*] --> unlocked" in out
-    assert "fail login" in out and "if auto unlock due" in out
-    assert main(["diagram", "-m", "overview", "-o", str(tmp_path / "all.svg")]) == 0
-    _svg((tmp_path / "all.svg").read_bytes())  # the format from the suffix
-    assert main(["diagram", "-m", "login", "-f", "dot", "-o", str(tmp_path)]) == 0
-    assert (tmp_path / "login.dot").read_text(encoding="utf-8").startswith("digraph login {")
+    for argv, message in (
+        (["-m", "login", "-o", str(tmp_path / "x.txt")], "suffix .txt does not say"),
+        (["-m", "login", "-o", str(tmp_path / "login")], "suffix (none) does not say"),
+        (["-m", "login", "-f", "png", "-o", str(tmp_path / "x.svg")], "--format png writes .png"),
+        (["-o", str(tmp_path / "all.mmd")], "without --machine -o names a directory"),
+    ):
+        assert main(["diagram", *argv]) == 2, argv
+        assert message in capsys.readouterr().err, argv
+    assert list(tmp_path.iterdir()) == []  # nothing written
+    assert main(["diagram", "-m", "login", "-f", "dot", "-o", str(tmp_path / "x.dot")]) == 0
 
 
-@pytest.mark.parametrize(
-    ("argv", "message"),
-    [
-        (["diagram"], "give -o DIR for every one, or --machine NAME"),
-        (["diagram", "--machine", "nope"], "no machine 'nope'"),
-        (["diagram", "-o", "pyproject.toml"], "not a directory"),
-    ],
-)
-def test_usage_errors(argv: list[str], message: str, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(argv) == 2
-    assert message in capsys.readouterr().err
-
-
-def test_missing_dot_says_what_to_install(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
-    monkeypatch.setenv("PATH", str(tmp_path))
-    assert main(["diagram", "-m", "login", "-f", "png", "-o", str(tmp_path / "x.png")]) == 1
-    assert "apt-get install graphviz" in capsys.readouterr().err
-    assert not (tmp_path / "x.png").exists()
-
-
-def _mmdc() -> str | None:
-    return os.environ.get("RPP_MMDC") or shutil.which("mmdc")
-
-
-@pytest.mark.skipif(
-    _mmdc() is None,
-    reason="Mermaid's CLI is not here: set RPP_MMDC to an mmdc (README, 'rpp diagram')",
-)
-def test_every_mermaid_document_parses_in_mermaid(tmp_path: Path) -> None:
+@pytest.fixture(scope="module")
+def mmdc(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, Path]:
+    """Mermaid's CLI and the puppeteer configuration that points it at Chromium."""
+    found = os.environ.get("RPP_MMDC") or shutil.which(
+        "mmdc", path=str(ROOT / "node_modules" / ".bin")
+    )
+    if found is None:
+        pytest.fail(
+            "Mermaid's CLI is missing: `make node_modules/.installed-stamp` (npm) installs it"
+        )
     named = os.environ.get("RPP_CHROMIUM", "")
-    chromium = named if Path(named).is_file() else shutil.which("chromium")
-    if chromium is None:
-        pytest.skip("mmdc needs a Chromium: Debian's chromium, or RPP_CHROMIUM")
-    config = tmp_path / "puppeteer.json"
-    config.write_text(json.dumps({"executablePath": chromium, "args": ["--no-sandbox"]}))
+    if not named:
+        return found, ROOT / "puppeteer-config.json"  # Debian's /usr/bin/chromium
+    config = tmp_path_factory.mktemp("mmdc") / "puppeteer.json"
+    config.write_text(json.dumps({"executablePath": named, "args": ["--no-sandbox"]}))
+    return found, config
 
-    def mmdc(source: Path, out: Path) -> subprocess.CompletedProcess[str]:
-        command = [str(_mmdc()), "-q", "-p", str(config), "-i", str(source), "-o", str(out)]
-        return subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
 
+def _states(flow_set: FlowSet, name: str) -> dict[str, str]:
+    """Node id -> state name, for every state the diagram draws."""
+    return {n.id: n.state for r in picture(flow_set, name).regions for n in r.nodes}
+
+
+def test_every_mermaid_document_renders_states_named_and_labels_apart(
+    tmp_path: Path, flow_set: FlowSet, mmdc: tuple[str, Path]
+) -> None:
     assert main(["diagram", "-o", str(tmp_path)]) == 0
     for name in NAMES:
-        done = mmdc(tmp_path / f"{name}.mmd", tmp_path / f"{name}.svg")
+        done = mermaid_layout.run_mmdc(*mmdc, tmp_path / f"{name}.mmd", tmp_path / f"{name}.svg")
         assert done.returncode == 0, f"{name}.mmd: {done.stderr}"
+        svg = (tmp_path / f"{name}.svg").read_text(encoding="utf-8")
         title = "overview: every flow" if name == OVERVIEW else name
-        assert title in _texts(_svg((tmp_path / f"{name}.svg").read_bytes()))
+        assert any(t.startswith(title) for t in _texts(_svg(svg))), name
+        assert len(mermaid_layout.edge_labels(svg)) > 1, name  # the check reads labels
+        assert mermaid_layout.layout_problems(svg, _states(flow_set, name)) == [], name
     # and the parser does refuse what the old `rpp diagram` wrote: documents run together
     both = tmp_path / "both.mmd"
     both.write_text((tmp_path / "login.mmd").read_text() + (tmp_path / "lockout.mmd").read_text())
-    assert mmdc(both, tmp_path / "both.svg").returncode != 0
+    assert mermaid_layout.run_mmdc(*mmdc, both, tmp_path / "both.svg").returncode != 0
+
+
+# What the old writer did, in two small files: a state first met in a description line
+# (Mermaid 11 titles its box with that line), and Mermaid's default curve, which moves
+# the labels of two edges between the same states in both directions onto each other.
+NAMELESS = """\
+stateDiagram-v2
+    state "Please Sign-In<br/>login_page" as login_page
+    locked : ↻ fail login
+    locked : unless failure reaches lockout threshold
+    [*] --> login_page
+    login_page --> locked : fail login
+"""
+CROWDED = """\
+stateDiagram-v2
+    [*] --> login_page
+    login_page --> welcome : click Login<br/>1st if temporary password<br/>3rd if credentials accepted
+    welcome --> login_page : choose State<br/>1st if session ended
+    welcome --> selected : choose State
+    selected --> login_page : choose State<br/>1st if session ended
+"""
+OUR_CURVE = "---\nconfig:\n  flowchart:\n    curve: monotoneY\n---\n"
+
+
+def _problems(tmp_path: Path, mmdc: tuple[str, Path], name: str, text: str) -> list[str]:
+    source = tmp_path / f"{name}.mmd"
+    source.write_text(text, encoding="utf-8")
+    done = mermaid_layout.run_mmdc(*mmdc, source, tmp_path / f"{name}.svg")
+    assert done.returncode == 0, done.stderr
+    svg = (tmp_path / f"{name}.svg").read_text(encoding="utf-8")
+    states = {"login_page": "login_page", "welcome": "welcome", "locked": "locked"}
+    return mermaid_layout.layout_problems(svg, {k: v for k, v in states.items() if k in text})
+
+
+def test_the_mermaid_checks_catch_a_nameless_state_and_labels_on_each_other(
+    tmp_path: Path, flow_set: FlowSet, mmdc: tuple[str, Path]
+) -> None:
+    assert _problems(tmp_path, mmdc, "nameless", NAMELESS) == [
+        "state 'locked' (locked): its box is titled '↻ fail login'"
+    ]
+    assert _problems(tmp_path, mmdc, "crowded", CROWDED) == [
+        "edge label 'click Login\\n1st if temporary password\\n3rd if credentials accepted'"
+        " (edge1) lies on 'choose State\\n1st if session ended' (edge2)"
+    ]
+    # the front matter rpp diagram writes keeps the same labels apart
+    assert _problems(tmp_path, mmdc, "apart", OUR_CURVE + CROWDED) == []
+    assert "  flowchart:\n    curve: monotoneY\n" in draw(flow_set, "login").decode()
