@@ -407,8 +407,33 @@ def build_parser() -> argparse.ArgumentParser:
         type=int,
         default=None,
         metavar="W",
-        help="local worker processes (default: 2; at most 4 per core and one per 512 MiB of"
-        " available memory; not with --scheduler)",
+        help="local worker processes (default: chosen from the run's estimated events and"
+        " the CPUs free, and printed; at most 4 per core and one per 512 MiB of available"
+        " memory; not with --scheduler)",
+    )
+    p.add_argument(
+        "--days",
+        type=int,
+        metavar="N",
+        help="simulate N days (1 to 31) of the scenario instead of its own period",
+    )
+    p.add_argument(
+        "--sweep",
+        metavar="PARAM=V1,V2,...",
+        help="run one variant per value of a flow parameter (lockout_threshold,"
+        " auto_unlock_after_minutes, temporary_password_valid_minutes) or a number of the"
+        " scenario (mistype_rate, behaviour.after_lockout.give_up, ...); values, or a range"
+        " LOW..HIGH[/STEP]; writes sweep.csv, sweep.png and each variant's report",
+    )
+    p.add_argument(
+        "--no-pictures",
+        action="store_true",
+        help="leave the report's pictures out (no matplotlib: the quickest report)",
+    )
+    p.add_argument(
+        "--sweep-pictures",
+        action="store_true",
+        help="draw each variant's own pictures too (a sweep draws sweep.png only by default)",
     )
     p.add_argument(
         "--scheduler",

@@ -16,18 +16,26 @@ import argparse
 import dataclasses
 import signal
 import sys
+import time
 from pathlib import Path
+from typing import Any
 
 from simulator.population import AGENT_UNIQUE_ID_SPACE
-from simulator.simulation.scenario import LoadScenario, UnknownScenario, load_scenario
+from simulator.simulation.run import process_age
+from simulator.simulation.scenario import (
+    MAX_HOURS,
+    LoadScenario,
+    UnknownScenario,
+    load_scenario,
+)
 from simulator.simulation.workers import SCHEDULER_SCHEMES
 from specs.errors import UsageError
 from specs.loader import load_flows
 from specs.processes import signals_stop
 
-__all__ = ["DEFAULT_WORKERS", "run"]
+__all__ = ["MAX_DAYS", "run"]
 
-DEFAULT_WORKERS = 2
+MAX_DAYS = MAX_HOURS // 24
 
 
 def _usage(message: str) -> Exception:
@@ -64,6 +72,10 @@ def _check_options(args: argparse.Namespace) -> None:
         raise _usage(f"--mail-loss must be a rate from 0 to 1, got {args.mail_loss}")
     if args.mail_delay is not None and not 0 <= args.mail_delay <= 7 * 24 * 60:
         raise _usage(f"--mail-delay must be 0 to 10080 minutes, got {args.mail_delay}")
+    if args.days is not None and not 1 <= args.days <= MAX_DAYS:
+        raise _usage(f"--days must be from 1 to {MAX_DAYS}, got {args.days}")
+    if args.sweep is not None and args.explain is not None:
+        raise _usage("--sweep runs many variants; --explain follows one producer of one run")
     if args.explain is not None and not args.explain.strip():
         raise _usage("--explain needs a user name, got an empty one")
     if args.explain is None:
@@ -86,8 +98,7 @@ def _check_workers(args: argparse.Namespace) -> None:
             " own workers run the shards (start more with `dask worker`)"
         )
     if args.workers is None:
-        args.workers = DEFAULT_WORKERS
-        return
+        return  # chosen from the work's size and the CPUs free (run.choose_workers)
     limit, rule = worker_limit()
     if not 1 <= args.workers <= limit:
         raise _usage(
@@ -101,6 +112,8 @@ def run(args: argparse.Namespace) -> int:
     Raises the CLI's UsageError for bad options and SpecError for invalid flows or
     scenario files; ``rpp``'s main reports both.
     """
+    started = process_age()
+    began = time.perf_counter()
     _check_options(args)
     flow_set = load_flows([Path(args.flows)])
     try:
@@ -108,6 +121,20 @@ def run(args: argparse.Namespace) -> int:
     except UnknownScenario as error:
         raise _usage(str(error)) from None
     scenario = _with_faults(scenario, args.mail_loss, args.mail_delay)
+    if args.days is not None:
+        scenario = dataclasses.replace(scenario, hours=args.days * 24)
+    sweep = None
+    if args.sweep is not None:
+        from simulator.simulation.sweep import SweepError, parse_sweep
+
+        try:
+            sweep = parse_sweep(args.sweep, scenario)
+        except SweepError as error:
+            raise _usage(str(error)) from None
+    before = {
+        "starting_python_and_imports": started,
+        "options_flows_and_scenario": round(time.perf_counter() - began, 4),
+    }
 
     if args.explain is not None:
         from simulator.simulation.explain import ProducerNotFound, explain
@@ -125,6 +152,10 @@ def run(args: argparse.Namespace) -> int:
     out = Path(args.out)
     try:
         with signals_stop():
+            if sweep is not None:
+                from simulator.simulation.sweep_run import run_sweep
+
+                return run_sweep(sweep, flow_set, scenario, args, before)
             simulation = simulate(
                 flow_set,
                 scenario,
@@ -134,7 +165,8 @@ def run(args: argparse.Namespace) -> int:
                 scheduler=args.scheduler,
                 progress=None,
             )
-            written = write_report(simulation, out)
+            simulation.run_info["seconds"] = {**before, **simulation.run_info["seconds"]}
+            written = write_report(simulation, out, pictures=not args.no_pictures)
     except KeyboardInterrupt as error:
         signum = getattr(error, "signum", signal.SIGINT)
         name = "Ctrl-C" if signum == signal.SIGINT else signal.Signals(signum).name
@@ -144,18 +176,26 @@ def run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 128 + signum
-    _print_summary(simulation.summary, simulation.seconds, simulation.workers, simulation.scheduler)
+    print_summary(simulation)
     print(f"report: {written[0]}, " + ", ".join(path.name for path in written[1:]))
     return 0 if simulation.invariants_hold else 1
 
 
-def _print_summary(
-    summary: dict[str, object], seconds: float, workers: int, scheduler: str | None
-) -> None:
-    s: dict[str, dict[str, object]] = summary  # type: ignore[assignment]
+def print_summary(simulation: Any) -> None:
+    """What ``rpp simulate`` prints of a finished run (a `run.Simulation`)."""
+    summary: dict[str, Any] = simulation.summary
+    seconds: float = simulation.seconds
+    s: dict[str, dict[str, object]] = summary
     events = s["events_processed"]["total"]
     assert isinstance(events, int)
-    where = f"on {scheduler}" if scheduler else f"{workers} worker{'s' if workers != 1 else ''}"
+    where = (
+        f"on {simulation.scheduler}"
+        if simulation.scheduler
+        else simulation.workers_chosen
+        or f"{simulation.workers} worker{'s' if simulation.workers != 1 else ''}"
+    )
+    if not simulation.compiled:
+        where += ", loop uncompiled (a small run)"
     print(
         f"simulated {summary['producers']:,} producers, {s['scenario']['name']}"
         f" ({s['scenario']['hours']} h from {s['scenario']['start']}), seed {summary['seed']},"
@@ -186,7 +226,7 @@ def _print_summary(
         f"Producer Services calls {calls['total']:,}"
         + (": " + ", ".join(f"{number} {count:,}" for number, count in top) if top else "")
     )
-    examples: dict[str, list[str]] = summary["examples_for_explain"]  # type: ignore[assignment]
+    examples: dict[str, list[str]] = summary["examples_for_explain"]
     named = [f"{what.replace('_', ' ')}: {names[0]}" for what, names in examples.items() if names]
     if named:
         print("to follow one producer, --explain USER; for example " + "; ".join(named))

@@ -58,12 +58,14 @@ def run_shard(
     start: int,
     stop: int,
     bucket_seconds: int = DEFAULT_BUCKET_SECONDS,
+    compiled: bool = True,
 ) -> ShardResult:
     """Simulate producers ``start``..``stop``-1 of ``plan`` on the compiled ``table``.
 
     The result depends only on the plan, the table and the producers' indices: not
-    on the shard's bounds. ``bucket_seconds`` is accepted for older callers and
-    ignored (the engine has no calendar of buckets).
+    on the shard's bounds, nor on ``compiled`` (False runs the same loop uncompiled:
+    no numba, about 150 times the cost per event). ``bucket_seconds`` is accepted
+    for older callers and ignored (the engine has no calendar of buckets).
     """
     if stop - start > _MAX_PRODUCERS:
         raise ValueError(f"a shard may hold at most {_MAX_PRODUCERS} producers")
@@ -74,7 +76,7 @@ def run_shard(
     from simulator.simulation import kernel
 
     counts, events, timeline, durations, still_locked, calls = kernel.run_accounts(
-        start, stop, *kernel.pack(plan, table)
+        start, stop, *kernel.pack(plan, table), compiled=compiled
     )
     result = ShardResult.empty(start, stop, plan.minutes, len(plan.call_numbers))
     counters = result.counters

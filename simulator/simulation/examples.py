@@ -15,11 +15,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 
-from simulator.population import Population
 from simulator.simulation.engine import run_shard
 from simulator.simulation.plan import Plan
 from simulator.simulation.results import COUNTERS
 from simulator.simulation.table import CompiledTable
+from simulator.simulation.workers import population_of
 from specs.model import Parameters
 
 __all__ = ["BLOCK_PRODUCER_HOURS", "MAX_BLOCKS", "OUTCOMES", "PER_OUTCOME", "find_examples"]
@@ -40,13 +40,16 @@ OUTCOMES: dict[str, Callable[[Counters], int]] = {
 producer of the block had it."""
 
 
-def find_examples(plan: Plan, table: CompiledTable, parameters: Parameters) -> dict[str, list[str]]:
-    """Up to `PER_OUTCOME` user names per outcome of `OUTCOMES`, lowest index first."""
-    population = Population(plan.seed, parameters, lines=plan.lines)
+def find_examples(
+    plan: Plan, table: CompiledTable, parameters: Parameters, compiled: bool = True
+) -> dict[str, list[str]]:
+    """Up to `PER_OUTCOME` user names per outcome of `OUTCOMES`, lowest index first
+    (on the compiled loop, or on the same loop uncompiled: the same names)."""
+    population = population_of(plan.seed, parameters, plan.lines)
     found: dict[str, list[int]] = {name: [] for name in OUTCOMES}
 
     def counters(start: int, stop: int) -> dict[str, int]:
-        return dict(run_shard(plan, table, population, start, stop).counters)
+        return dict(run_shard(plan, table, population, start, stop, compiled=compiled).counters)
 
     def wanted(c: Counters) -> list[str]:
         return [

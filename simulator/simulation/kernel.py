@@ -31,13 +31,13 @@ from __future__ import annotations
 import os
 import stat
 import tempfile
+import threading
+from array import array
+from collections.abc import Callable
+from types import FunctionType, SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
-import numba
 import numpy as np
-from numba import njit, types
-from numba.core.caching import FunctionCache
-from numba.typed import List
 
 from simulator.simulation import draws
 
@@ -45,7 +45,17 @@ if TYPE_CHECKING:
     from simulator.simulation.plan import Plan
     from simulator.simulation.table import CompiledTable
 
-__all__ = ["COUNTED", "KINDS", "NEVER", "RECORDED", "pack", "prepare", "run_accounts"]
+__all__ = [
+    "COUNTED",
+    "KINDS",
+    "NEVER",
+    "RECORDED",
+    "is_loaded",
+    "loop",
+    "pack",
+    "prepare",
+    "run_accounts",
+]
 
 
 def _private_cache_dir() -> str:
@@ -63,6 +73,9 @@ def _find_cache() -> None:
     """numba caches beside this file, else in the user's cache directory; when it can
     write neither (a read-only install, a read-only or missing home), in a private
     directory of the temporary directory rather than refusing to run."""
+    import numba
+    from numba.core.caching import FunctionCache
+
     try:
         FunctionCache(draws.mix)  # what njit(cache=True) makes: raises when nowhere fits
     except RuntimeError:
@@ -70,8 +83,6 @@ def _find_cache() -> None:
         # Worker processes started from here then use the same one (not a new one each).
         os.environ["NUMBA_CACHE_DIR"] = numba.config.CACHE_DIR
 
-
-_find_cache()
 
 NEVER = 1 << 58
 """A pending event's key (time << 4 | kind) when there is none."""
@@ -156,6 +167,30 @@ COUNTED = (
     "emails_queued_password_reset",
     "visits_in_progress",
     "accounts_still_locked",
+    # each choice point's options (`results.CHOICES`; a test checks): chose_<point>_<option>
+    *(
+        f"chose_{point}_{option}"
+        for point, options in (
+            ("visit_day", ("visit", "stay_away")),
+            ("visit_hour", tuple(f"{hour:02d}" for hour in range(24))),
+            ("forgot_password", ("yes", "no")),
+            ("forgot_user_name", ("yes", "no")),
+            ("proactive_reset", ("yes", "no")),
+            ("mistype", ("yes", "no")),
+            (
+                "after_lockout",
+                ("reset", "recover_user_name_first", "call_producer_services", "give_up"),
+            ),
+            (
+                "after_lockout_fallback",
+                ("reset", "recover_user_name_first", "call_producer_services", "give_up"),
+            ),
+            ("email_lost", ("yes", "no")),
+            ("email_spam", ("yes", "no")),
+            ("attack_target", ("yes", "no")),
+        )
+        for option in options
+    ),
 )
 """The counters of `run_accounts`'s ``counts``, in this order (names of `results.COUNTERS`;
 calls per reason and events per kind are counted apart)."""
@@ -192,7 +227,19 @@ calls per reason and events per kind are counted apart)."""
     _,
     VISITS_IN_PROGRESS,
     ACCOUNTS_STILL_LOCKED,
-) = range(_COUNTS, _COUNTS + len(COUNTED))
+) = range(_COUNTS, _COUNTS + COUNTED.index("chose_visit_day_visit"))
+# the first option of each choice point (``yes`` before ``no``; +1 for ``no``)
+CHOSE_VISIT_DAY = _COUNTS + COUNTED.index("chose_visit_day_visit")
+CHOSE_VISIT_HOUR = _COUNTS + COUNTED.index("chose_visit_hour_00")
+CHOSE_FORGOT_PASSWORD = _COUNTS + COUNTED.index("chose_forgot_password_yes")
+CHOSE_FORGOT_USER_NAME = _COUNTS + COUNTED.index("chose_forgot_user_name_yes")
+CHOSE_PROACTIVE_RESET = _COUNTS + COUNTED.index("chose_proactive_reset_yes")
+CHOSE_MISTYPE = _COUNTS + COUNTED.index("chose_mistype_yes")
+CHOSE_AFTER_LOCKOUT = _COUNTS + COUNTED.index("chose_after_lockout_reset")
+CHOSE_FALLBACK = _COUNTS + COUNTED.index("chose_after_lockout_fallback_reset")
+CHOSE_EMAIL_LOST = _COUNTS + COUNTED.index("chose_email_lost_yes")
+CHOSE_EMAIL_SPAM = _COUNTS + COUNTED.index("chose_email_spam_yes")
+CHOSE_ATTACK_TARGET = _COUNTS + COUNTED.index("chose_attack_target_yes")
 
 RECORDED = (
     "arrivals",
@@ -284,8 +331,57 @@ _TIMELINE = _EVENTS + KINDS
 _AFTER_LOGIN_CHOICES = 12
 _AFTER_REACT_CHOICES = 5
 
-_mix = njit(cache=True, nogil=True, inline="always")(draws.mix)
-_jit = njit(cache=True, nogil=True, inline="always")
+# The loop's functions are written once, as plain Python: `loop` builds them either
+# compiled by numba (each handler inlined into `run_accounts`) or as they are, on numpy
+# scalars (the same arithmetic: uint64 wraps, int64 is exact), for runs too small to
+# pay for importing numba and loading the machine code.
+_FUNCTIONS: dict[str, tuple[Callable[..., Any], bool]] = {}
+
+
+def _jit(function: Callable[..., Any]) -> Callable[..., Any]:
+    """A handler of the loop (inlined where it is called, once compiled)."""
+    _FUNCTIONS[function.__name__] = (function, True)
+    return function
+
+
+def _entry(function: Callable[..., Any]) -> Callable[..., Any]:
+    """A function of the loop called from Python (compiled on its own)."""
+    _FUNCTIONS[function.__name__] = (function, False)
+    return function
+
+
+_mix: Any = draws.mix  # numba-compiled in the compiled loop
+
+
+class _PythonList(list[Any]):
+    """numba's typed List, as the uncompiled loop uses it: a list."""
+
+    @staticmethod
+    def empty_list(item_type: object) -> list[Any]:
+        return []
+
+
+class _PythonNumbers:
+    """What the uncompiled loop uses of numpy, on Python ints (far quicker than numpy
+    scalars): uint64 as an int taken modulo 2**64, int64 as an int, int64 arrays as
+    `array.array`."""
+
+    @staticmethod
+    def uint64(value: int) -> int:
+        return int(value) & 0xFFFF_FFFF_FFFF_FFFF
+
+    int64 = int
+
+    @staticmethod
+    def zeros(size: int, dtype: object = None) -> array[int]:
+        return array("q", bytes(8 * int(size)))  # handed to numpy without a copy
+
+    empty = zeros
+
+
+# numba's typed List and types for the compiled loop; these stand-ins for the uncompiled
+List: Any = _PythonList
+types: Any = SimpleNamespace(int64=np.int64)
 
 
 @_jit
@@ -476,6 +572,7 @@ def _plan_visit(s, p, first_day, visit_base):
     while not (later >> day) & 1:
         day += 1
     hour = _choose(_draw(visit_base, day, 1), p, p[P_HOURS_AT], 24)
+    s[CHOSE_VISIT_HOUR + hour] += 1
     t = day * _DAY + hour * 3600 + _uniform(_draw(visit_base, day, 2), 0, 3600)
     s[A_VISIT_DAY] = day
     s[A_VISIT] = (t << _KIND_BITS) | ARRIVE if t < p[P_END] else NEVER
@@ -488,6 +585,8 @@ def _plan_visit(s, p, first_day, visit_base):
 def _send(s, p, t, mail, origin):
     lost = _draw(origin, 0, 0) < p[P_LOSS]
     spam = _draw(origin, 0, 1) < p[P_SPAM]
+    s[CHOSE_EMAIL_LOST + 1 - lost] += 1
+    s[CHOSE_EMAIL_SPAM + 1 - spam] += 1
     at = t + p[p[P_DELAYS_AT] + (_draw(origin, 0, 2) >> (32 - _DELAY_BITS))]
     s[EMAILS_SENT + mail] += 1
     _record(s, p, T_SENT + mail, t)
@@ -530,11 +629,18 @@ def _arrive(s, p, t, origin):
     _record(s, p, ARRIVALS, t)
     s[A_GIVE_UPS] = 0
     s[A_USE_TEMPORARY] = 0
-    s[A_FORGOT_PASSWORD] = _draw(origin, 0, 1) < p[P_FORGOT_PASSWORD]
-    proactive = p[P_FORCED_RESET] != 0 and s[A_KNOWN] == 0 and _draw(origin, 0, 2) < p[P_PROACTIVE]
+    forgot = _draw(origin, 0, 1) < p[P_FORGOT_PASSWORD]
+    s[A_FORGOT_PASSWORD] = forgot
+    s[CHOSE_FORGOT_PASSWORD + 1 - forgot] += 1
+    proactive = False
+    if p[P_FORCED_RESET] != 0 and s[A_KNOWN] == 0:
+        proactive = _draw(origin, 0, 2) < p[P_PROACTIVE]
+        s[CHOSE_PROACTIVE_RESET + 1 - proactive] += 1
     s[A_AFTER_MAIL] = RESET_REQUEST if proactive else LOGIN
     then = _uniform(_draw(origin, 0, 3), t + p[P_FORM], p[P_FORM + 1])
-    if _draw(origin, 0, 0) < p[P_FORGOT_USER_NAME]:
+    forgot_user_name = _draw(origin, 0, 0) < p[P_FORGOT_USER_NAME]
+    s[CHOSE_FORGOT_USER_NAME + 1 - forgot_user_name] += 1
+    if forgot_user_name:
         _emit(s, then, USERNAME_REQUEST, 0)
     else:
         _emit(s, then, RESET_REQUEST if proactive else LOGIN, 0)
@@ -543,14 +649,14 @@ def _arrive(s, p, t, origin):
 @_jit
 def _log_in(s, p, t, origin):
     temporary = s[A_USE_TEMPORARY] != 0
+    own = not temporary and s[A_FORGOT_PASSWORD] == 0  # they type the password they know
+    mistyped = False
+    if own:
+        mistyped = _draw(origin, 0, 0) < p[P_MISTYPE]
+        s[CHOSE_MISTYPE + 1 - mistyped] += 1
     if temporary and t < s[A_TEMPORARY_AT] + p[P_LIFETIME]:
         event = TEMPORARY_PASSWORD
-    elif (
-        not temporary
-        and s[A_KNOWN] != 0
-        and s[A_FORGOT_PASSWORD] == 0
-        and _draw(origin, 0, 0) >= p[P_MISTYPE]
-    ):
+    elif own and s[A_KNOWN] != 0 and not mistyped:
         event = CURRENT_PASSWORD
     else:
         event = WRONG_PASSWORD
@@ -579,13 +685,15 @@ def _log_in(s, p, t, origin):
 
 @_jit
 def _react(s, p, t, origin):
-    value = _draw(origin, 0, 0)
-    choice = _choose(value, p, p[P_REACT_AT], 4)
+    choice = _choose(_draw(origin, 0, 0), p, p[P_REACT_AT], 4)
+    s[CHOSE_AFTER_LOCKOUT + choice] += 1
     if choice == _REACT_GIVE_UP and s[A_GIVE_UPS] >= p[P_GIVE_UP_AT_MOST]:
         if not p[P_HAS_FALLBACK]:
             s[VISITS_STOPPED] += 1
             return
-        choice = _choose(value, p, p[P_FALLBACK_AT], 4)
+        # another way out, drawn afresh: the first draw lies in the give-up band
+        choice = _choose(_draw(origin, 0, 2), p, p[P_FALLBACK_AT], 4)
+        s[CHOSE_FALLBACK + choice] += 1
     if choice == _REACT_RECOVER:
         s[A_AFTER_MAIL] = RESET_REQUEST
     elif choice == _REACT_CALL:
@@ -671,7 +779,8 @@ def _attack(s, p, t):
 @_jit
 def _start(s, p, producer, visit_base, attack_key):
     """The account's state before the period, its first visit and attack planned."""
-    s[:_COUNTS] = 0
+    for slot in range(_COUNTS):
+        s[slot] = 0
     s[A_CHAIN] = NEVER
     s[A_ATTACK] = NEVER
     s[A_ACCOUNT] = p[P_INITIAL]
@@ -683,25 +792,29 @@ def _start(s, p, producer, visit_base, attack_key):
     s[A_REPEAT] = RESET_REQUEST
     days = 0
     for day in range(p[P_DAYS]):
-        if _draw(visit_base, day, 0) < p[P_VISIT]:
+        visit = _draw(visit_base, day, 0) < p[P_VISIT]
+        s[CHOSE_VISIT_DAY + 1 - visit] += 1
+        if visit:
             days |= 1 << day
     s[A_VISIT_DAYS] = days
     _plan_visit(s, p, 0, visit_base)
     if p[P_ATTACK]:
         attacker = _base(attack_key, producer)
-        if _draw(attacker, 0, 0) < p[P_ATTACK_TARGET]:
+        target = _draw(attacker, 0, 0) < p[P_ATTACK_TARGET]
+        s[CHOSE_ATTACK_TARGET + 1 - target] += 1
+        if target:
             s[ATTACK_TARGETS] += 1
             t = _uniform(_draw(attacker, 0, 1), p[P_ATTACK_START], p[P_ATTACK_WINDOW])
             if t < p[P_END]:
                 s[A_ATTACK] = (t << _KIND_BITS) | ATTACK
 
 
-@njit(cache=True, nogil=True)
-def run_accounts(start, stop, p, keys):
+@_entry
+def _run_accounts(start, stop, p, keys):
     """Run producers ``start``..``stop``-1 to the period's end. Returns the counts (by
-    `COUNTED`), the events per kind, the timeline (rows `RECORDED`, per minute), the
-    ended lock-outs' durations, the lock start of the accounts locked at the end, and
-    the calls: rows (producer, reason)."""
+    `COUNTED`), the events per kind, the timeline (rows `RECORDED`, per minute, flat),
+    the ended lock-outs' durations, the lock start of the accounts locked at the end,
+    and the calls: (producer, reason) pairs, flat."""
     minutes = p[P_MINUTES]
     s = np.zeros(_TIMELINE + len(RECORDED) * minutes, dtype=np.int64)
     durations = List.empty_list(types.int64)
@@ -766,12 +879,87 @@ def run_accounts(start, stop, p, keys):
             s[ACCOUNTS_STILL_LOCKED] += 1
             still_locked.append(s[A_LOCKED_AT])
     return (
-        s[_COUNTS:_EVENTS].copy(),
-        s[_EVENTS:_TIMELINE].copy(),
-        s[_TIMELINE:].reshape(len(RECORDED), minutes),
+        s[_COUNTS:_EVENTS],
+        s[_EVENTS:_TIMELINE],
+        s[_TIMELINE:],
         _array(durations),
         _array(still_locked),
-        _array(calls).reshape(-1, 2),
+        _array(calls),
+    )
+
+
+@_entry
+def _array(values):
+    out = np.empty(len(values), dtype=np.int64)
+    for i, value in enumerate(values):
+        out[i] = value
+    return out
+
+
+_LOOPS: dict[bool, SimpleNamespace] = {}
+_LOOPS_LOCK = threading.Lock()
+
+
+def _build(compiled: bool) -> SimpleNamespace:
+    """The loop's functions bound to one another: numba dispatchers, or plain Python."""
+    namespace = dict(globals())
+    if not compiled:
+        namespace.update(np=_PythonNumbers, _STEP=int(_STEP), _GOLDEN=int(_GOLDEN), _TOP=32)
+    if compiled:
+        from numba import njit, types
+        from numba.typed import List
+
+        _find_cache()
+        namespace.update(types=types, List=List)
+        namespace["_mix"] = njit(cache=True, nogil=True, inline="always")(draws.mix)
+    for name, (function, inline) in _FUNCTIONS.items():
+        bound = FunctionType(function.__code__, namespace, name, function.__defaults__)
+        bound.__qualname__ = function.__qualname__
+        bound.__module__ = function.__module__
+        if compiled:
+            options: dict[str, Any] = {"inline": "always"} if inline else {}
+            bound = njit(cache=True, nogil=True, **options)(bound)
+        namespace[name] = bound
+    return SimpleNamespace(**{name: namespace[name] for name in (*_FUNCTIONS, "_mix")})
+
+
+def loop(compiled: bool = True) -> SimpleNamespace:
+    """The loop's functions (``run_accounts``, ``_draw``, ...), compiled or not; built
+    once per process (compiled: numba is imported here, not before)."""
+    with _LOOPS_LOCK:
+        if compiled not in _LOOPS:
+            _LOOPS[compiled] = _build(compiled)
+        return _LOOPS[compiled]
+
+
+def is_loaded() -> bool:
+    """Whether this process has built (and so imported numba for) the compiled loop."""
+    return True in _LOOPS
+
+
+def run_accounts(
+    start: int, stop: int, p: np.ndarray, keys: np.ndarray, compiled: bool = True
+) -> tuple[np.ndarray, ...]:
+    """Run producers ``start``..``stop``-1 to the period's end (see the loop's own
+    `_run_accounts` above): on the compiled loop, or, when ``compiled`` is False, on the
+    very same code uncompiled, on Python ints (the same result, at about 150 times the cost
+    per event,
+    without numba's import and load)."""
+    if compiled:
+        out = loop(True)._run_accounts(start, stop, p, keys)
+    else:  # on Python ints: the same arithmetic (uint64 masked, as it wraps compiled)
+        out = loop(False)._run_accounts(start, stop, p.tolist(), keys.tolist())
+    counts, events, timeline, durations, still_locked, calls = (
+        np.frombuffer(part, dtype=np.int64) if isinstance(part, array) else part for part in out
+    )
+    minutes = int(p[P_MINUTES])
+    return (
+        counts,
+        events,
+        timeline.reshape(len(RECORDED), minutes),
+        durations,
+        still_locked,
+        calls.reshape(-1, 2),
     )
 
 
@@ -779,11 +967,3 @@ def prepare() -> None:
     """Load the compiled loop from numba's cache (or compile it, once, 7 to 8 s of CPU),
     so that the processes started next find it there instead of compiling it each."""
     run_accounts(0, 0, np.zeros(_P_SCALARS, dtype=np.int64), np.zeros(3, dtype=np.uint64))
-
-
-@njit(cache=True, nogil=True)
-def _array(values):
-    out = np.empty(len(values), dtype=np.int64)
-    for i, value in enumerate(values):
-        out[i] = value
-    return out

@@ -155,13 +155,24 @@ class _Reference:
         if self.narrate is not None:
             self.narrate(t, text)
 
+    def chose(self, point: str, option: str | int | bool) -> None:
+        """Tally a choice (`results.CHOICES`): an option's index, a yes/no, or its name."""
+        if isinstance(option, bool):
+            option = int(not option)
+        if isinstance(option, int):
+            option = dict(r.CHOICES)[point][option]
+        self.counts[f"chose_{point}_{option}"] += 1
+
     def _visit_times(self, index: int) -> list[int]:
         plan = self.plan
         times = []
         for day in range(plan.days):
-            if draw(plan.visit_key, index, day, 0) >= plan.visit_threshold:
+            visit = draw(plan.visit_key, index, day, 0) < plan.visit_threshold
+            self.chose("visit_day", visit)
+            if not visit:
                 continue
             hour = choose(draw(plan.visit_key, index, day, 1), plan.hour_cumulative)
+            self.chose("visit_hour", hour)
             second = uniform(draw(plan.visit_key, index, day, 2), 0, 3599)
             t = day * 86_400 + hour * 3600 + second
             if t < plan.end:
@@ -240,7 +251,10 @@ class _Reference:
         for index, agent in self.agents.items():
             if agent.visit_times:
                 self.schedule(agent.visit_times[0], index, r.ARRIVE)
-            if plan.attack and draw(plan.attack_key, index, 0, 0) < plan.attack_target_threshold:
+            target = draw(plan.attack_key, index, 0, 0) < plan.attack_target_threshold
+            if plan.attack:
+                self.chose("attack_target", target)
+            if plan.attack and target:
                 self.counts["attack_targets"] += 1
                 offset = uniform(draw(plan.attack_key, index, 0, 1), 0, plan.attack_window - 1)
                 for attempt in range(plan.attack_attempts):
@@ -291,10 +305,13 @@ class _Reference:
         agent.use_temporary = False
         agent.session = None
         agent.forgot_password = d[1] < plan.forgot_password_threshold
-        proactive = (
-            plan.forced_reset and not agent.knows_password and d[2] < plan.proactive_reset_threshold
-        )
+        self.chose("forgot_password", agent.forgot_password)
+        proactive = False
+        if plan.forced_reset and not agent.knows_password:
+            proactive = d[2] < plan.proactive_reset_threshold
+            self.chose("proactive_reset", proactive)
         forgot_user_name = d[0] < plan.forgot_user_name_threshold
+        self.chose("forgot_user_name", forgot_user_name)
         agent.after_mail = r.RESET_REQUEST if proactive else r.LOGIN
         then = t + uniform(d[3], *plan.form)
         kind = r.USERNAME_REQUEST if forgot_user_name else r.RESET_REQUEST if proactive else r.LOGIN
@@ -310,6 +327,8 @@ class _Reference:
     def log_in(self, t: int, agent: _Agent, aux: int, d: list[int]) -> None:
         plan = self.plan
         temporary = agent.use_temporary
+        if not temporary and not agent.forgot_password:  # they type the password they know
+            self.chose("mistype", d[0] < plan.mistype_threshold)
         if temporary:
             typed, what = agent.temporary or "", "the emailed temporary password"
         elif agent.knows_password and not agent.forgot_password and d[0] >= plan.mistype_threshold:
@@ -363,12 +382,15 @@ class _Reference:
     def react(self, t: int, agent: _Agent, aux: int, d: list[int]) -> None:
         plan = self.plan
         choice = choose(d[0], plan.react_cumulative)
+        self.chose("after_lockout", choice)
         if choice == _REACT_GIVE_UP and agent.give_ups >= plan.give_up_at_most:
             if plan.react_cumulative_no_give_up is None:
                 self.tell(t, "gives up for now, with no other way out")
                 self.end_visit(t, agent, False)
                 return
-            choice = choose(d[0], plan.react_cumulative_no_give_up)
+            # another way out, drawn afresh: d[0] lies in the give-up band
+            choice = choose(d[2], plan.react_cumulative_no_give_up)
+            self.chose("after_lockout_fallback", choice)
         then = t + uniform(d[1], *plan.form)
         if choice == _REACT_RECOVER:
             agent.after_mail = r.RESET_REQUEST
@@ -394,6 +416,8 @@ class _Reference:
         message = self.take_email(t, agent, kind)
         lost = d[0] < plan.loss_threshold
         spam = d[1] < plan.spam_threshold
+        self.chose("email_lost", lost)
+        self.chose("email_spam", spam)
         at = t + plan.delivery_delays[d[2] >> 22]
         self.counts[f"emails_sent_{kind}"] += 1
         self.record("username_emails" if kind == "username" else "password_reset_emails", t)

@@ -21,6 +21,7 @@ __all__ = [
     "CHANGE_PASSWORD",
     "CHECK_INBOX",
     "CHECK_SPAM",
+    "CHOICES",
     "COUNTERS",
     "DELIVER",
     "EVENT_KINDS",
@@ -62,6 +63,26 @@ EVENT_KINDS = {
 }
 
 MAIL_KINDS = ("username", "password_reset")
+
+_OUTCOMES = ("yes", "no")
+_WAYS_OUT = ("reset", "recover_user_name_first", "call_producer_services", "give_up")
+CHOICES: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("visit_day", ("visit", "stay_away")),
+    ("visit_hour", tuple(f"{hour:02d}" for hour in range(24))),
+    ("forgot_password", _OUTCOMES),
+    ("forgot_user_name", _OUTCOMES),
+    ("proactive_reset", _OUTCOMES),
+    ("mistype", _OUTCOMES),
+    ("after_lockout", _WAYS_OUT),
+    ("after_lockout_fallback", _WAYS_OUT),
+    ("email_lost", _OUTCOMES),
+    ("email_spam", _OUTCOMES),
+    ("attack_target", _OUTCOMES),
+)
+"""Every choice point of a load scenario and its options, in draw order: each choice a
+producer, the mail or the attacker makes is tallied as ``chose_<point>_<option>``
+(the fallback is the way out taken after giving up as often as the scenario allows),
+so a test can hold the frequencies to the scenario's weights."""
 CALL_REASONS = ("locked_out", "no_email")
 
 COUNTERS = (
@@ -101,6 +122,7 @@ COUNTERS = (
     "visits_in_progress",
     "accounts_still_locked",
     *(f"events_{name}" for name in EVENT_KINDS.values()),
+    *(f"chose_{point}_{option}" for point, options in CHOICES for option in options),
 )
 
 METRICS = (

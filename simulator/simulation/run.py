@@ -9,6 +9,7 @@ pictures (``timeline.png``, ``lockout-minutes.png``, ``emails.png``) and
 from __future__ import annotations
 
 import json
+import os
 import resource
 import sys
 import threading
@@ -17,7 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from simulator.simulation.engine import DEFAULT_BUCKET_SECONDS, prepare_engine
+from simulator.population import Population
+from simulator.simulation.engine import DEFAULT_BUCKET_SECONDS, prepare_engine, run_shard
 from simulator.simulation.errors import SimulationError
 from simulator.simulation.examples import find_examples
 from simulator.simulation.plan import Plan, build_plan
@@ -29,9 +31,11 @@ from simulator.simulation.workers import (
     ShardRun,
     describe,
     peak_rss_bytes,
+    population_of,
     progress_bar,
     run_tasks,
     shard_tasks,
+    worker_limit,
 )
 from specs.atomic import directory_refusal, staged_directory
 from specs.model import FlowSet, Parameters
@@ -41,8 +45,12 @@ __all__ = [
     "ReportError",
     "Simulation",
     "check_out",
+    "choose_loop",
+    "choose_workers",
     "is_report",
+    "process_age",
     "simulate",
+    "write_files",
     "write_report",
 ]
 
@@ -64,6 +72,9 @@ class Simulation:
     seconds: float  # wall time of the simulation (not of writing the report)
     loop_seconds: float = 0.0  # loading (or compiling) the compiled loop, before it
     run_info: dict[str, Any] = field(default_factory=dict)
+    compiled: bool = True  # False: the loop ran uncompiled (a small run: no numba)
+    workers_chosen: str | None = None  # why, when rpp chose the number of workers
+    phases: dict[str, float] = field(default_factory=dict)  # seconds, for run.json
 
     @property
     def invariants_hold(self) -> bool:
@@ -79,37 +90,150 @@ def simulate(
     scenario: LoadScenario,
     producers: int,
     seed: int = 0,
-    workers: int = 1,
+    workers: int | None = 1,
     scheduler: str | None = None,
     progress: bool | None = False,
     bucket_seconds: int = DEFAULT_BUCKET_SECONDS,
+    compiled: bool | None = None,
 ) -> Simulation:
     """Simulate ``producers`` producers of ``seed`` under ``scenario`` and the flows.
 
+    ``workers`` None: chosen from the work's size and the CPUs free (`choose_workers`).
+    ``compiled`` None: the compiled loop unless the run is small enough to cost less
+    uncompiled than loading numba (`choose_loop`); the summary is the same either way.
     ``progress``: True draws a bar on stderr, None draws it only on a terminal.
     Raises SchedulerError when ``scheduler`` cannot be reached.
     """
-    loading = time.perf_counter()
-    _load_the_loop()
     began = time.perf_counter()
+    phases: dict[str, float] = {}
     parameters = flow_set.portal.parameters
     plan = build_plan(flow_set, scenario, seed, producers)
     table = compile_table(flow_set)
-    tasks = shard_tasks(plan, table, parameters, workers, bucket_seconds)
-    examples = _Examples(plan, table, parameters)  # meanwhile, in this process
+    population = population_of(seed, parameters, plan.lines)
+    mark = _phase(phases, "plan_and_table", began)
+    if compiled is None:
+        compiled = scheduler is not None or choose_loop(plan, table, population)
+        mark = _phase(phases, "choosing_the_loop", mark)
+    loop_seconds = 0.0
+    if compiled:
+        _load_the_loop()
+        loop_seconds = time.perf_counter() - mark
+        mark = _phase(phases, "loading_the_compiled_loop", mark)
+    chosen = None
+    if workers is None:
+        workers, chosen = (
+            (1, None) if scheduler else choose_workers(plan, table, population, compiled)
+        )
+        mark = _phase(phases, "choosing_workers", mark)
+    tasks = shard_tasks(plan, table, parameters, workers, bucket_seconds, compiled)
+    examples = _Examples(plan, table, parameters, compiled)  # meanwhile, in this process
     bar = progress_bar(len(tasks), enabled=progress)
     try:
         merged, runs = run_tasks(tasks, workers, scheduler, bar.update)
     finally:
         bar.close()
+    mark = _phase(phases, "simulating", mark)
     summary = summarise(plan, scenario, parameters, merged)
+    mark = _phase(phases, "summary", mark)
     summary["examples_for_explain"] = examples.result()
-    seconds = time.perf_counter() - began
+    mark = _phase(phases, "waiting_for_examples", mark)
+    seconds = time.perf_counter() - began - loop_seconds
     simulation = Simulation(
-        plan, scenario, table, merged, summary, runs, workers, scheduler, seconds, began - loading
+        plan, scenario, table, merged, summary, runs, workers, scheduler, seconds, loop_seconds
     )
+    simulation.compiled = compiled
+    simulation.workers_chosen = chosen
+    simulation.phases = phases
     simulation.run_info = _run_info(simulation)
     return simulation
+
+
+def _phase(phases: dict[str, float], name: str, since: float) -> float:
+    """Record the seconds since ``since`` as phase ``name``; now."""
+    now = time.perf_counter()
+    phases[name] = round(now - since, 4)
+    return now
+
+
+UNCOMPILED_EVENTS = 40_000
+"""Estimated events up to which a run takes the uncompiled loop: at 4 to 9 us of CPU an
+event (measured with the shipped scenarios) that is at most about 0.3 s, against 0.4 s
+of CPU for importing numba and loading the compiled loop from its cache; a smaller run
+skips that cost altogether."""
+_SAMPLE = 128  # producers run uncompiled to estimate the whole run's events
+_SAMPLE_LIMIT = 100_000  # producer-days above which the compiled loop is taken unsampled
+
+
+def _events(result_counters: dict[str, int]) -> int:
+    return sum(v for k, v in result_counters.items() if k.startswith("events_"))
+
+
+def choose_loop(plan: Plan, table: CompiledTable, population: Population) -> bool:
+    """Whether to run the compiled loop (True) or the same loop uncompiled: uncompiled
+    when the first `_SAMPLE` producers, run uncompiled, put the whole run at most at
+    `UNCOMPILED_EVENTS` events. (The choice is a function of the plan alone, and
+    both loops give the same result.)"""
+    if plan.producers * plan.days > _SAMPLE_LIMIT:
+        return True
+    sample = min(plan.producers, _SAMPLE)
+    counters = run_shard(plan, table, population, 0, sample, compiled=False).counters
+    return _events(counters) * plan.producers / sample > UNCOMPILED_EVENTS
+
+
+EVENTS_PER_EXTRA_WORKER = 100_000_000
+"""Estimated events a run needs for each worker process beyond the first: a worker
+costs 1 to 1.5 s to start (a fresh interpreter, numpy, numba, the loop from the cache),
+which the other half of 100 million events at 45 ns each (2.2 s) repays with margin."""
+_EVENT_SAMPLE = 2_000  # producers run compiled to estimate the events of the whole run
+
+
+def free_cpus() -> tuple[int, str]:
+    """CPUs this process may run on that are not busy (the 1-minute load average
+    taken from them; at least 1), and how that was found, in words."""
+    from simulator.simulation.workers import cores
+
+    total = cores()
+    try:
+        load = os.getloadavg()[0]
+    except OSError:  # pragma: no cover - no load average (not Linux)
+        return total, f"{total} CPUs, load unknown"
+    free = max(1, min(total, int(total - load + 0.5)))
+    return free, f"{free} of {total} CPUs free (load {load:.1f})"
+
+
+def choose_workers(
+    plan: Plan, table: CompiledTable, population: Population, compiled: bool
+) -> tuple[int, str]:
+    """Local workers for this run, and why: one (in this process) unless the run is
+    estimated (from its first producers) at `EVENTS_PER_EXTRA_WORKER` events per extra
+    worker, and never more than the CPUs free or `worker_limit` allows."""
+    if not compiled:
+        return 1, "1 worker (a small run: this process)"
+    sample = min(plan.producers, _EVENT_SAMPLE)
+    counters = run_shard(plan, table, population, 0, sample).counters
+    per_producer = _events(counters) / sample
+    events = per_producer * plan.producers
+    wanted = 1 + int(events // EVENTS_PER_EXTRA_WORKER)
+    free, cpus = free_cpus()
+    limit, _ = worker_limit()
+    workers = max(1, min(wanted, free, limit))
+    return workers, (
+        f"{workers} worker{'s' if workers != 1 else ''} (about {events / 1e6:,.1f} million"
+        f" events; {cpus})"
+    )
+
+
+def process_age() -> float | None:
+    """Seconds since this process started (Linux's /proc; None elsewhere): what the
+    interpreter and the imports cost before any of rpp's own timing starts."""
+    try:
+        with open("/proc/self/stat", encoding="ascii") as handle:
+            fields = handle.read().rpartition(")")[2].split()
+        with open("/proc/uptime", encoding="ascii") as handle:
+            uptime = float(handle.read().split()[0])
+        return round(uptime - int(fields[19]) / os.sysconf("SC_CLK_TCK"), 3)
+    except (OSError, ValueError, IndexError):  # pragma: no cover - not Linux
+        return None
 
 
 COMPILING_NOTICE_AFTER = 1.0  # seconds of loading the loop after which a terminal is told
@@ -139,9 +263,11 @@ def _load_the_loop() -> None:
 class _Examples(threading.Thread):
     """`find_examples` in a thread, while this process waits for the workers."""
 
-    def __init__(self, plan: Plan, table: CompiledTable, parameters: Parameters) -> None:
+    def __init__(
+        self, plan: Plan, table: CompiledTable, parameters: Parameters, compiled: bool
+    ) -> None:
         super().__init__(name="rpp-examples", daemon=True)
-        self._arguments = (plan, table, parameters)
+        self._arguments = (plan, table, parameters, compiled)
         self._found: dict[str, list[str]] | None = None
         self._error: BaseException | None = None
         self.start()
@@ -174,10 +300,13 @@ def _run_info(simulation: Simulation) -> dict[str, Any]:
         "producers": simulation.plan.producers,
         "scenario": simulation.scenario.name,
         "workers": simulation.workers,
+        "workers_chosen": simulation.workers_chosen,
+        "loop": "compiled" if simulation.compiled else "uncompiled",
         "scheduler": simulation.scheduler,
         "shards": len(simulation.runs),
         "simulation_seconds": round(simulation.seconds, 3),
         "loop_load_seconds": round(simulation.loop_seconds, 3),
+        "seconds": dict(simulation.phases),
         "events": simulation.events,
         "events_per_second": round(simulation.events / simulation.seconds, 1)
         if simulation.seconds
@@ -223,33 +352,14 @@ def check_out(out: Path) -> None:
         raise ReportError(f"--out {out}: {refusal}")
 
 
-def write_report(simulation: Simulation, out: Path) -> list[Path]:
+def write_report(simulation: Simulation, out: Path, pictures: bool = True) -> list[Path]:
     """Write the report into ``out`` whole or not at all: the files go to a temporary
     directory beside it, which then takes ``out``'s place (an earlier report is kept
-    as ``out.previous``). The paths written. Raises ReportError (``out`` untouched)."""
-    from simulator.simulation.plots import write_plots  # matplotlib only when drawing
-
-    names = ("summary.json", "timeline.csv", "run.json")
+    as ``out.previous``). The paths written. Raises ReportError (``out`` untouched).
+    ``pictures`` False leaves the PNGs out (and matplotlib unimported)."""
     try:
         with staged_directory(out) as staging:
-            summary, timeline, run = (staging / name for name in names)
-            write_summary(simulation.summary, summary)
-            write_timeline_csv(simulation.plan, simulation.merged, timeline)
-            title = (
-                f"{simulation.scenario.name}: {simulation.plan.producers:,} producers,"
-                f" seed {simulation.plan.seed}"
-            )
-            pictures = write_plots(simulation.plan, simulation.merged, title, staging)
-            # Peak memory once the report is drawn too: this process at its largest plus
-            # each local worker's peak (an upper bound on the process tree's peak).
-            own = peak_rss_bytes()
-            memory = simulation.run_info["peak_rss_bytes"]
-            memory["this_process"] = own
-            memory["total"] = own + memory["local_workers"] + memory["dask_workers"]
-            # run.json last: it marks a complete report.
-            run.write_text(
-                json.dumps(simulation.run_info, indent=2, sort_keys=True) + "\n", encoding="utf-8"
-            )
+            written = write_files(simulation, staging, pictures)
     except OSError as error:
         where = f" ({error.filename})" if error.filename else ""
         raise ReportError(
@@ -261,4 +371,38 @@ def write_report(simulation: Simulation, out: Path) -> list[Path]:
             f"could not draw the report's pictures for {out}: {type(error).__name__}: {error};"
             " the earlier report, if any, is as it was"
         ) from None
-    return [out / name for name in (names[0], names[1], *(p.name for p in pictures), names[2])]
+    return [out / path.name for path in written]
+
+
+def write_files(simulation: Simulation, directory: Path, pictures: bool = True) -> list[Path]:
+    """The report's files written into ``directory`` (an existing one), run.json last;
+    the paths written. Timings of each part go into run.json's ``seconds``."""
+    began = time.perf_counter()
+    names = ("summary.json", "timeline.csv", "run.json")
+    summary, timeline, run = (directory / name for name in names)
+    write_summary(simulation.summary, summary)
+    write_timeline_csv(simulation.plan, simulation.merged, timeline)
+    phases = simulation.run_info.setdefault("seconds", {})
+    mark = _phase(phases, "writing_summary_and_timeline", began)
+    drawn: list[Path] = []
+    if pictures:
+        from simulator.simulation.plots import write_plots  # matplotlib only when drawing
+
+        mark = _phase(phases, "importing_matplotlib", mark)
+        title = (
+            f"{simulation.scenario.name}: {simulation.plan.producers:,} producers,"
+            f" seed {simulation.plan.seed}"
+        )
+        drawn = write_plots(simulation.plan, simulation.merged, title, directory)
+        mark = _phase(phases, "drawing_pictures", mark)
+    # Peak memory once the report is drawn too: this process at its largest plus
+    # each local worker's peak (an upper bound on the process tree's peak).
+    own = peak_rss_bytes()
+    memory = simulation.run_info["peak_rss_bytes"]
+    memory["this_process"] = own
+    memory["total"] = own + memory["local_workers"] + memory["dask_workers"]
+    # run.json last: it marks a complete report.
+    run.write_text(
+        json.dumps(simulation.run_info, indent=2, sort_keys=True) + "\n", encoding="utf-8"
+    )
+    return [summary, timeline, *drawn, run]

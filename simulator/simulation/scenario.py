@@ -29,6 +29,7 @@ from specs.reader import Reader, kind
 
 __all__ = [
     "FLOW_PARAMETERS",
+    "MAX_HOURS",
     "SCENARIO_DIR",
     "AfterLockout",
     "Attack",

@@ -19,14 +19,13 @@ import signal
 import socket
 import struct
 import sys
+import threading
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from typing import Any, TextIO
-
-from tqdm import tqdm
 
 from simulator.population import Population
 from simulator.simulation.engine import DEFAULT_BUCKET_SECONDS, prepare_engine, run_shard
@@ -45,8 +44,10 @@ __all__ = [
     "SchedulerError",
     "ShardRun",
     "ShardTask",
+    "cores",
     "describe",
     "peak_rss_bytes",
+    "population_of",
     "progress_bar",
     "run_task",
     "run_tasks",
@@ -73,6 +74,7 @@ class ShardTask:
     table: CompiledTable
     parameters: Parameters
     bucket_seconds: int = DEFAULT_BUCKET_SECONDS
+    compiled: bool = True  # False: the same loop uncompiled (a small run, one process)
 
 
 @dataclass
@@ -94,6 +96,18 @@ def peak_rss_bytes(who: int = resource.RUSAGE_SELF) -> int:
 
 
 _POPULATIONS: dict[tuple[int, Parameters, tuple[str, ...]], Population] = {}
+_POPULATIONS_LOCK = threading.Lock()
+
+
+def population_of(seed: int, parameters: Parameters, lines: tuple[str, ...]) -> Population:
+    """The population of ``seed``, made once per process (Faker's name pools cost tens of
+    ms each time): the run, its shards and its examples share it."""
+    key = (seed, parameters, lines)
+    with _POPULATIONS_LOCK:
+        population = _POPULATIONS.get(key)
+        if population is None:
+            population = _POPULATIONS[key] = Population(seed, parameters, lines=lines)
+        return population
 
 
 def run_task(task: ShardTask) -> ShardRun:
@@ -102,14 +116,15 @@ def run_task(task: ShardTask) -> ShardRun:
         _STARTED[task.shard] = os.getpid()
     began = time.perf_counter()
     cpu = time.process_time()
-    key = (task.plan.seed, task.parameters, task.plan.lines)
-    population = _POPULATIONS.get(key)
-    if population is None:
-        population = _POPULATIONS[key] = Population(
-            task.plan.seed, task.parameters, lines=task.plan.lines
-        )
+    population = population_of(task.plan.seed, task.parameters, task.plan.lines)
     result = run_shard(
-        task.plan, task.table, population, task.start, task.stop, task.bucket_seconds
+        task.plan,
+        task.table,
+        population,
+        task.start,
+        task.stop,
+        task.bucket_seconds,
+        compiled=task.compiled,
     )
     if _STARTED is not None:
         # Done here, even if its result has not reached rpp yet when this worker dies:
@@ -132,6 +147,7 @@ def shard_tasks(
     parameters: Parameters,
     workers: int,
     bucket_seconds: int = DEFAULT_BUCKET_SECONDS,
+    compiled: bool = True,
 ) -> list[ShardTask]:
     """The shards for ``workers`` workers: about `SHARD_TARGET` producers each, at
     least one per worker (and never an empty one)."""
@@ -142,19 +158,36 @@ def shard_tasks(
         span = Population.shard_range(shard, count, size)
         if len(span):
             tasks.append(
-                ShardTask(shard, span.start, span.stop, plan, table, parameters, bucket_seconds)
+                ShardTask(
+                    shard, span.start, span.stop, plan, table, parameters, bucket_seconds, compiled
+                )
             )
     return tasks
+
+
+class _NoBar:
+    """No progress bar (not on a terminal): updates are ignored."""
+
+    def update(self, n: int = 1) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
 
 
 def progress_bar(total: int, stream: TextIO | None = None, enabled: bool | None = None) -> Any:
     """A tqdm bar of ``total`` shards on ``stream`` (stderr): shown when ``enabled``,
     or, when None, only on a terminal (silent otherwise: no lines in a log)."""
+    stream = stream or sys.stderr
+    if enabled is False or (enabled is None and not stream.isatty()):
+        return _NoBar()
+    from tqdm import tqdm  # only a run that draws it pays for the import
+
     return tqdm(
         total=total,
         desc="simulating",
         unit="shard",
-        file=stream or sys.stderr,
+        file=stream,
         disable=None if enabled is None else not enabled,
         dynamic_ncols=True,
     )
@@ -178,7 +211,8 @@ producers over 30 days of normal-day peaks at about 176 MiB with the compiled lo
 periods and other scenarios."""
 
 
-def _cores() -> int:
+def cores() -> int:
+    """The CPUs this process may run on."""
     try:
         return len(os.sched_getaffinity(0))
     except (AttributeError, OSError):  # pragma: no cover - not Linux
@@ -201,11 +235,11 @@ def worker_limit() -> tuple[int, str]:
     """The most local workers this machine holds, and the rule in words: at most
     `WORKERS_PER_CORE` per core this process may run on, and one per
     `WORKER_MEMORY_BYTES` of available memory (never fewer than 1)."""
-    cores = _cores()
-    by_cores = WORKERS_PER_CORE * cores
+    count = cores()
+    by_cores = WORKERS_PER_CORE * count
     memory = _available_memory()
     by_memory = by_cores if memory is None else max(1, memory // WORKER_MEMORY_BYTES)
-    rule = f"{WORKERS_PER_CORE} per core, {cores} core{'s' if cores != 1 else ''}"
+    rule = f"{WORKERS_PER_CORE} per core, {count} core{'s' if count != 1 else ''}"
     if memory is not None:
         rule += (
             f"; one per {WORKER_MEMORY_BYTES // 2**20} MiB of the"

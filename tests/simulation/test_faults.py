@@ -399,7 +399,12 @@ def test_help_shows_the_defaults(command: str, capsys: pytest.CaptureFixture[str
     text = " ".join(capsys.readouterr().out.split()).replace("- ", "-")  # words wrapped
     assert text.count("default") >= 2
     if command == "simulate":
-        for shown in ("(default: 100000)", "(default: normal-day)", "(default: 0)", "default: 2"):
+        for shown in (
+            "(default: 100000)",
+            "(default: normal-day)",
+            "(default: 0)",
+            "default: chosen",
+        ):
             assert shown in text
 
 

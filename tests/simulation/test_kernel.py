@@ -9,12 +9,17 @@ import random
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import numpy as np
+import pytest
 
 from simulator.simulation import draws, kernel, table
 from simulator.simulation import results as r
-from simulator.simulation.plan import DELIVERY_QUANTILES, cumulative
+from simulator.simulation.plan import DELIVERY_QUANTILES, build_plan, cumulative
+from simulator.simulation.scenario import load_scenario, shipped_scenarios
+from simulator.simulation.table import compile_table
+from specs.model import FlowSet
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -74,20 +79,27 @@ def test_the_loops_constants_are_those_of_results_and_table() -> None:
     )
 
 
-def test_the_loops_draws_are_those_of_draws() -> None:
+@pytest.mark.parametrize("compiled", [True, False], ids=["compiled", "uncompiled"])
+def test_the_loops_draws_are_those_of_draws(compiled: bool) -> None:
+    loop = kernel.loop(compiled)
+    with np.errstate(over="ignore"):  # numpy warns where uint64 wraps; numba does not
+        _draws_agree(loop)
+
+
+def _draws_agree(loop: Any) -> None:
     rng = random.Random(14)
     for _ in range(3000):
         key = rng.getrandbits(64)
         producer = rng.randrange(10**9)
         step = rng.randrange(1 << 20)
         slot = rng.randrange(8)
-        base = kernel._base(np.uint64(key), producer)
+        base = loop._base(np.uint64(key), producer)
         assert int(base) == draws.producer_base(key, producer)
-        value = kernel._draw(np.uint64(base), step, slot)
+        value = loop._draw(np.uint64(base), step, slot)
         assert value == draws.draw(key, producer, step, slot)
         low = rng.randrange(1 << 22)
         high = low + rng.choice((0, 1, 59, 3599, rng.randrange(1 << 31)))
-        assert kernel._uniform(value, low, high - low + 1) == draws.uniform(value, low, high)
+        assert loop._uniform(value, low, high - low + 1) == draws.uniform(value, low, high)
     for _ in range(300):
         weights = tuple(rng.choice((0.0, rng.random())) for _ in range(rng.randrange(1, 25)))
         if not sum(weights):
@@ -100,7 +112,7 @@ def test_the_loops_draws_are_those_of_draws() -> None:
             *thresholds[:-1],
             *(rng.randrange(draws.ONE) for _ in range(20)),
         ):
-            assert kernel._choose(value, p, 1, len(thresholds)) == draws.choose(value, thresholds)
+            assert loop._choose(value, p, 1, len(thresholds)) == draws.choose(value, thresholds)
 
 
 def test_the_loop_runs_where_neither_the_package_nor_the_home_can_be_written(
@@ -122,6 +134,7 @@ def test_the_loop_runs_where_neither_the_package_nor_the_home_can_be_written(
         "    return real(function)\n"
         "caching.FunctionCache = refuse\n"
         "from simulator.simulation import kernel\n"
+        "kernel._find_cache()\n"  # what building the compiled loop does first
         "print(numba.config.CACHE_DIR)\n"
     )
     env = {**os.environ, "HOME": str(home), "TMPDIR": str(scratch)}
@@ -133,3 +146,39 @@ def test_the_loop_runs_where_neither_the_package_nor_the_home_can_be_written(
     where = Path(done.stdout.strip())
     assert where.parent == scratch
     assert where.stat().st_mode & 0o077 == 0
+
+
+@pytest.mark.parametrize("name", shipped_scenarios())
+def test_the_uncompiled_loop_gives_the_compiled_loops_result(flow_set: FlowSet, name: str) -> None:
+    """A small run takes the loop uncompiled (no numba to import and load): the very
+    same code, so the very same result, array for array."""
+    plan = build_plan(flow_set, load_scenario(name), 5, 300)
+    packed = kernel.pack(plan, compile_table(flow_set))
+    compiled = kernel.run_accounts(0, 300, *packed, compiled=True)
+    uncompiled = kernel.run_accounts(0, 300, *packed, compiled=False)
+    assert int(compiled[1].sum()) > 100  # events happened
+    for mine, theirs in zip(uncompiled, compiled, strict=True):
+        assert mine.dtype == theirs.dtype
+        assert np.array_equal(mine, theirs)
+
+
+def test_the_compiled_loop_is_built_only_when_asked_for() -> None:
+    """`rpp simulate` of a small population never imports numba."""
+    code = (
+        "import sys\n"
+        "from simulator.cli import main\n"
+        "code = main(['simulate', '--producers', '200', '--no-pictures', '--out', sys.argv[1]])\n"
+        "print(code, 'numba' in sys.modules, 'matplotlib' in sys.modules)\n"
+    )
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as out:
+        done = subprocess.run(
+            [sys.executable, "-c", code, f"{out}/report"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[-1] == "0 False False"
