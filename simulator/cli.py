@@ -218,7 +218,10 @@ def seed(text: str) -> int:
     return value
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The ``rpp`` parser; given the ``command`` about to run, the options of the
+    commands whose modules are costly to import (mutate, report) are added only for
+    that command (a small simulation should not pay for importing the report)."""
     parser = argparse.ArgumentParser(
         formatter_class=_DefaultsShown,
         prog="rpp",
@@ -478,15 +481,14 @@ def build_parser() -> argparse.ArgumentParser:
     mailbox_command.add_arguments(p)
     p.set_defaults(run=_lazy("simulator.mail.command:run"))
 
-    from specs.mutation import command as mutate_command
-
     p = sub.add_parser(
         "mutate", help="mutation score of the features against the flows (--check for CI)"
     )
-    mutate_command.add_arguments(p)
-    p.set_defaults(run=_lazy("specs.mutation.command:run"))
+    if command in (None, "mutate"):
+        from specs.mutation import command as mutate_command
 
-    from specs.report import command as report_command
+        mutate_command.add_arguments(p)
+    p.set_defaults(run=_lazy("specs.mutation.command:run"))
 
     p = sub.add_parser(
         "report",
@@ -496,14 +498,19 @@ def build_parser() -> argparse.ArgumentParser:
         " guide ID what implements and checks it, each machine's diagram coloured by what"
         " covered it, the last rpp verify, feature run, rpp mutate and simulation.",
     )
-    report_command.add_arguments(p)
+    if command in (None, "report"):
+        from specs.report import command as report_command
+
+        report_command.add_arguments(p)
     p.set_defaults(run=_lazy("specs.report.command:run"))
 
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    words = sys.argv[1:] if argv is None else list(argv)
+    command = next((w for w in words if not w.startswith("-")), None)
+    args = build_parser(command).parse_args(argv)
     # A file-size limit (ulimit -f) then fails a write with EFBIG, which is reported,
     # instead of killing rpp mid-write.
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
