@@ -41,12 +41,12 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.middleware.body_limit import RequestBodyLimitMiddleware
-from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from simulator.asgi.hosts import HostCheckMiddleware
 from simulator.mail.mailbox import Transport
 from simulator.portal.clock import Clock
 from simulator.portal.passwords import DEFAULT_HASH_ITERATIONS
@@ -213,12 +213,12 @@ def create_app(
     app = Starlette(
         routes=routes,
         middleware=[
+            Middleware(SecurityHeadersMiddleware),
             *(
-                [Middleware(TrustedHostMiddleware, allowed_hosts=allowed_hosts)]
+                [Middleware(HostCheckMiddleware, allowed_hosts=allowed_hosts)]
                 if allowed_hosts
                 else []
             ),
-            Middleware(SecurityHeadersMiddleware),
             Middleware(RequestBodyLimitMiddleware, max_body_size=MAX_BODY_BYTES),
         ],
         exception_handlers={HTTPException: _http_error, Exception: _server_error},
