@@ -12,7 +12,9 @@ Promises:
   thread sends at a time, oldest first, so emails leave in the order they were made
   and no SMTP conversation runs while the portal is locked. When ``collecting()``
   ends, this thread's emails have been handed to the relay or are waiting in the
-  outbox.
+  outbox; ``collecting(send=False)`` leaves them queued until :meth:`Outbox.flush`
+  (the served portal answers first and sends after, so the time of its answer does
+  not tell whether an email was made).
 - A temporary failure (the relay unreachable, a 4xx reply, anything else it raises)
   never drops a message and never turns the producer's click into an error: it waits
   (with everything behind it) and a background thread retries the oldest after 1, 2,
@@ -96,8 +98,9 @@ class Outbox:
             self._flush()
 
     @contextmanager
-    def collecting(self) -> Iterator[None]:
-        """Queue what is sent in this block (on this thread); send it when it ends."""
+    def collecting(self, *, send: bool = True) -> Iterator[None]:
+        """Queue what is sent in this block (on this thread); send it when it ends, or,
+        with ``send=False``, leave it queued for the caller's :meth:`flush`."""
         if getattr(self._local, "collecting", False):
             raise RuntimeError("Outbox.collecting() does not nest")
         self._local.collecting = True
@@ -105,7 +108,12 @@ class Outbox:
             yield
         finally:
             self._local.collecting = False
-            self._flush()
+            if send:
+                self._flush()
+
+    def flush(self) -> None:
+        """Send what waits now, oldest first (unless the oldest waits for a retry)."""
+        self._flush()
 
     # --- state ----------------------------------------------------------------------
 

@@ -39,6 +39,7 @@ from specs.model import FlowSet, Parameters, TransitionSpec
 __all__ = ["Portal", "PortalUsageError"]
 
 _log = logging.getLogger("rpp.portal")
+_DECOY_ADDRESS = "nobody@rpp.invalid"  # RFC 2606: a name that cannot receive mail
 
 
 class PortalUsageError(RppError):
@@ -141,6 +142,12 @@ class Portal:
         """Spend one password hash on nothing, so that an unknown user name or a
         mismatching form costs what a real account costs (no enumeration by timing)."""
         self._decoy.matches(password)
+
+    def decoy_email(self, kind: str, **fields: str | list[str]) -> None:
+        """Make an email of ``kind`` and send it nowhere, so that a recovery request that
+        matches nobody costs what one that emails a producer costs (no enumeration by
+        timing: the served portal answers before it sends, not before it writes)."""
+        render_email(self.flow_set.portal, kind, _DECOY_ADDRESS, self.clock.now(), **fields)
 
     # -- machinery ------------------------------------------------------------------------
     def fired(self, spec: TransitionSpec) -> None:

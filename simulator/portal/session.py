@@ -170,6 +170,8 @@ class Session:
         linked = self.portal.accounts_at(email)
         if any(a.agent_unique_id == auid for a in linked):
             self.portal.send("username", linked[0].email, user_names=[a.user_name for a in linked])
+        else:  # as long as writing the email (no enumeration by timing)
+            self.portal.decoy_email("username", user_names=[self._typed(EMAIL)[:64]])
 
     def issue_temporary_password(self) -> None:
         account = self._typed_account()
@@ -180,7 +182,11 @@ class Session:
             or (email and normalize_identifier(email) != normalize_identifier(account.email))
             or (auid and auid != account.agent_unique_id)
         ):
-            self.portal.decoy_hash("")  # as long as hashing a new temporary password
+            # As long as making, hashing and writing a new temporary password.
+            self.portal.decoy_hash("")
+            self.portal.decoy_email(
+                "password_reset", temporary_password=self.portal.new_temporary_password()
+            )
             return
         temporary = self.portal.new_temporary_password()
         account.store_temporary_password(temporary)

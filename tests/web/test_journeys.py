@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import threading
+import time
 from collections.abc import Callable
 
 import httpx
@@ -296,6 +297,11 @@ def test_a_password_reset_over_http_and_smtp(flow_set: FlowSet) -> None:
                 == "reset_request_submitted"
             )
 
+            # The portal answers first and sends after: wait for the email (seconds at most).
+            deadline = time.monotonic() + 30
+            while not mailbox.messages(EMAIL):
+                assert time.monotonic() < deadline, "no reset email within 30 s of the answer"
+                time.sleep(0.01)
             email = mailbox.latest(EMAIL, kind="password_reset")
             temporary = re.search(r"Temporary Password: (\w+)", body_of(email))
             assert temporary is not None, mailbox.describe()

@@ -10,6 +10,7 @@ the normal and says what it waited for; none asserts a duration.
 from __future__ import annotations
 
 import logging
+import re
 import socket
 import threading
 import time
@@ -27,6 +28,7 @@ from simulator.portal.clock import SimulatedClock
 from simulator.portal.passwords import HARNESS_HASH_ITERATIONS
 from simulator.web.app import create_app
 from simulator.web.security import SECURITY_HEADERS
+from simulator.web.sessions import SessionStore
 from specs import FlowSet
 
 WAIT = 30.0  # far above the normal: the events below take well under a second
@@ -38,6 +40,7 @@ def served(
     host: str = "127.0.0.1",
     limits: ConnectionLimits | None = None,
     forwarded_allow_ips: str | None = None,
+    sessions: SessionStore | None = None,
 ) -> Iterator[AsgiServer]:
     app = create_app(
         flow_set,
@@ -46,6 +49,7 @@ def served(
         hash_iterations=HARNESS_HASH_ITERATIONS,
         test_api=True,
         allowed_hosts=trusted_hosts(host),
+        sessions=sessions,
     )
     server = AsgiServer(
         app,
@@ -279,3 +283,51 @@ def test_behind_a_trusted_tls_proxy_the_cookie_is_secure(
     cookie = response.headers["set-cookie"].lower()
     assert response.status_code == 200
     assert ("; secure" in cookie) is secure, cookie
+
+
+_TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def test_cookie_less_visits_do_not_evict_a_producer_mid_reset(flow_set: FlowSet) -> None:
+    """Issue 28, point 8: 10,001 cookie-less GETs evicted every pre-login session."""
+    with served(flow_set, sessions=SessionStore(max_sessions=50, max_per_client=10)) as server:
+        producer = httpx.Client(
+            base_url=server.url,
+            timeout=WAIT,
+            transport=httpx.HTTPTransport(local_address="127.0.0.2"),  # another client
+        )
+        with producer:
+            token = _TOKEN.search(producer.get("/").text)
+            assert token is not None
+            form = {"csrf_token": token.group(1), "screen": "login_page"}
+            assert (
+                producer.post("/", data={**form, "control": "Reset Password?"}).status_code == 303
+            )
+            with httpx.Client(base_url=server.url, timeout=WAIT) as crawler:
+                for _ in range(1_000):  # each without a cookie
+                    crawler.cookies.clear()
+                    assert crawler.get("/").status_code == 200
+                for _ in range(200):  # and each posting a first click
+                    crawler.cookies.clear()
+                    page = _TOKEN.search(crawler.get("/").text)
+                    assert page is not None
+                    crawler.post(
+                        "/",
+                        data={
+                            "csrf_token": page.group(1),
+                            "screen": "login_page",
+                            "control": "Forgot User Name?",
+                        },
+                    )
+            assert "Reset Password?" in producer.get("/").text
+            answer = producer.post(
+                "/",
+                data={
+                    "csrf_token": token.group(1),
+                    "screen": "reset_password",
+                    "control": "Submit",
+                    "user_name": "nobody",
+                    "e_mail_address": "nobody@example.com",
+                },
+            )
+            assert answer.status_code == 303, answer.text
