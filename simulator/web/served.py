@@ -16,7 +16,8 @@ Promises:
   a control the screen shows but the flows give no click (e.g. "Register") is
   ``refused`` (400). Otherwise it fills every field of the screen (a field not posted
   is empty), clicks, and says whether the session signed in or out (the caller then
-  issues a new session id). The whole check-fill-click runs under the portal's lock,
+  issues a new session id). A click that raises half-way is undone before the error
+  goes on (the accounts, the session, the fired transitions, its emails). The whole check-fill-click runs under the portal's lock,
   so two tabs of one session cannot interleave.
 - The portal's mail goes through an :class:`~simulator.mail.outbox.Outbox`
   (:attr:`ServedPortal.outbox`): collected under the lock and left queued by
@@ -34,7 +35,7 @@ from dataclasses import dataclass
 
 from simulator.mail.mailbox import Transport
 from simulator.mail.outbox import Outbox
-from simulator.portal.clock import Clock
+from simulator.portal.clock import Clock, SimulatedClock
 from simulator.portal.portal import Portal, PortalUsageError
 from simulator.portal.screens import Screen
 from simulator.web.contract import CONTROL_FIELD, SCREEN_FIELD, field_name
@@ -153,10 +154,21 @@ class ServedPortal:
             if control not in spec.clicks:
                 return Outcome("refused", f"{control!r} does nothing on this portal")
             before = session.account
+            saved, saved_session, fired = portal.snapshot(), dict(vars(session)), len(self._fired)
             try:
                 for label in screen.fields:
                     portal.fill(session, label, form.get(field_name(label), ""))
                 portal.click(session, control)
             except PortalUsageError as error:
                 return Outcome("refused", str(error))
+            except Exception:
+                # A click that fails half-way is undone: no account, session, fired
+                # transition or email keeps a trace of it (the caller answers 500).
+                if isinstance(self.clock, SimulatedClock):  # the clock is not the click's
+                    saved[id(self.clock)] = {"_now": self.clock.now()}
+                portal.restore(saved)
+                vars(session).update(saved_session)
+                del self._fired[fired:]
+                self.outbox.forget_collected()
+                raise
             return Outcome("done", signed_in_or_out=session.account is not before)
