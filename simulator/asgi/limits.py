@@ -14,8 +14,9 @@ Promises:
     connection that is slower is closed;
   - an idle kept-alive connection is closed after ``idle_seconds`` (uvicorn's
     keep-alive timeout);
-  - at most ``max_connections`` open at once, and ``max_connections_per_client``
-    from one client address; a connection past either is closed at once, before
+  - at most ``max_connections`` open at once (1,000, or a quarter of the process's
+    file descriptors when fewer), and ``max_connections_per_client`` from one client
+    address; a connection past either is closed at once, before
     anything is read.
 - Every 400 of the HTTP parser carries the server's security headers.
 - A refusal is logged (logger ``rpp.http``, WARNING) once per kind, and then at most
@@ -31,7 +32,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import h11
@@ -44,15 +45,30 @@ __all__ = ["ConnectionLimits", "RefusalLog", "bounded_protocol"]
 _log = logging.getLogger("rpp.http")
 
 
+def _connection_cap(wanted: int = 1_000) -> int:
+    """``wanted``, or a quarter of the process's file descriptors when that is fewer (two
+    servers and their clients share them: accept() must never run out)."""
+    try:
+        import resource
+
+        soft = resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+    except (ImportError, OSError, ValueError):  # no such limit here (Windows)
+        return wanted
+    if soft == resource.RLIM_INFINITY:
+        return wanted
+    return max(16, min(wanted, soft // 4))
+
+
 @dataclass(frozen=True)
 class ConnectionLimits:
-    """The bounds on one server's connections (see the module's promises)."""
+    """The bounds on one server's connections (see the module's promises); at most
+    1,000 connections, fewer when the process may open fewer than 4,000 files."""
 
     max_header_bytes: int = 16 * 1024
     header_seconds: float = 10.0
     body_seconds: float = 30.0
     idle_seconds: int = 30
-    max_connections: int = 1_000
+    max_connections: int = field(default_factory=_connection_cap)
     max_connections_per_client: int = 100
 
     def __post_init__(self) -> None:

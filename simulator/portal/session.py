@@ -168,9 +168,11 @@ class Session:
         auid = self._typed(AGENT_UNIQUE_ID).strip()
         email = normalize_identifier(self._typed(EMAIL))
         linked = self.portal.accounts_at(email)
-        if any(a.agent_unique_id == auid for a in linked):
+        if any(a.agent_unique_id == auid for a in linked) and self.portal.recovery_allowed(
+            linked[0].email
+        ):
             self.portal.send("username", linked[0].email, user_names=[a.user_name for a in linked])
-        else:  # as long as writing the email (no enumeration by timing)
+        else:  # no match, or past the limit: as long as writing the email (no enumeration)
             self.portal.decoy_email("username", user_names=[self._typed(EMAIL)[:64]])
 
     def issue_temporary_password(self) -> None:
@@ -181,6 +183,7 @@ class Session:
             account is None
             or (email and normalize_identifier(email) != normalize_identifier(account.email))
             or (auid and auid != account.agent_unique_id)
+            or not self.portal.recovery_allowed(account.email)  # decision recovery-email-limit
         ):
             # As long as making, hashing and writing a new temporary password.
             self.portal.decoy_hash("")

@@ -306,6 +306,10 @@ def test_an_over_long_data_line_is_refused_at_the_message_limit_without_being_ke
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
+    print(
+        f"100 MB DATA line: cut off after {sent[0] / 2**20:.1f} MiB sent;"
+        f" {peak / 2**20:.2f} MiB allocated at the peak (limit {limit / 2**20:.0f} MiB)"
+    )
     assert not reply or reply.startswith(b"552 "), reply
     assert sent[0] < 100 * 2**20, "the whole 100 MB line was read"
     assert peak < limit, f"{peak:,} bytes held at the peak for a line refused at {limit:,}"

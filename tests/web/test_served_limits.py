@@ -41,10 +41,11 @@ def served(
     limits: ConnectionLimits | None = None,
     forwarded_allow_ips: str | None = None,
     sessions: SessionStore | None = None,
+    mailbox: Mailbox | None = None,
 ) -> Iterator[AsgiServer]:
     app = create_app(
         flow_set,
-        transport=MailboxTransport(Mailbox(portal=flow_set.portal)),
+        transport=MailboxTransport(mailbox if mailbox is not None else Mailbox()),
         clock=SimulatedClock(),
         hash_iterations=HARNESS_HASH_ITERATIONS,
         test_api=True,
@@ -132,6 +133,7 @@ def test_a_100_mb_header_is_refused_at_16_kib_without_being_read(flow_set: FlowS
         response, closed = read_until_closed(sock)
         assert closed, f"the server did not close within {WAIT} s of a 100 MB header"
         assert stopped.wait(WAIT), f"the sender was not stopped within {WAIT} s by the close"
+    print(f"100 MB header: 400 after {sent / 2**20:.1f} MiB sent (kernel buffers included)")
     assert response.startswith(b"HTTP/1.1 400 "), response[:200]
     assert has_security_headers(response), response[:600]
     # The kernel's socket buffers take a few MB; the server read only its 16 KiB.
@@ -331,3 +333,42 @@ def test_cookie_less_visits_do_not_evict_a_producer_mid_reset(flow_set: FlowSet)
                 },
             )
             assert answer.status_code == 303, answer.text
+
+
+def test_recovery_mail_to_one_producer_is_limited_to_five_an_hour(flow_set: FlowSet) -> None:
+    """Issue 28, point 7: 400 emails a minute went into one producer's inbox."""
+    mailbox = Mailbox(portal=flow_set.portal)
+    with (
+        served(flow_set, mailbox=mailbox) as server,
+        httpx.Client(base_url=server.url, timeout=WAIT) as browser,
+    ):
+        producer = {
+            "user_name": "jessicacamp",
+            "agent_unique_id": "000600492",
+            "email": "jessica@example.com",
+            "password": "Camp2019",
+        }
+        assert browser.post("/test/producers", json=producer).status_code == 201
+        for _ in range(30):
+            browser.cookies.clear()
+            token = _TOKEN.search(browser.get("/").text)
+            assert token is not None
+            form = {"csrf_token": token.group(1)}
+            browser.post("/", data={**form, "screen": "login_page", "control": "Reset Password?"})
+            answer = browser.post(
+                "/",
+                data={
+                    **form,
+                    "screen": "reset_password",
+                    "control": "Submit",
+                    "user_name": "jessicacamp",
+                    "e_mail_address": "jessica@example.com",
+                },
+            )
+            assert answer.status_code == 303  # every request is answered alike
+        served_portal = server.app.state.served  # type: ignore[attr-defined]
+        deadline = time.monotonic() + WAIT
+        while served_portal.outbox.waiting:  # the mail leaves after the answers
+            assert time.monotonic() < deadline, f"mail still waiting after {WAIT} s"
+            time.sleep(0.01)
+    assert len(mailbox.messages("jessica@example.com")) == 5, mailbox.describe()
