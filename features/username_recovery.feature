@@ -140,3 +140,36 @@ Feature: Recover your user name
     Then the producer sees the "Request Submitted" page
     And the page shows no message
     And the producer receives an email with the subject "Retail Producer Portal User Name"
+
+  @USER-4 @decision-recovery-email-limit
+  Scenario: Past five recovery emails in an hour the portal confirms alike but sends nothing, and sends again an hour later
+    When the producer opens the portal
+    And the producer clicks "Forgot User Name?"
+    And the producer submits Forgot User Name? with the Agent Unique ID "000600492" and the E-mail Address "jessica.camp@example.com"
+    Then the producer receives an email with the subject "Retail Producer Portal User Name"
+    When the producer clicks "OK"
+    And the producer clicks "Forgot User Name?"
+    And the producer submits Forgot User Name? with the Agent Unique ID "000600492" and the E-mail Address "jessica.camp@example.com"
+    Then the producer receives an email with the subject "Retail Producer Portal User Name"
+    When the producer clicks "OK"
+    And the producer clicks "Forgot User Name?"
+    And the producer submits Forgot User Name? with the Agent Unique ID "000600492" and the E-mail Address "jessica.camp@example.com"
+    Then the producer receives an email with the subject "Retail Producer Portal User Name"
+    When the producer clicks "OK"
+    And the producer clicks "Forgot User Name?"
+    And the producer submits Forgot User Name? with the Agent Unique ID "000600492" and the E-mail Address "jessica.camp@example.com"
+    Then the producer receives an email with the subject "Retail Producer Portal User Name"
+    When the producer clicks "OK"
+    And the producer clicks "Forgot User Name?"
+    And the producer submits Forgot User Name? with the Agent Unique ID "000600492" and the E-mail Address "jessica.camp@example.com"
+    Then the producer receives an email with the subject "Retail Producer Portal User Name"
+    When the producer clicks "OK"
+    And the producer clicks "Forgot User Name?"
+    And the producer submits Forgot User Name? with the Agent Unique ID "000600492" and the E-mail Address "jessica.camp@example.com"
+    Then the producer sees the "Request Submitted" page
+    And no email is sent
+    When 60 minutes pass
+    And the producer clicks "OK"
+    And the producer clicks "Forgot User Name?"
+    And the producer submits Forgot User Name? with the Agent Unique ID "000600492" and the E-mail Address "jessica.camp@example.com"
+    Then the producer receives an email with the subject "Retail Producer Portal User Name"

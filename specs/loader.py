@@ -192,11 +192,12 @@ _PARAMETER_KEYS = (
     "states",
     "sender",
 )
-_OPTIONAL_PARAMETER_KEYS = ("temporary_password_case_sensitive",)
+_OPTIONAL_PARAMETER_KEYS = ("temporary_password_case_sensitive", "recovery_emails_per_hour")
 PARAMETER_BOUNDS: dict[str, tuple[int, int]] = {
     "lockout_threshold": (1, 100),
     "auto_unlock_after_minutes": (1, 525_600),
     "temporary_password_valid_minutes": (1, 525_600),
+    "recovery_emails_per_hour": (1, 100),
     "temporary_password_length": (1, 64),
     "password_policy.min_length": (1, 64),
     "password_policy.max_length": (1, 64),
@@ -304,10 +305,31 @@ def _read_parameters(reader: Reader, node: Node) -> Parameters | None:
             f"parameters.temporary_password_length: {length} breaks the password policy"
             f" ({policy.min_length}-{policy.max_length}); temporary passwords must satisfy it",
         )
+    recovery = p.get("recovery_emails_per_hour")
+    recovery_limit = (
+        None
+        if _is_null(recovery)
+        else _whole(
+            reader,
+            "recovery_emails_per_hour",
+            recovery,
+            "parameters.recovery_emails_per_hour",
+        )
+    )
     if None in (policy, threshold, valid, length, sender) or not states:
         return None
     assert policy and threshold and valid and length and sender
-    return Parameters(threshold, auto_value, valid, length, policy, states, sender, case_sensitive)
+    return Parameters(
+        threshold,
+        auto_value,
+        valid,
+        length,
+        policy,
+        states,
+        sender,
+        case_sensitive,
+        recovery_limit,
+    )
 
 
 def _read_text(reader: Reader, key: str, node: Node, key_node: Node) -> Text | None:

@@ -66,6 +66,9 @@ class Parameters:
     sender: str
     # RESET-6: the temporary password is case-sensitive; optional in portal.yaml.
     temporary_password_case_sensitive: bool = True
+    # Decision recovery-email-limit: at most this many recovery emails to one address
+    # in any 60 minutes (None: no limit); optional in portal.yaml.
+    recovery_emails_per_hour: int | None = None
 
 
 @dataclass(frozen=True)

@@ -12,9 +12,15 @@ Promises:
   waits for its thread to end and closes the socket, so no thread or listening
   socket outlives the block; a second stop does nothing.
 - :class:`SecurityHeadersMiddleware` sets the given headers on every HTTP response.
-- The client address an app sees is the socket's peer: ``X-Forwarded-For`` is not
-  trusted (``proxy_headers=False``). uvicorn leaves the process's logging
-  configuration alone (``log_config=None``) and announces no ``Server`` header.
+- Each connection is bounded by ``limits`` (:mod:`simulator.asgi.limits`: header
+  size, time to send headers and body, idle time, connections at once and per
+  client); the HTTP parser's 400s carry ``security_headers``.
+- The client address and scheme an app sees are the socket's, unless
+  ``forwarded_allow_ips`` names the proxies (uvicorn's ``--forwarded-allow-ips``
+  syntax: addresses, networks, ``*``) whose ``X-Forwarded-For`` and
+  ``X-Forwarded-Proto`` are believed: behind a TLS proxy the app then sees https.
+  uvicorn leaves the process's logging configuration alone (``log_config=None``)
+  and announces no ``Server`` header.
 """
 
 from __future__ import annotations
@@ -30,20 +36,10 @@ import uvicorn
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-__all__ = ["LOOPBACK_NAMES", "AsgiServer", "SecurityHeadersMiddleware", "trusted_hosts"]
+from simulator.asgi.limits import ConnectionLimits, RefusalLog, bounded_protocol
 
-# The names a server on loopback answers to: a page that rebinds its own DNS name to
-# 127.0.0.1 sends another Host, and is refused (TrustedHostMiddleware, 400).
-LOOPBACK_NAMES = ("127.0.0.1", "localhost")
+__all__ = ["AsgiServer", "SecurityHeadersMiddleware"]
 
-
-def trusted_hosts(host: str) -> list[str] | None:
-    """The Host names a server listening on ``host`` accepts: the loopback names when it
-    listens on IPv4 loopback, else None (any: it is reached by names it cannot know)."""
-    return [*LOOPBACK_NAMES] if host in LOOPBACK_NAMES or host.startswith("127.") else None
-
-
-KEEP_ALIVE_SECONDS = 30
 _WILDCARD_TO_LOOPBACK = {"0.0.0.0": "127.0.0.1", "::": "::1", "": "127.0.0.1"}
 
 
@@ -59,6 +55,9 @@ class AsgiServer:
         access_log: bool = False,
         start_timeout: float = 10.0,
         stop_timeout: float = 10.0,
+        limits: ConnectionLimits | None = None,
+        security_headers: Mapping[str, str] | None = None,
+        forwarded_allow_ips: str | None = None,
     ) -> None:
         self.app = app
         self.host = host
@@ -66,6 +65,10 @@ class AsgiServer:
         self.access_log = access_log
         self.start_timeout = start_timeout
         self.stop_timeout = stop_timeout
+        self.limits = limits if limits is not None else ConnectionLimits()
+        self.security_headers = dict(security_headers or {})
+        self.forwarded_allow_ips = forwarded_allow_ips
+        self.refusals = RefusalLog()
         self._socket: socket.socket | None = None
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
@@ -98,16 +101,19 @@ class AsgiServer:
             self.app,
             log_config=None,
             access_log=self.access_log,
-            proxy_headers=False,
+            proxy_headers=self.forwarded_allow_ips is not None,
+            forwarded_allow_ips=self.forwarded_allow_ips,
             server_header=False,
             lifespan="off",
-            # httptools parses HTTP when installed (a dependency); the event loop stays
-            # asyncio's, since uvloop's would be set for the whole process.
-            http="auto",
+            # h11 parses HTTP: it bounds what it buffers of a request's head (httptools
+            # reads a header of any size). The event loop stays asyncio's, since
+            # uvloop's would be set for the whole process.
+            http=bounded_protocol(self.limits, self.security_headers, self.refusals),
+            h11_max_incomplete_event_size=self.limits.max_header_bytes,
             loop="asyncio",
             # Longer than a client's keep-alive (httpx: 5 s), so the client always closes
             # an idle connection first and never sends on one the server just closed.
-            timeout_keep_alive=KEEP_ALIVE_SECONDS,
+            timeout_keep_alive=self.limits.idle_seconds,
             timeout_graceful_shutdown=max(1, int(self.stop_timeout / 2)),
         )
         server = uvicorn.Server(config)

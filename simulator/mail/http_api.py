@@ -68,11 +68,11 @@ from urllib.parse import quote
 import jinja2
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
-from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
+from simulator.asgi.hosts import HostCheckMiddleware
 from simulator.asgi.server import SecurityHeadersMiddleware
 from simulator.mail.mailbox import Delivery, Mailbox, NoSuchMessage
 
@@ -648,12 +648,12 @@ def mailbox_app(
             Route("/style.css", style, methods=["GET"]),
         ],
         middleware=[
+            Middleware(SecurityHeadersMiddleware, headers=SECURITY_HEADERS),
             *(
-                [Middleware(TrustedHostMiddleware, allowed_hosts=allowed_hosts)]
+                [Middleware(HostCheckMiddleware, allowed_hosts=allowed_hosts)]
                 if allowed_hosts
                 else []
             ),
-            Middleware(SecurityHeadersMiddleware, headers=SECURITY_HEADERS),
         ],
         exception_handlers=handlers,
     )

@@ -9,9 +9,10 @@ Promises:
 - Each address has an ``inbox`` and a ``spam`` folder: the guide tells a producer who
   cannot find the email to check the spam or junk folder (USER-7).
 - :meth:`Mailbox.deliver` files a message under each of its To addresses (or the
-  envelope recipients given). A message whose Message-ID an address already holds is
-  not filed there again and is counted in :attr:`Mailbox.duplicates_refused`;
-  nothing else is ever dropped, and a message with no recipient is an error, not a
+  envelope recipients given). A message an address already holds (the same
+  Message-ID and the same content: a sender's retry) is not filed there again and is
+  counted in :attr:`Mailbox.duplicates_refused`; a repeated Message-ID with other
+  content is filed (as Mailpit keeps it); nothing else is ever dropped, and a message with no recipient is an error, not a
   silent loss.
 - Reading never changes the mailbox (only :meth:`Mailbox.mark_read` flags a message
   as read, for the HTTP inbox); :meth:`Mailbox.describe` is a readable dump for test
@@ -36,6 +37,7 @@ from __future__ import annotations
 
 import datetime as dt
 import email.policy
+import hashlib
 import smtplib
 import threading
 from collections.abc import Callable, Iterable
@@ -79,6 +81,17 @@ def normalize_address(address: str) -> str:
     """The key an address is filed under: its addr-spec, trimmed and lower-cased."""
     spec = parseaddr(address.strip())[1] or address
     return spec.strip().lower()
+
+
+def _digest(message: EmailMessage, raw: bytes | None) -> str:
+    """What tells a sender's retry from another message under the same Message-ID: a
+    digest of its raw source (or, without one, of the message as it serialises)."""
+    if raw is None:
+        try:
+            raw = message.as_bytes()
+        except Exception:  # a message that cannot serialise is told apart from every other
+            return f"unserialisable-{id(message)}"
+    return hashlib.sha256(raw).hexdigest()
 
 
 def _message_id(message: EmailMessage) -> str:
@@ -144,7 +157,7 @@ class Mailbox:
         self._lock = threading.Lock()
         self._filed: list[Filed] = []
         self._by_address: dict[str, list[Filed]] = {}
-        self._seen: set[tuple[str, str]] = set()  # (address, Message-ID)
+        self._seen: set[tuple[str, str, str]] = set()  # (address, Message-ID, content digest)
         self._duplicates_refused = 0
         self._deliveries: dict[str, Delivery] = {}  # by ID, in delivery order
         self._read: set[str] = set()  # IDs of deliveries opened in the HTTP inbox
@@ -185,8 +198,8 @@ class Mailbox:
         """File a message received over SMTP (``recipients``: its ``RCPT TO``), keeping its
         ``raw`` source and when it was received, as :meth:`deliver` files any message.
 
-        Returns the :class:`Delivery`, or ``None`` when every recipient already held its
-        Message-ID. Raises :class:`MailboxFull`, filing nothing, when ``max_messages``
+        Returns the :class:`Delivery`, or ``None`` when every recipient already held it
+        (its Message-ID with the same content). Raises :class:`MailboxFull`, filing nothing, when ``max_messages``
         deliveries are held or the raw sources held would pass ``max_bytes``;
         ``ValueError`` as :meth:`deliver` does.
         """
@@ -225,8 +238,11 @@ class Mailbox:
                 f" it has no recipient (To: {message.get('To')!r})"
             )
         message_id = _message_id(message)
+        digest = _digest(message, raw) if message_id else ""
         with self._lock:
-            new = [a for a in addresses if not message_id or (a, message_id) not in self._seen]
+            new = [
+                a for a in addresses if not message_id or (a, message_id, digest) not in self._seen
+            ]
             if new and max_messages is not None and len(self._deliveries) >= max_messages:
                 raise MailboxFull(
                     f"the mailbox holds its maximum of {max_messages} messages:"
@@ -257,7 +273,7 @@ class Mailbox:
             self._accepted_bytes += size
             for address in new:
                 if message_id:
-                    self._seen.add((address, message_id))
+                    self._seen.add((address, message_id, digest))
                 self._filings += 1
                 entry = Filed(self._filings, address, folder, message, delivery.id)
                 self._filed.append(entry)
@@ -278,8 +294,9 @@ class Mailbox:
                 self._read.discard(delivery_id)
                 message_id = _message_id(delivery.message)
                 if message_id:
+                    digest = _digest(delivery.message, delivery.raw)
                     for address in delivery.addresses:
-                        self._seen.discard((address, message_id))
+                        self._seen.discard((address, message_id, digest))
             self._filed = [entry for entry in self._filed if entry.delivery not in gone]
             for address in list(self._by_address):
                 kept = [e for e in self._by_address[address] if e.delivery not in gone]
@@ -336,7 +353,8 @@ class Mailbox:
 
     @property
     def duplicates_refused(self) -> int:
-        """How many filings were refused because the address already held that Message-ID."""
+        """How many filings were refused because the address already held that message
+        (its Message-ID with the same content)."""
         with self._lock:
             return self._duplicates_refused
 
@@ -358,7 +376,7 @@ class Mailbox:
 
     def stats(self) -> dict[str, int]:
         """Counters since the mailbox was made: ``accepted`` deliveries and their raw
-        ``accepted_bytes``, ``ignored`` filings of a Message-ID the address already held,
+        ``accepted_bytes``, ``ignored`` filings of a message (Message-ID and content) the address already held,
         ``deleted`` deliveries; and the ``held`` deliveries and ``held_bytes`` now."""
         with self._lock:
             return {

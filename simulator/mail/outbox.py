@@ -12,7 +12,11 @@ Promises:
   thread sends at a time, oldest first, so emails leave in the order they were made
   and no SMTP conversation runs while the portal is locked. When ``collecting()``
   ends, this thread's emails have been handed to the relay or are waiting in the
-  outbox.
+  outbox; ``collecting(send=False)`` leaves them queued until :meth:`Outbox.flush`
+  (the served portal answers first and sends after, so the time of its answer does
+  not tell whether an email was made).
+- :meth:`Outbox.forget_collected` takes back what the current ``collecting()`` block
+  of this thread queued and has not sent (a click that failed half-way sends nothing).
 - A temporary failure (the relay unreachable, a 4xx reply, anything else it raises)
   never drops a message and never turns the producer's click into an error: it waits
   (with everything behind it) and a background thread retries the oldest after 1, 2,
@@ -94,18 +98,38 @@ class Outbox:
             self._queue.append((self._generation, message))
         if not getattr(self._local, "collecting", False):
             self._flush()
+        else:
+            self._local.collected.append(message)
+
+    def forget_collected(self) -> int:
+        """Take back what this thread queued in its current ``collecting()`` block (the
+        click that made it failed half-way); returns how many are no longer sent."""
+        collected = getattr(self._local, "collected", [])
+        with self._changed:
+            kept = [(g, m) for g, m in self._queue if not any(m is c for c in collected)]
+            dropped = len(self._queue) - len(kept)
+            self._queue = deque(kept)
+        collected.clear()
+        return dropped
 
     @contextmanager
-    def collecting(self) -> Iterator[None]:
-        """Queue what is sent in this block (on this thread); send it when it ends."""
+    def collecting(self, *, send: bool = True) -> Iterator[None]:
+        """Queue what is sent in this block (on this thread); send it when it ends, or,
+        with ``send=False``, leave it queued for the caller's :meth:`flush`."""
         if getattr(self._local, "collecting", False):
             raise RuntimeError("Outbox.collecting() does not nest")
         self._local.collecting = True
+        self._local.collected = []
         try:
             yield
         finally:
             self._local.collecting = False
-            self._flush()
+            if send:
+                self._flush()
+
+    def flush(self) -> None:
+        """Send what waits now, oldest first (unless the oldest waits for a retry)."""
+        self._flush()
 
     # --- state ----------------------------------------------------------------------
 

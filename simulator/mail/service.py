@@ -24,9 +24,10 @@ from __future__ import annotations
 import errno
 from types import TracebackType
 
-from simulator.asgi.server import AsgiServer, trusted_hosts
+from simulator.asgi.hosts import trusted_hosts
+from simulator.asgi.server import AsgiServer
 from simulator.mail.command import DEFAULT_MAX_TOTAL_BYTES
-from simulator.mail.http_api import mailbox_app
+from simulator.mail.http_api import SECURITY_HEADERS, mailbox_app
 from simulator.mail.mailbox import Mailbox
 from simulator.mail.smtp_sink import SmtpSink
 from specs.errors import RppError
@@ -149,6 +150,7 @@ class MailboxService:
                 self.host,
                 self.requested_http_port,
                 stop_timeout=5.0,
+                security_headers=SECURITY_HEADERS,
             )
             try:
                 http.start()

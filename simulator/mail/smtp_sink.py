@@ -9,14 +9,17 @@ Promises:
 - Each message (each ``DATA``) is parsed with ``email.policy.default`` into an
   :class:`~email.message.EmailMessage` and filed once for every ``RCPT TO`` of its
   envelope (Bcc included), with its raw source and the time it was received; the
-  mailbox's own rules decide the folder and refuse a repeated Message-ID (answered
-  250: the mailbox already holds it).
+  mailbox's own rules decide the folder. A message the mailbox already holds (the
+  same Message-ID and content: a sender's retry) is answered 250 and not filed again;
+  a repeated Message-ID with other content is filed.
 - Nothing is answered 250 and then lost. A ``RCPT TO`` that is not a syntactically
   valid address gets 553, the 101st recipient of a message 452; a message over
   ``data_size_limit`` bytes gets 552 (at ``MAIL FROM ... SIZE=`` or after ``DATA``);
   when the mailbox holds ``max_messages`` deliveries, ``RCPT TO`` and ``DATA`` get
   452 (insufficient storage), and so does a ``DATA`` that would take the raw sources
-  held past ``max_bytes``; a message that cannot be parsed gets 554, one the
+  held past ``max_bytes``; a line over 1,000 characters gets 500 and is not kept, and
+  once one line passes ``data_size_limit`` bytes the client gets 552 (500 for a
+  command line) and is disconnected (:class:`BoundedSMTP`); a message that cannot be parsed gets 554, one the
   mailbox cannot file 451 or 550. Memory is bounded by those limits.
 - Many client threads may send at once: the server handles each connection, and the
   mailbox is thread-safe.
@@ -24,6 +27,7 @@ Promises:
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import email
 import email.policy
@@ -179,6 +183,59 @@ class MailboxHandler:
         return "250 Message accepted for delivery"
 
 
+class BoundedSMTP(SMTP):
+    """aiosmtpd's SMTP session, with an over-long line bounded: aiosmtpd drains a line
+    past its 1,001 characters but keeps what it drains of a DATA line until the line
+    ends (a 100 MB line held 100 MB). Here what is drained is dropped, and once one
+    line passes ``data_size_limit`` bytes the client is answered 552 (or 500 for a
+    command line) and disconnected."""
+
+    def _cb_client_connected(
+        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+    ) -> None:
+        super()._cb_client_connected(reader, writer)
+        read, readuntil = reader.read, reader.readuntil
+        over = 0  # bytes drained of the current over-long line
+
+        async def drain(n: int = -1) -> bytes:
+            # aiosmtpd reads only to drain an over-long line: count it and drop it.
+            nonlocal over
+            over += len(await read(n))
+            limit = self.data_size_limit or DATA_SIZE_DEFAULT
+            if over > limit:
+                reply = (
+                    "552 5.3.4 Error: too much mail data"
+                    if self._in_data
+                    else "500 Command line too long"
+                )
+                await self.push(f"{reply}; closing the connection")
+                writer.close()
+            return b""
+
+        async def line(separator: bytes = b"\n") -> bytes:
+            nonlocal over
+            found = await readuntil(separator)
+            over = 0
+            return found
+
+        reader.read = drain  # type: ignore[method-assign]
+        reader.readuntil = line  # type: ignore[method-assign,assignment]
+
+    _in_data = False
+
+    async def smtp_DATA(self, arg: str) -> None:
+        self._in_data = True
+        try:
+            await super().smtp_DATA(arg)
+        finally:
+            self._in_data = False
+
+
+class _BoundedController(Controller):
+    def factory(self) -> SMTP:
+        return BoundedSMTP(self.handler, **self.SMTP_kwargs)
+
+
 class SmtpSink:
     """A running SMTP server for ``mailbox`` on ``host``: on ``port``, or a free port
     chosen when started when ``port`` is 0. Messages over ``data_size_limit`` bytes are
@@ -235,7 +292,7 @@ class SmtpSink:
                 if self.requested_port:
                     raise
                 continue
-            controller = Controller(
+            controller = _BoundedController(
                 self.handler,
                 hostname=self.host,
                 port=port,

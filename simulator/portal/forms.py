@@ -16,6 +16,7 @@ __all__ = [
     "STATE",
     "USER_NAME",
     "field_errors",
+    "is_agent_unique_id",
     "normalize_identifier",
 ]
 
@@ -51,6 +52,11 @@ def normalize_identifier(value: str) -> str:
 
 def _well_formed_agent_unique_id(value: str) -> bool:
     return bool(_AGENT_UNIQUE_ID.fullmatch(value.strip()))
+
+
+def is_agent_unique_id(value: str) -> bool:
+    """Whether ``value`` is an Agent Unique ID as the forms accept one (nine digits)."""
+    return _well_formed_agent_unique_id(value)
 
 
 def _well_formed_email(value: str) -> bool:

@@ -17,6 +17,7 @@ the stored user names of known accounts only, never typed input or passwords.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import secrets
 import string
@@ -39,6 +40,8 @@ from specs.model import FlowSet, Parameters, TransitionSpec
 __all__ = ["Portal", "PortalUsageError"]
 
 _log = logging.getLogger("rpp.portal")
+_RECOVERY_WINDOW = dt.timedelta(hours=1)  # decision recovery-email-limit
+_DECOY_ADDRESS = "nobody@rpp.invalid"  # RFC 2606: a name that cannot receive mail
 
 
 class PortalUsageError(RppError):
@@ -77,6 +80,8 @@ class Portal:
         # keyed digest of the typed name -> (consecutive failures, when it reached the threshold)
         self.ledger = UnknownNameLedger(self.parameters, self.clock)
         self._decoy = PasswordHash.of(secrets.token_urlsafe(16), hash_iterations)
+        # normalized address -> when recovery emails were sent to it in the last hour
+        self._recovery_sent: dict[str, list[dt.datetime]] = {}
         self._acting: str | None = None  # the stored user name the current click acts for
 
     # -- accounts ---------------------------------------------------------------------------
@@ -141,6 +146,30 @@ class Portal:
         """Spend one password hash on nothing, so that an unknown user name or a
         mismatching form costs what a real account costs (no enumeration by timing)."""
         self._decoy.matches(password)
+
+    def recovery_allowed(self, address: str) -> bool:
+        """Whether one more recovery email may go to ``address`` now (decision
+        recovery-email-limit); when it may, it is counted."""
+        limit = self.parameters.recovery_emails_per_hour
+        if limit is None:
+            return True
+        now = self.clock.now()
+        key = normalize_identifier(address)
+        recent = [t for t in self._recovery_sent.get(key, []) if now - t < _RECOVERY_WINDOW]
+        allowed = len(recent) < limit
+        if allowed:
+            recent.append(now)
+        if recent:
+            self._recovery_sent[key] = recent
+        else:
+            self._recovery_sent.pop(key, None)
+        return allowed
+
+    def decoy_email(self, kind: str, **fields: str | list[str]) -> None:
+        """Make an email of ``kind`` and send it nowhere, so that a recovery request that
+        matches nobody costs what one that emails a producer costs (no enumeration by
+        timing: the served portal answers before it sends, not before it writes)."""
+        render_email(self.flow_set.portal, kind, _DECOY_ADDRESS, self.clock.now(), **fields)
 
     # -- machinery ------------------------------------------------------------------------
     def fired(self, spec: TransitionSpec) -> None:
@@ -243,7 +272,10 @@ class Portal:
                 id(a): {**vars(a), "locked_for": list(a.locked_for)}
                 for a in self._accounts.values()
             }
-            saved[id(self)] = {"ledger": self.ledger.snapshot()}
+            saved[id(self)] = {
+                "ledger": self.ledger.snapshot(),
+                "recovery_sent": {k: list(v) for k, v in self._recovery_sent.items()},
+            }
             if isinstance(self.clock, SimulatedClock):
                 saved[id(self.clock)] = {"_now": self.clock.now()}
             return saved
@@ -254,5 +286,8 @@ class Portal:
                 vars(account).update(saved[id(account)])
                 account.locked_for = list(account.locked_for)
             self.ledger.restore(saved[id(self)]["ledger"])
+            self._recovery_sent = {
+                k: list(v) for k, v in saved[id(self)].get("recovery_sent", {}).items()
+            }
             if isinstance(self.clock, SimulatedClock):
                 self.clock.set(saved[id(self.clock)]["_now"])

@@ -168,8 +168,12 @@ class Session:
         auid = self._typed(AGENT_UNIQUE_ID).strip()
         email = normalize_identifier(self._typed(EMAIL))
         linked = self.portal.accounts_at(email)
-        if any(a.agent_unique_id == auid for a in linked):
+        if any(a.agent_unique_id == auid for a in linked) and self.portal.recovery_allowed(
+            linked[0].email
+        ):
             self.portal.send("username", linked[0].email, user_names=[a.user_name for a in linked])
+        else:  # no match, or past the limit: as long as writing the email (no enumeration)
+            self.portal.decoy_email("username", user_names=[self._typed(EMAIL)[:64]])
 
     def issue_temporary_password(self) -> None:
         account = self._typed_account()
@@ -179,8 +183,13 @@ class Session:
             account is None
             or (email and normalize_identifier(email) != normalize_identifier(account.email))
             or (auid and auid != account.agent_unique_id)
+            or not self.portal.recovery_allowed(account.email)  # decision recovery-email-limit
         ):
-            self.portal.decoy_hash("")  # as long as hashing a new temporary password
+            # As long as making, hashing and writing a new temporary password.
+            self.portal.decoy_hash("")
+            self.portal.decoy_email(
+                "password_reset", temporary_password=self.portal.new_temporary_password()
+            )
             return
         temporary = self.portal.new_temporary_password()
         account.store_temporary_password(temporary)

@@ -4,9 +4,10 @@
 Promises:
 
 - ``GET /`` shows the current screen of the browser's session as an HTML page
-  (:mod:`simulator.web.pages` states the HTML contract). Without a valid session
-  cookie it starts a fresh portal session, so the page is Please Sign-In. A GET never
-  changes the portal.
+  (:mod:`simulator.web.pages` states the HTML contract). Without a live session it
+  shows Please Sign-In under a pre-session (:class:`~simulator.web.sessions.PreSessions`):
+  nothing is stored until the browser first posts, so cookie-less visits cost no
+  session. A GET never changes the portal.
 - ``POST /`` takes the screen's fields, ``control`` and ``csrf_token``: it fills every
   field of the current screen (a field not posted is empty), clicks ``control`` and
   answers 303 to ``GET /`` (post/redirect/get). It changes nothing and answers 403
@@ -15,7 +16,8 @@ Promises:
   control the flows give no click (e.g. "Register") or a form out of bounds
   (:mod:`simulator.web.formdata`); 413 for a body over 64 KiB; 415 for a body that is
   not a form; 503 (with Retry-After) while the outbox is full of mail the relay
-  refused (:mod:`simulator.mail.outbox`).
+  refused (:mod:`simulator.mail.outbox`). The mail a click makes is sent after the
+  answer (:mod:`simulator.web.sendafter`).
 - Signing in, and any click that signs out, issues a new session id and CSRF token
   (:mod:`simulator.web.sessions`). The cookie ``rpp_session`` holds only that id:
   HttpOnly, SameSite=Lax, Path=/, Secure when the request came over https, no
@@ -32,6 +34,7 @@ Promises:
 
 from __future__ import annotations
 
+import hmac
 import logging
 from collections.abc import Sequence
 from pathlib import Path
@@ -41,12 +44,12 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.middleware.body_limit import RequestBodyLimitMiddleware
-from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from simulator.asgi.hosts import HostCheckMiddleware
 from simulator.mail.mailbox import Transport
 from simulator.portal.clock import Clock
 from simulator.portal.passwords import DEFAULT_HASH_ITERATIONS
@@ -54,8 +57,9 @@ from simulator.web.contract import CSRF_FIELD
 from simulator.web.formdata import MAX_BODY_BYTES, FormRejected, read_form
 from simulator.web.pages import PageRenderer
 from simulator.web.security import SECURITY_HEADERS, SecurityHeadersMiddleware
+from simulator.web.sendafter import SendMailAfterAnswer
 from simulator.web.served import ServedPortal
-from simulator.web.sessions import SessionStore, WebSession
+from simulator.web.sessions import PreSessions, SessionStore, WebSession
 from simulator.web.testapi import testapi_routes
 from specs.model import FlowSet, Parameters
 
@@ -80,10 +84,10 @@ def _plain(status: int, message: str, headers: dict[str, str] | None = None) -> 
     return PlainTextResponse(message + "\n", status_code=status, headers=headers)
 
 
-def _set_session_cookie(response: Response, web: WebSession, request: Request) -> None:
+def _set_session_cookie(response: Response, web: WebSession | str, request: Request) -> None:
     response.set_cookie(
         SESSION_COOKIE,
-        web.id,
+        web if isinstance(web, str) else web.id,
         path="/",
         secure=request.url.scheme == "https",
         httponly=True,
@@ -137,21 +141,33 @@ def create_app(
         sessions if sessions is not None else SessionStore(),
     )
     renderer = PageRenderer(flow_set.portal, served.portal.parameters.states)
+    pre_sessions = PreSessions()
 
     def page(web: WebSession, status: int) -> Response:
         screen, chosen_state = served.screen(web)
         html = renderer.render(screen, csrf_token=web.csrf_token, chosen_state=chosen_state)
         return HTMLResponse(html, status_code=status)
 
+    def first_page(token: str) -> Response:
+        return HTMLResponse(renderer.render(served.first_screen(), csrf_token=token))
+
     async def checked_post(request: Request) -> tuple[WebSession, dict[str, str]] | Response:
-        """The session and form of a POST, or the response refusing it."""
+        """The session and form of a POST, or the response refusing it; a pre-session's
+        first post makes its session."""
         try:
             form = await read_form(request)
         except FormRejected as error:
             return _plain(error.status, error.message)
-        web = served.sessions.get(request.cookies.get(SESSION_COOKIE))
+        cookie = request.cookies.get(SESSION_COOKIE)
+        web = served.sessions.get(cookie)
         if web is None:
-            return _plain(403, _NO_SESSION)
+            token = pre_sessions.csrf_token(cookie)
+            if token is None:
+                return _plain(403, _NO_SESSION)
+            if not hmac.compare_digest(form.get(CSRF_FIELD, "").encode(), token.encode()):
+                return _plain(403, _BAD_TOKEN)
+            client = request.client.host if request.client else ""
+            web = served.open_browser(cookie, token, client)
         if not web.csrf_matches(form.get(CSRF_FIELD)):
             return _plain(403, _BAD_TOKEN)
         return web, form
@@ -159,12 +175,18 @@ def create_app(
     async def home(request: Request) -> Response:
         if request.method != "POST":
             web = served.sessions.get(request.cookies.get(SESSION_COOKIE))
-            fresh = web is None
-            if web is None:
-                web = served.open_browser()
-            response = await run_in_threadpool(page, web, 200)
+            if web is not None:
+                return await run_in_threadpool(page, web, 200)
+            # No session: the login page under a pre-session, which costs no storage.
+            session_id = request.cookies.get(SESSION_COOKIE)
+            token = pre_sessions.csrf_token(session_id)
+            fresh = token is None or session_id is None
+            if token is None or session_id is None:
+                session_id = pre_sessions.issue()
+                token = pre_sessions.csrf_token(session_id) or ""
+            response = await run_in_threadpool(first_page, token)
             if fresh:
-                _set_session_cookie(response, web, request)
+                _set_session_cookie(response, session_id, request)
             return response
         checked = await checked_post(request)
         if isinstance(checked, Response):
@@ -213,12 +235,13 @@ def create_app(
     app = Starlette(
         routes=routes,
         middleware=[
+            Middleware(SendMailAfterAnswer, outbox=served.outbox),
+            Middleware(SecurityHeadersMiddleware),
             *(
-                [Middleware(TrustedHostMiddleware, allowed_hosts=allowed_hosts)]
+                [Middleware(HostCheckMiddleware, allowed_hosts=allowed_hosts)]
                 if allowed_hosts
                 else []
             ),
-            Middleware(SecurityHeadersMiddleware),
             Middleware(RequestBodyLimitMiddleware, max_body_size=MAX_BODY_BYTES),
         ],
         exception_handlers={HTTPException: _http_error, Exception: _server_error},

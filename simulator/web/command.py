@@ -12,6 +12,10 @@ Promises:
   simulated clock starting at the current time (so tests can advance it) and hashes
   passwords at the harness's cost; it is refused on a host that is not loopback.
   Without it the clock is the wall clock and hashing has a production-like cost.
+- ``--forwarded-allow-ips IPS`` (a TLS proxy in front): the addresses or networks
+  (comma-separated, ``*`` for any) whose ``X-Forwarded-Proto`` and ``X-Forwarded-For``
+  are believed, so that the portal sees https (its cookie is then Secure) and the
+  producer's address; without it they are ignored.
 - Usage errors exit 2 with one line saying what to change: a bad ``--port``,
   ``--smtp`` or ``--flows``, ``--test-api`` on a non-loopback host, a port in use.
 - SIGINT or SIGTERM stops the server and the mailbox cleanly and returns 0; a server
@@ -60,6 +64,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="N",
         help="without --smtp: the embedded mailbox's HTTP port (default 8025, Mailpit's;"
         " 0: any free)",
+    )
+    parser.add_argument(
+        "--forwarded-allow-ips",
+        metavar="IPS",
+        help="behind a TLS proxy: the proxy addresses (comma-separated; '*': any) whose"
+        " X-Forwarded-Proto/-For are believed, so cookies are Secure over https"
+        " (default: none, the headers are ignored)",
     )
     parser.add_argument(
         "--test-api",
@@ -117,7 +128,15 @@ def run(args: argparse.Namespace, stop: threading.Event | None = None) -> int:
         _stop_on_signals(stop, stack)
         try:
             served = stack.enter_context(
-                serving(flow_set, args.host, args.port, smtp, args.mailbox_port, args.test_api)
+                serving(
+                    flow_set,
+                    args.host,
+                    args.port,
+                    smtp,
+                    args.mailbox_port,
+                    args.test_api,
+                    forwarded_allow_ips=args.forwarded_allow_ips,
+                )
             )
         except CannotListen as error:
             raise UsageError(

@@ -14,11 +14,11 @@ Promises:
 
 from __future__ import annotations
 
-import ipaddress
 from collections.abc import Mapping
 
 from starlette.types import ASGIApp
 
+from simulator.asgi.hosts import is_loopback
 from simulator.asgi.server import SecurityHeadersMiddleware as _HeadersMiddleware
 
 __all__ = ["SECURITY_HEADERS", "SecurityHeadersMiddleware", "is_loopback"]
@@ -41,16 +41,3 @@ class SecurityHeadersMiddleware(_HeadersMiddleware):
 
     def __init__(self, app: ASGIApp) -> None:
         super().__init__(app, SECURITY_HEADERS)
-
-
-def is_loopback(host: str | None) -> bool:
-    """True when ``host`` is a literal loopback address."""
-    if not host:
-        return False
-    try:
-        address = ipaddress.ip_address(host.strip("[]"))
-    except ValueError:
-        return False
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        return address.ipv4_mapped.is_loopback
-    return address.is_loopback

@@ -4,7 +4,8 @@ browser sessions, and what a posted form does to them.
 Promises:
 
 - :meth:`ServedPortal.open_browser` starts a fresh portal session (the login page)
-  under a new web session; :meth:`ServedPortal.reset` replaces the portal with a new
+  under a new web session (:meth:`ServedPortal.first_screen` is its screen, for a
+  browser that holds no session yet); :meth:`ServedPortal.reset` replaces the portal with a new
   one (no accounts, no sessions; the same flows, transport and clock) and forgets
   every web session; given parameters (a verification variant of portal.yaml), the
   new portal runs with them. :meth:`ServedPortal.take_fired` hands out the transitions
@@ -15,10 +16,12 @@ Promises:
   a control the screen shows but the flows give no click (e.g. "Register") is
   ``refused`` (400). Otherwise it fills every field of the screen (a field not posted
   is empty), clicks, and says whether the session signed in or out (the caller then
-  issues a new session id). The whole check-fill-click runs under the portal's lock,
+  issues a new session id). A click that raises half-way is undone before the error
+  goes on (the accounts, the session, the fired transitions, its emails). The whole check-fill-click runs under the portal's lock,
   so two tabs of one session cannot interleave.
 - The portal's mail goes through an :class:`~simulator.mail.outbox.Outbox`
-  (:attr:`ServedPortal.outbox`): collected under the lock and sent after it, kept and
+  (:attr:`ServedPortal.outbox`): collected under the lock and left queued by
+  :meth:`ServedPortal.act`, for the app to send once its answer is out; kept and
   retried when the relay refuses it, so a mail outage neither blocks other producers
   nor turns a click into an error. :meth:`ServedPortal.reset` forgets waiting mail and
   :meth:`ServedPortal.close` stops the retries.
@@ -32,7 +35,7 @@ from dataclasses import dataclass
 
 from simulator.mail.mailbox import Transport
 from simulator.mail.outbox import Outbox
-from simulator.portal.clock import Clock
+from simulator.portal.clock import Clock, SimulatedClock
 from simulator.portal.portal import Portal, PortalUsageError
 from simulator.portal.screens import Screen
 from simulator.web.contract import CONTROL_FIELD, SCREEN_FIELD, field_name
@@ -104,9 +107,20 @@ class ServedPortal:
             fired, self._fired = self._fired, []
             return fired
 
-    def open_browser(self) -> WebSession:
-        """A new web session on a fresh portal session (the login page)."""
-        return self.sessions.create(self.portal.open_session())
+    def open_browser(
+        self, session_id: str | None = None, csrf_token: str | None = None, client: str = ""
+    ) -> WebSession:
+        """A new web session on a fresh portal session (the login page), made by
+        ``client``; under a pre-session's id and token when given."""
+        return self.sessions.create(
+            self.portal.open_session(), session_id=session_id, csrf_token=csrf_token, client=client
+        )
+
+    def first_screen(self) -> Screen:
+        """The screen a browser with no session is shown (the login page)."""
+        portal = self.portal
+        with portal.lock:
+            return portal.screen(portal.open_session())
 
     def screen(self, web: WebSession) -> tuple[Screen, str | None]:
         """The screen ``web`` shows, and the state chosen on it (None when none is)."""
@@ -116,7 +130,8 @@ class ServedPortal:
 
     def act(self, web: WebSession, form: Mapping[str, str]) -> Outcome:
         """Fill the screen's fields from ``form`` and click its ``control``."""
-        with self.outbox.collecting():  # the mail goes once the lock is released
+        # The mail waits in the outbox: it goes once the answer is out (sendafter.py).
+        with self.outbox.collecting(send=False):
             return self._act(web, form)
 
     def _act(self, web: WebSession, form: Mapping[str, str]) -> Outcome:
@@ -139,10 +154,21 @@ class ServedPortal:
             if control not in spec.clicks:
                 return Outcome("refused", f"{control!r} does nothing on this portal")
             before = session.account
+            saved, saved_session, fired = portal.snapshot(), dict(vars(session)), len(self._fired)
             try:
                 for label in screen.fields:
                     portal.fill(session, label, form.get(field_name(label), ""))
                 portal.click(session, control)
             except PortalUsageError as error:
                 return Outcome("refused", str(error))
+            except Exception:
+                # A click that fails half-way is undone: no account, session, fired
+                # transition or email keeps a trace of it (the caller answers 500).
+                if isinstance(self.clock, SimulatedClock):  # the clock is not the click's
+                    saved[id(self.clock)] = {"_now": self.clock.now()}
+                portal.restore(saved)
+                vars(session).update(saved_session)
+                del self._fired[fired:]
+                self.outbox.forget_collected()
+                raise
             return Outcome("done", signed_in_or_out=session.account is not before)

@@ -21,13 +21,15 @@ from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 
-from simulator.asgi.server import AsgiServer, trusted_hosts
+from simulator.asgi.hosts import trusted_hosts
+from simulator.asgi.server import AsgiServer
 from simulator.mail.mailbox import SmtpTransport
 from simulator.mail.service import MailboxService
 from simulator.portal.clock import Clock, SimulatedClock
 from simulator.portal.passwords import DEFAULT_HASH_ITERATIONS, HARNESS_HASH_ITERATIONS
 from simulator.web.app import create_app, served_portal
 from simulator.web.clock import SystemClock
+from simulator.web.security import SECURITY_HEADERS
 from specs.model import FlowSet
 
 __all__ = ["MAILBOX_HOST", "Served", "serving"]
@@ -51,6 +53,7 @@ def serving(
     smtp: tuple[str, int] | None = None,
     mailbox_port: int = 0,
     test_api: bool = True,
+    forwarded_allow_ips: str | None = None,
 ) -> Iterator[Served]:
     """Serve ``flow_set`` (see the module's promises)."""
     clock: Clock = SimulatedClock(dt.datetime.now(dt.UTC)) if test_api else SystemClock()
@@ -75,5 +78,13 @@ def serving(
             allowed_hosts=trusted_hosts(host),
         )
         stack.callback(served_portal(app).close)  # after the server has stopped
-        server = stack.enter_context(AsgiServer(app, host, port))
+        server = stack.enter_context(
+            AsgiServer(
+                app,
+                host,
+                port,
+                security_headers=SECURITY_HEADERS,
+                forwarded_allow_ips=forwarded_allow_ips,
+            )
+        )
         yield Served(server, server.url, mailbox_url, mail)

@@ -10,15 +10,20 @@ Promises:
   takes POST only (405 otherwise). No CSRF token and no session.
 - ``POST /test/producers`` with a JSON object ``{user_name, agent_unique_id, email,
   password, home_state?, state_farm?}`` registers an account: 201 with
-  ``{"user_name": ...}``; 400 naming the field that is missing, unknown or of the
-  wrong type; 409 when the user name is taken.
+  ``{"user_name": ...}``; 400 naming the field that is missing, unknown, of the
+  wrong type or out of the flows' bounds; 409 when the user name is taken. The
+  bounds: a user name is 1 to 64 printable characters without a space or a comma
+  (the username email lists names joined by ", ", and must read back), an Agent
+  Unique ID nine digits (as the forms take it), an email address ``local@domain``,
+  a password within the portal's password policy, a home state one it offers.
 - ``POST /test/clock`` with ``{"minutes": number >= 0}`` advances the simulated
   clock: 204; 400 for a bad body; 409 when the portal runs on a real clock.
 - ``POST /test/reset``: a new portal with no accounts and no sessions: 204; with
   ``{"variant": NAME}`` it runs a verification variant of portal.yaml (400 for a name
   portal.yaml does not have), with ``{"parameters": {NAME: N}}`` other values of
   ``lockout_threshold``, ``temporary_password_valid_minutes`` or
-  ``auto_unlock_after_minutes`` (null: off), until the next reset. With
+  ``auto_unlock_after_minutes`` (null: off), within the bounds the flows' loader
+  holds them to (:data:`specs.loader.PARAMETER_BOUNDS`), until the next reset. With
   ``{"producers": [PRODUCER, ...]}`` (each as ``/test/producers`` takes it) the new
   portal has those accounts, registered in order: one request sets up a journey. The
   whole body is checked first: a bad producer (400, naming its position and field) or
@@ -32,6 +37,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from typing import Any
@@ -43,13 +49,17 @@ from starlette.routing import Route
 
 from simulator.mail.smtp_sink import is_valid_address
 from simulator.portal.clock import SimulatedClock
-from simulator.portal.forms import normalize_identifier
+from simulator.portal.forms import is_agent_unique_id, normalize_identifier
 from simulator.web.security import is_loopback
 from simulator.web.served import ServedPortal
+from specs.loader import PARAMETER_BOUNDS
+from specs.model import Parameters
 
 __all__ = ["testapi_routes"]
 
 MAX_CLOCK_MINUTES = 10 * 366 * 24 * 60  # ten years in one step is plenty
+MAX_USER_NAME_CHARS = 64
+_USER_NAME = re.compile(rf"[^\s,]{{1,{MAX_USER_NAME_CHARS}}}")
 _REQUIRED = ("user_name", "agent_unique_id", "email", "password")
 _OPTIONAL: dict[str, type] = {"home_state": str, "state_farm": bool}
 
@@ -113,12 +123,13 @@ def _parameter_changes(given: object) -> dict[str, object]:
             )
         if isinstance(value, bool) or not isinstance(value, _SETTABLE[name]):
             raise _BadRequest(400, f"parameter {name!r} must be a whole number")
-        if isinstance(value, int) and value < 1:
-            raise _BadRequest(400, f"parameter {name!r} must be 1 or more")
+        low, high = PARAMETER_BOUNDS[name]
+        if isinstance(value, int) and not low <= value <= high:
+            raise _BadRequest(400, f"parameter {name!r} must be {low} to {high:,}")
     return dict(given)
 
 
-def _producer(body: object, where: str = "") -> dict[str, Any]:
+def _producer(body: object, parameters: Parameters, where: str = "") -> dict[str, Any]:
     """A producer's fields, checked (``where`` names it in a list, for the errors)."""
     if not isinstance(body, dict):
         raise _BadRequest(400, f"{where or 'the body'} must be a JSON object")
@@ -133,13 +144,32 @@ def _producer(body: object, where: str = "") -> dict[str, Any]:
     for name, kind in _OPTIONAL.items():
         if name in body and not isinstance(body[name], kind):
             raise _BadRequest(400, f"{where}field {name!r} must be a {kind.__name__}")
+    if not _USER_NAME.fullmatch(body["user_name"]) or not body["user_name"].isprintable():
+        raise _BadRequest(
+            400,
+            f"{where}field 'user_name' must be 1 to {MAX_USER_NAME_CHARS} printable characters"
+            " without spaces or commas",
+        )
+    if not is_agent_unique_id(body["agent_unique_id"]):
+        raise _BadRequest(400, f"{where}field 'agent_unique_id' must be nine digits")
+    if not parameters.password_policy.accepts(body["password"]):
+        policy = parameters.password_policy
+        raise _BadRequest(
+            400,
+            f"{where}field 'password' breaks the password policy ({policy.min_length} to"
+            f" {policy.max_length} letters and digits)",
+        )
+    if "home_state" in body and body["home_state"].strip().upper() not in parameters.states:
+        raise _BadRequest(
+            400, f"{where}field 'home_state' must be one of {', '.join(parameters.states)}"
+        )
     return body
 
 
-def _producers(given: object) -> list[dict[str, Any]]:
+def _producers(given: object, parameters: Parameters) -> list[dict[str, Any]]:
     if not isinstance(given, list):
         raise _BadRequest(400, "field 'producers' must be a list of producers")
-    found = [_producer(p, f"producers[{i}]: ") for i, p in enumerate(given)]
+    found = [_producer(p, parameters, f"producers[{i}]: ") for i, p in enumerate(given)]
     seen: set[str] = set()
     for producer in found:
         name = normalize_identifier(producer["user_name"])
@@ -153,7 +183,7 @@ def testapi_routes(served: ServedPortal) -> list[Route]:
     """The routes of the test API, acting on ``served``."""
 
     async def producers(request: Request) -> Response:
-        body = _producer(await _json_object(request))
+        body = _producer(await _json_object(request), served.portal.parameters)
         try:
             account = await run_in_threadpool(served.portal.register, **body)
         except ValueError as error:
@@ -190,9 +220,9 @@ def testapi_routes(served: ServedPortal) -> list[Route]:
             )
         changes: dict[str, object] = dict(variants[variant].parameters) if variant else {}
         changes.update(_parameter_changes(body.get("parameters", {})))
-        accounts = _producers(body.get("producers", []))
         base = served.parameters or served.flow_set.portal.parameters
         parameters = replace(base, **changes) if changes else None  # type: ignore[arg-type]
+        accounts = _producers(body.get("producers", []), parameters or base)
 
         def start_afresh() -> None:
             served.reset(parameters)

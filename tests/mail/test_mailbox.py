@@ -268,6 +268,20 @@ def test_a_repeated_message_id_is_refused_and_counted(flow_set: FlowSet) -> None
     assert mailbox.duplicates_refused == 2
     # A fresh email with the same text is a different message.
     assert mailbox.deliver(_reset_email(flow_set)) == 1
+
+
+def test_a_repeated_message_id_with_other_content_is_kept(flow_set: FlowSet) -> None:
+    """Issue 28, point 14: only a retry (same Message-ID, same content) is refused."""
+    mailbox = Mailbox()
+    first = _reset_email(flow_set)
+    other = _reset_email(flow_set)
+    del other["Message-ID"]
+    other["Message-ID"] = first["Message-ID"]
+    assert other.as_bytes() != first.as_bytes()
+    assert mailbox.deliver(first) == 1
+    assert mailbox.deliver(other) == 1
+    assert mailbox.messages(ADDRESS) == [first, other]
+    assert mailbox.duplicates_refused == 0
     assert mailbox.count(ADDRESS) == 2
 
 

@@ -235,3 +235,126 @@ def test_the_mailbox_refuses_a_malformed_message_id_with_a_value_error(mailbox: 
     with pytest.raises(ValueError, match="the Message-ID header is malformed"):
         mailbox.deliver(parsed)
     assert mailbox.count() == 0
+
+
+# --- issue 28, point 13: an over-long line is bounded by the message size limit -------
+
+WAIT = 30.0  # for a reply or a close; normally milliseconds
+
+
+def _smtp_dialogue(port: int) -> socket.socket:
+    """A raw SMTP connection to the sink, in DATA (the 354 read)."""
+    sock = socket.create_connection(("127.0.0.1", port), timeout=WAIT)
+    reader = sock.makefile("rb")
+    assert reader.readline().startswith(b"220")
+    for command, expected in (
+        (b"EHLO attacker.example", b"250 "),
+        (b"MAIL FROM:<a@example.com>", b"250"),
+        (b"RCPT TO:<b@example.com>", b"250"),
+        (b"DATA", b"354"),
+    ):
+        sock.sendall(command + b"\r\n")
+        while not (reply := reader.readline()).startswith(expected):
+            assert reply[:3].isdigit() and reply[3:4] == b"-", reply
+    return sock
+
+
+def _until_closed(sock: socket.socket) -> bytes:
+    """What the sink sent until it closed the connection (a reset, when our unread
+    flood was still arriving, may swallow its last reply)."""
+    reply = b""
+    sock.settimeout(WAIT)
+    try:
+        while chunk := sock.recv(4096):
+            reply += chunk
+    except ConnectionResetError:
+        pass
+    return reply
+
+
+def _flood(sock: socket.socket, total: int) -> tuple[threading.Thread, list[int]]:
+    """Send ``total`` bytes without a line end, in a thread; the bytes sent so far."""
+    sent = [0]
+
+    def send() -> None:
+        chunk = b"x" * 65536
+        try:
+            while sent[0] < total:
+                sock.sendall(chunk)
+                sent[0] += len(chunk)
+        except OSError:
+            pass  # the sink closed the connection
+
+    thread = threading.Thread(target=send, daemon=True)
+    thread.start()
+    return thread, sent
+
+
+def test_an_over_long_data_line_is_refused_at_the_message_limit_without_being_kept(
+    mailbox: Mailbox,
+) -> None:
+    import tracemalloc
+
+    limit = 4 * 2**20
+    tracemalloc.start()
+    try:
+        with SmtpSink(mailbox, data_size_limit=limit) as sink, _smtp_dialogue(sink.port) as sock:
+            thread, sent = _flood(sock, 100 * 2**20)
+            reply = _until_closed(sock)
+            thread.join(WAIT)
+            assert not thread.is_alive(), f"the sender was not stopped within {WAIT} s"
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    print(
+        f"100 MB DATA line: cut off after {sent[0] / 2**20:.1f} MiB sent;"
+        f" {peak / 2**20:.2f} MiB allocated at the peak (limit {limit / 2**20:.0f} MiB)"
+    )
+    assert not reply or reply.startswith(b"552 "), reply
+    assert sent[0] < 100 * 2**20, "the whole 100 MB line was read"
+    assert peak < limit, f"{peak:,} bytes held at the peak for a line refused at {limit:,}"
+    assert mailbox.delivery_count() == 0
+
+
+def test_a_line_over_1000_characters_is_refused_and_the_session_goes_on(sink: SmtpSink) -> None:
+    with _smtp_dialogue(sink.port) as sock:
+        reader = sock.makefile("rb")
+        sock.sendall(b"Subject: long\r\n\r\n" + b"y" * 5000 + b"\r\n.\r\n")
+        assert reader.readline().startswith(b"500 "), "over-long line"
+        sock.sendall(b"NOOP\r\n")
+        assert reader.readline().startswith(b"250"), "the session goes on"
+
+
+def test_an_endless_command_line_is_cut_off_at_the_limit(mailbox: Mailbox) -> None:
+    with (
+        SmtpSink(mailbox, data_size_limit=2**20) as sink,
+        socket.create_connection(("127.0.0.1", sink.port), timeout=WAIT) as sock,
+    ):
+        assert sock.recv(1024).startswith(b"220")
+        thread, sent = _flood(sock, 100 * 2**20)
+        reply = _until_closed(sock)
+        thread.join(WAIT)
+        assert not thread.is_alive(), f"the sender was not stopped within {WAIT} s"
+    assert not reply or reply.startswith(b"500 Command line too long"), reply
+    assert sent[0] < 100 * 2**20
+
+
+def test_a_repeated_message_id_with_other_content_is_kept_never_250_then_dropped(
+    sink: SmtpSink, mailbox: Mailbox, flow_set: FlowSet
+) -> None:
+    """Issue 28, point 14: what is answered 250 is held; a retry of the same message
+    (same Message-ID, same content) is held once."""
+    first = _reset_email(flow_set, "a@example.com", "aB3dE9fGh")
+    forged = _reset_email(flow_set, "a@example.com", "zZ9yY8xXw")
+    del forged["Message-ID"]
+    forged["Message-ID"] = first["Message-ID"]
+    transport = sink.transport()
+    for message in (first, first, forged):  # each answered 250 (send raises otherwise)
+        transport.send(message)
+    held = [str(m["Message-ID"]) for m in mailbox.messages("a@example.com")]
+    assert held == [str(first["Message-ID"])] * 2
+    assert [temporary_password_in(m) for m in mailbox.messages("a@example.com")] == [
+        "aB3dE9fGh",
+        "zZ9yY8xXw",
+    ]
+    assert mailbox.duplicates_refused == 1

@@ -606,3 +606,58 @@ def test_mail_goes_to_no_typed_address(flow_set: FlowSet, typed: str) -> None:
     assert _forgot(target, OWNER[1], typed).name == "forgot_user_name"  # malformed: refused
     _request_reset(target, OWNER[0], typed)
     assert len(target.mailbox) == 0
+
+
+# --- decision recovery-email-limit (issue 28, point 7) ---------------------------------
+
+
+def _recovery_portal(flow_set: FlowSet) -> tuple[Any, Any]:
+    from simulator.mail.mailbox import Mailbox, MailboxTransport
+    from simulator.portal.clock import SimulatedClock
+    from simulator.portal.portal import Portal
+
+    mailbox = Mailbox()
+    portal = Portal(flow_set, MailboxTransport(mailbox), SimulatedClock(), hash_iterations=1)
+    portal.register("jessicacamp", "000600492", "jessica@example.com", "Camp2019")
+    return portal, mailbox
+
+
+def _ask_for_reset(portal: Any, agent_unique_id: str = "000600492") -> None:
+    session = portal.open_session()
+    portal.click(session, "Reset Password?")
+    portal.fill(session, "User Name", "jessicacamp")
+    portal.fill(session, "Agent Unique ID", agent_unique_id)
+    assert portal.click(session, "Submit").name == "reset_request_submitted"
+
+
+def test_recovery_email_limit_per_address_keeps_the_last_temporary_password(
+    flow_set: FlowSet,
+) -> None:
+    limit = flow_set.portal.parameters.recovery_emails_per_hour
+    assert limit == 5
+    portal, mailbox = _recovery_portal(flow_set)
+    for _ in range(3):
+        _ask_for_reset(portal, "999999999")  # a wrong pairing never counts
+    for _ in range(limit + 10):
+        _ask_for_reset(portal)
+    emails = mailbox.messages("jessica@example.com")
+    assert len(emails) == limit
+    last = temporary_password_in(emails[-1])
+    account = portal.account_named("jessicacamp")
+    assert account is not None and account.temporary_matches(last), "the last one stays valid"
+    portal.clock.advance(59)
+    _ask_for_reset(portal)
+    assert len(mailbox.messages("jessica@example.com")) == limit, "still within the hour"
+    portal.clock.advance(2)  # the first five are over an hour old
+    _ask_for_reset(portal)
+    assert len(mailbox.messages("jessica@example.com")) == limit + 1
+
+
+def test_the_recovery_count_is_part_of_a_snapshot(flow_set: FlowSet) -> None:
+    portal, mailbox = _recovery_portal(flow_set)
+    saved = portal.snapshot()
+    for _ in range(5):
+        _ask_for_reset(portal)
+    portal.restore(saved)
+    _ask_for_reset(portal)
+    assert len(mailbox.messages("jessica@example.com")) == 6

@@ -390,6 +390,14 @@ class ResetRequestUnlocks(Session):
             account.machines.fire("complete_password_reset")
 
 
+class RecoveryLimitOfOne(Portal):
+    """Decision recovery-email-limit read as one recovery email an hour, not five."""
+
+    def recovery_allowed(self, address: str) -> bool:
+        allowed = super().recovery_allowed(address)
+        return allowed and len(self._recovery_sent.get(address.strip().casefold(), [])) <= 1
+
+
 class UsernameRecoveryUnlocks(Session):
     def send_username_email(self) -> None:
         super().send_username_email()
@@ -1337,6 +1345,12 @@ BROKEN_PORTALS: tuple[BrokenPortal, ...] = (
         ("USER-2",),
         "The Agent Unique ID is validated trimmed but looked up with its spaces.",
         _models(AgentUniqueIdNotTrimmed),
+    ),
+    BrokenPortal(
+        "recovery-limit-of-one",
+        ("decision:recovery-email-limit",),
+        "The recovery-email limit lets one email an hour through instead of five.",
+        _portal_class(RecoveryLimitOfOne),
     ),
     BrokenPortal(
         "recovery-email-case-sensitive",

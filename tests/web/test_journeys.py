@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import threading
+import time
 from collections.abc import Callable
 
 import httpx
@@ -16,6 +17,7 @@ from simulator.mail.http_api import mailbox_app
 from simulator.mail.mailbox import Mailbox
 from simulator.mail.messages import body_of
 from simulator.mail.smtp_sink import SmtpSink
+from simulator.portal.account import Account
 from simulator.portal.clock import SimulatedClock
 from simulator.portal.passwords import HARNESS_HASH_ITERATIONS
 from simulator.web.app import SESSION_COOKIE, create_app, served_portal
@@ -116,6 +118,15 @@ def test_the_test_api_registers_producers(test_app: Starlette) -> None:
         ({**PRODUCER, "state_farm": "yes"}, "'state_farm'"),
         ({**PRODUCER, "role": "admin"}, "'role'"),
         ([PRODUCER], "JSON object"),
+        # Issue 28, point 11: the flows' own bounds.
+        ({**PRODUCER, "user_name": "ruth,ie"}, "'user_name'"),
+        ({**PRODUCER, "user_name": "ruth ie"}, "'user_name'"),
+        ({**PRODUCER, "user_name": "ruthie\r\nBcc: x@example.com"}, "'user_name'"),
+        ({**PRODUCER, "user_name": "r" * 65}, "'user_name'"),
+        ({**PRODUCER, "agent_unique_id": "12345"}, "'agent_unique_id'"),
+        ({**PRODUCER, "password": "x"}, "'password'"),
+        ({**PRODUCER, "password": "Abc123!!"}, "'password'"),
+        ({**PRODUCER, "home_state": "CA"}, "'home_state'"),
     ],
 )
 def test_a_bad_producer_is_refused_naming_the_field(
@@ -296,6 +307,11 @@ def test_a_password_reset_over_http_and_smtp(flow_set: FlowSet) -> None:
                 == "reset_request_submitted"
             )
 
+            # The portal answers first and sends after: wait for the email (seconds at most).
+            deadline = time.monotonic() + 30
+            while not mailbox.messages(EMAIL):
+                assert time.monotonic() < deadline, "no reset email within 30 s of the answer"
+                time.sleep(0.01)
             email = mailbox.latest(EMAIL, kind="password_reset")
             temporary = re.search(r"Temporary Password: (\w+)", body_of(email))
             assert temporary is not None, mailbox.describe()
@@ -347,3 +363,57 @@ def test_a_port_in_use_is_an_os_error_before_any_thread_starts(
         with pytest.raises(OSError):
             PortalServer(make_app(), "127.0.0.1", first.port).start()
         assert servers() == running
+
+
+@pytest.mark.parametrize(
+    "parameters",
+    [
+        {"auto_unlock_after_minutes": 10**18},
+        {"temporary_password_valid_minutes": 525_601},
+        {"lockout_threshold": 101},
+        {"lockout_threshold": 0},
+    ],
+)
+def test_parameters_past_the_flows_bounds_are_refused(
+    test_app: Starlette, parameters: dict[str, int]
+) -> None:
+    """Issue 28, point 11: 10**18 minutes was taken, and answered 500 at the next login."""
+    client = _local(test_app)
+    client.post("/test/producers", json=PRODUCER)
+    response = client.post("/test/reset", json={"parameters": parameters})
+    assert response.status_code == 400 and next(iter(parameters)) in response.json()["error"]
+    assert served_portal(test_app).portal.account_named("ruthie") is not None, "not reset"
+
+
+def test_a_click_that_fails_half_way_is_undone(
+    make_app: Callable[..., Starlette], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 28, point 11: a 500 never leaves a half-done click (nor a fired transition)."""
+    app = make_app(test_api=True)
+    client = _local(app)
+    assert client.post("/test/producers", json=PRODUCER).status_code == 201
+    client.post("/test/fired", json={})  # start counting from here
+
+    original = Account.store_temporary_password
+
+    def store_then_fail(self: Account, temporary: str) -> None:
+        original(self, temporary)
+        raise OverflowError("date value out of range")  # as 10**18 minutes did
+
+    monkeypatch.setattr(Account, "store_temporary_password", store_then_fail)
+    browser = Browser(app, client=("127.0.0.1", 40001))
+    browser.http = TestClient(
+        app, client=("127.0.0.1", 40001), follow_redirects=False, raise_server_exceptions=False
+    )
+    browser.open()
+    browser.click("Reset Password?")
+    form = browser.form("Submit", {"User Name": "ruthie", "E-mail Address": "ruthie@example.com"})
+    assert browser.post(form).status_code == 500
+    account = served_portal(app).portal.account_named("ruthie")
+    assert account is not None and account.temporary is None, "no temporary password kept"
+    assert served_portal(app).outbox.waiting == 0, "no email queued"
+    fired = client.post("/test/fired", json={}).json()["fired"]
+    assert not any("submit_reset_password" in name for name in fired), fired
+    assert browser.open().screen.name == "reset_password", "the session did not move"
+    monkeypatch.undo()
+    assert browser.post(form).status_code == 303, "the same click works once the fault is gone"

@@ -118,14 +118,13 @@ def test_sign_in_issues_a_new_session_id_and_token(app: Starlette, browser: Brow
     welcome = browser.fill_and_click("Login", {"User Name": USER, "Password": PASSWORD})
     assert welcome.screen.name == "welcome"
     assert browser.cookie != before and welcome.csrf_token != token
-    # The id and token seen before signing in are worth nothing now.
+    # The id and token seen before signing in reach nothing of the signed-in session:
+    # at most a fresh login page, as any visitor gets one.
     fixation = TestClient(app, cookies={SESSION_COOKIE: before or ""}, follow_redirects=False)
-    assert (
-        fixation.post(
-            "/", data={"csrf_token": token, "state": "IL", "control": "State"}
-        ).status_code
-        == 403
-    )
+    assert fixation.post(
+        "/", data={"csrf_token": token, "state": "IL", "control": "State"}
+    ).status_code in (403, 409)
+    assert "Please Sign-In" in fixation.get("/").text
     form = browser.form("State", {"State": "IL"})
     form["csrf_token"] = token
     assert browser.post(form).status_code == 403
@@ -315,12 +314,43 @@ def test_the_session_store_forgets_the_least_recently_used_beyond_its_cap(
     make_app: Callable[..., Starlette],
 ) -> None:
     app = make_app(sessions=SessionStore(max_sessions=3))
-    browsers = [Browser(app) for _ in range(4)]
+    browsers = [Browser(app, client=(f"127.0.0.{i + 1}", 5000)) for i in range(4)]
     for b in browsers:
         b.open()
+        assert b.click("Forgot User Name?").screen.name == "forgot_user_name"
     assert len(served_portal(app).sessions) == 3
-    token = browsers[0].page.csrf_token if browsers[0].page else ""
-    assert browsers[0].post({"csrf_token": token, "control": "Register"}).status_code == 403
+    # The first was forgotten: its browser starts again from the login page.
+    assert browsers[0].open().screen.name == "login_page"
+    assert browsers[3].open().screen.name == "forgot_user_name"
+
+
+def test_a_visit_that_posted_nothing_costs_no_session(
+    make_app: Callable[..., Starlette],
+) -> None:
+    """Issue 28, point 8: cookie-less GETs hold nothing on the server."""
+    app = make_app(sessions=SessionStore(max_sessions=3))
+    producer = Browser(app)
+    producer.open()
+    assert producer.click("Reset Password?").screen.name == "reset_password"  # mid-reset
+    for _ in range(50):  # e.g. health checks or a crawler, each without a cookie
+        assert Browser(app).open().screen.name == "login_page"
+    assert len(served_portal(app).sessions) == 1
+    assert producer.open().screen.name == "reset_password", "the producer's session survived"
+
+
+def test_one_client_posting_from_many_browsers_evicts_only_its_own_sessions(
+    make_app: Callable[..., Starlette],
+) -> None:
+    app = make_app(sessions=SessionStore(max_sessions=10, max_per_client=3))
+    producer = Browser(app, client=("192.0.2.7", 5000))
+    producer.open()
+    assert producer.click("Reset Password?").screen.name == "reset_password"
+    for _ in range(30):
+        flooder = Browser(app, client=("198.51.100.9", 5000))
+        flooder.open()
+        flooder.click("Forgot User Name?")
+    assert len(served_portal(app).sessions) == 4  # the producer's, and the flooder's 3
+    assert producer.open().screen.name == "reset_password", "the producer's session survived"
 
 
 def test_a_flood_of_cookie_less_requests_signs_nobody_out(
@@ -334,10 +364,28 @@ def test_a_flood_of_cookie_less_requests_signs_nobody_out(
         producer.fill_and_click("Login", {"User Name": USER, "Password": PASSWORD}).screen.name
         == "welcome"
     )
-    for _ in range(20):  # e.g. health checks or a crawler, each without a cookie
-        Browser(app).open()
+    for i in range(20):  # posting browsers, from many addresses
+        flooder = Browser(app, client=(f"10.0.0.{i + 1}", 5000))
+        flooder.open()
+        flooder.click("Forgot User Name?")
     assert len(served_portal(app).sessions) == 3
     assert producer.open().screen.name == "welcome", "the signed-in session survived"
+
+
+def test_a_session_has_an_absolute_lifetime(make_app: Callable[..., Starlette]) -> None:
+    """Issue 28, point 12: use does not keep a session alive past its lifetime."""
+    timer = FakeTimer()
+    app = make_app(sessions=SessionStore(idle_seconds=60, lifetime_seconds=300, timer=timer))
+    served_portal(app).portal.register(USER, "123456789", "j@example.com", PASSWORD)
+    browser = Browser(app)
+    browser.open()
+    browser.fill_and_click("Login", {"User Name": USER, "Password": PASSWORD})
+    for _ in range(5):  # used every 59 s: never idle, 295 s old
+        timer.now += 59
+        assert browser.open().screen.name == "welcome"
+    timer.now += 59  # 354 s after signing in
+    assert browser.post(browser.form("State", {"State": "IL"})).status_code == 403
+    assert browser.open().screen.name == "login_page"
 
 
 def test_the_clock_is_not_real_time_for_sessions(
