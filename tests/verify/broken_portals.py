@@ -872,6 +872,27 @@ class NewPasswordMayEqualCurrent(Session):
         return True
 
 
+class NewPasswordComparedWithTypedOnly(Session):
+    """The New Password is compared with the Current Password typed only: after a reset
+    (the temporary password typed) the old password may be chosen again."""
+
+    def new_password_differs(self) -> bool:
+        return self._typed(NEW_PASSWORD) != self._typed(CURRENT_PASSWORD)
+
+
+class OldPasswordIsCurrentWithTemporary(Session):
+    """Current Password is checked against the account's password and the temporary one
+    whichever signed the session in: a locked account signed in with its temporary
+    password finishes the reset, and unlocks, with the old password."""
+
+    def current_password_correct(self) -> bool:
+        account = self.account
+        current = self._typed(CURRENT_PASSWORD)
+        return account is not None and (
+            account.password.matches(current) or account.temporary_matches(current)
+        )
+
+
 # -- the old, new and temporary passwords -----------------------------------------------------
 
 
@@ -1612,6 +1633,32 @@ BROKEN_PORTALS: tuple[BrokenPortal, ...] = (
         ("decision:new-password-must-differ",),
         "A New Password equal to the current one is accepted.",
         _models(NewPasswordMayEqualCurrent),
+    ),
+    BrokenPortal(
+        "new-password-may-be-the-old-after-reset",
+        ("decision:new-password-must-differ",),
+        "The New Password is compared with the Current Password typed only, so after a"
+        " reset the password from before it can be chosen again.",
+        _models(NewPasswordComparedWithTypedOnly),
+    ),
+    BrokenPortal(
+        "unchanged-message-names-current-only",
+        ("decision:new-password-unchanged-message",),
+        'The unchanged-password message says "must be different from the Current Password."'
+        " only, which is false when the old password is reused after a reset.",
+        _spec(
+            _text_lines(
+                "new_password_unchanged",
+                "The New Password must be different from the Current Password.",
+            )
+        ),
+    ),
+    BrokenPortal(
+        "old-password-is-current-with-temporary",
+        ("decision:temporary-session-current-password", "RESET-9", "LOCK-4"),
+        "Change Password takes the password from before the reset as Current Password in a"
+        " session signed in with the temporary password, so a locked account unlocks with it.",
+        _models(OldPasswordIsCurrentWithTemporary),
     ),
     BrokenPortal(
         "back-to-profile-renamed",
