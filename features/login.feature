@@ -14,6 +14,7 @@ Feature: Login
     When the producer opens the portal
     Then the producer sees the "Please Sign-In" page
     And the page has the fields "User Name" and "Password"
+    And the page marks no field required
     And the page has the buttons "Register" and "Login"
     And the page has the links "Forgot User Name?" and "Reset Password?"
     And the page shows no message
@@ -41,6 +42,7 @@ Feature: Login
     Given the producer has signed in with their password
     Then the page has the menus "Menu" and "Account"
     And the page has the field "State"
+    And the field "State" is not marked required
     And the page has no links
     When the producer selects the state "TX"
     Then the producer sees the "Welcome" page

@@ -17,6 +17,8 @@ Feature: Reset your password
     And the producer clicks "Reset Password?"
     Then the producer sees the "Reset Password?" page
     And the page has the fields "User Name", "E-mail Address" and "Agent Unique ID"
+    And the field "User Name" is marked required
+    And the fields "E-mail Address" and "Agent Unique ID" are not marked required
     And the page has the button "Submit"
     And the page says:
       """
@@ -155,6 +157,7 @@ Feature: Reset your password
       Once the password has been changed you will be required to login using your new password.
       """
     And the page has the fields "Current Password", "New Password" and "Confirm New Password"
+    And the fields "Current Password", "New Password" and "Confirm New Password" are marked required
     And the page has the button "Update Password"
     When the producer changes the password from the temporary password to "Santa2026"
     Then the producer sees the "Password Update" page

@@ -16,6 +16,7 @@ Feature: Recover your user name
     And the producer clicks "Forgot User Name?"
     Then the producer sees the "Forgot User Name?" page
     And the page has the fields "Agent Unique ID" and "E-mail Address"
+    And the fields "Agent Unique ID" and "E-mail Address" are marked required
     And the page has the button "Submit"
     And the page says "* Denotes a required field."
     And the page says "If you need assistance, please contact Producer Services at:"

@@ -365,7 +365,17 @@ def _read_screen(reader: Reader, name: str, node: Node, key_node: Node) -> Scree
         node,
         what,
         ("guide", "title"),
-        ("fields", "buttons", "links", "menus", "menu_links", "texts", "directory", "clicks"),
+        (
+            "fields",
+            "required",
+            "buttons",
+            "links",
+            "menus",
+            "menu_links",
+            "texts",
+            "directory",
+            "clicks",
+        ),
     )
     if f is None:
         return None
@@ -397,6 +407,7 @@ def _read_screen(reader: Reader, name: str, node: Node, key_node: Node) -> Scree
         clicks=clicks,
         where=reader.where(key_node),
         menu_links=menu_links,
+        required=reader.names(f.get("required"), f"{what}: required"),
     )
 
 

@@ -104,6 +104,8 @@ class ScreenSpec:
     clicks: Mapping[str, str]  # button/link label -> trigger
     where: Where
     menu_links: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # menu -> its links
+    # The fields the screen marks required with "*" (USER-8, RESET-2, RESET-9).
+    required: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -39,6 +39,7 @@ def validate(flow_set: FlowSet) -> list[SpecProblem]:
     problems.extend(_check_guide_ids(flow_set))
     problems.extend(_check_clicks(flow_set))
     problems.extend(_check_menu_links(flow_set))
+    problems.extend(_check_required_fields(flow_set))
     problems.extend(_check_state_farm_row(flow_set))
     problems.extend(_check_email_subjects(flow_set))
     for model in flow_set.models:
@@ -199,6 +200,18 @@ def _check_menu_links(flow_set: FlowSet) -> Iterator[SpecProblem]:
                         f" and '{menu}'",
                     )
                 seen.setdefault(link, menu)
+
+
+def _check_required_fields(flow_set: FlowSet) -> Iterator[SpecProblem]:
+    """Each field a screen marks required is one of its fields."""
+    for screen in flow_set.portal.screens.values():
+        for label in screen.required:
+            if label not in screen.fields:
+                yield _at(
+                    screen.where,
+                    f"screen '{screen.name}': required names '{label}', which is not one of"
+                    f" the screen's fields ({_listing(screen.fields) or 'none'})",
+                )
 
 
 def _check_state_farm_row(flow_set: FlowSet) -> Iterator[SpecProblem]:

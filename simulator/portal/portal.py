@@ -219,6 +219,7 @@ class Portal:
             texts=tuple(line for key in spec.texts for line in texts[key].lines),
             messages=session.messages,
             fields=spec.fields,
+            required=spec.required,
             buttons=spec.buttons,
             links=spec.links,
             menus=spec.menus,

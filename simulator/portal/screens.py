@@ -27,6 +27,7 @@ class Screen:
     texts: tuple[str, ...] = ()
     messages: tuple[str, ...] = ()
     fields: tuple[str, ...] = ()
+    required: tuple[str, ...] = ()  # the fields marked required with "*"
     buttons: tuple[str, ...] = ()
     links: tuple[str, ...] = ()
     menus: tuple[str, ...] = ()
@@ -41,7 +42,8 @@ class Screen:
         lines += [f"  ! {m}" for m in self.messages]
         lines += [f"  {t}" for t in self.texts]
         if self.fields:
-            lines.append(f"  fields: {', '.join(self.fields)}")
+            marked = (f"{f} *" if f in self.required else f for f in self.fields)
+            lines.append(f"  fields: {', '.join(marked)}")
         if self.chosen_state is not None:
             lines.append(f"  State chosen: {self.chosen_state}")
         controls = [*self.buttons, *self.links]

@@ -166,6 +166,7 @@ def _compare_screens(want: Screen, got: Screen) -> None:
     _compare_lines("text", want.texts, got.texts)
     for what, a, b in (
         ("field", want.fields, got.fields),
+        ('field marked required "*"', want.required, got.required),
         ("button", want.buttons, got.buttons),
         ("link", want.links, got.links),
         ("menu item", want.menus, got.menus),

@@ -1742,6 +1742,28 @@ BROKEN_PORTALS: tuple[BrokenPortal, ...] = (
         "OK on a Request Submitted confirmation goes back to the form instead of Please Sign-In.",
         _browser(OkReturnsToForm),
     ),
+    # -- required-field markers (USER-8, RESET-2, RESET-9) -----------------------------------------
+    BrokenPortal(
+        "email-required-marker-dropped",
+        ("USER-8",),
+        'Forgot User Name? shows "E-mail Address" without its "*" (a template lost the marker).',
+        _spec(_screen("forgot_user_name", required=("Agent Unique ID",))),
+    ),
+    BrokenPortal(
+        "reset-form-marks-every-field",
+        ("RESET-2", "RESET-3"),
+        'Reset Password? marks "E-mail Address" and "Agent Unique ID" "*" too, though only one'
+        " of them is asked for.",
+        _spec(
+            _screen("reset_password", required=("User Name", "E-mail Address", "Agent Unique ID"))
+        ),
+    ),
+    BrokenPortal(
+        "change-password-markers-dropped",
+        ("RESET-9",),
+        'Change Password shows its three fields without the "*" of the screenshot.',
+        _spec(_screen("edit_profile", required=())),
+    ),
     # -- Producer Services (SERVICES) ----------------------------------------------------------------
     BrokenPortal(
         "directory-legacy-row-hidden",
