@@ -11,7 +11,7 @@ Feature: Reset your password
       | User Name   | Password | Agent Unique ID | E-mail Address           | State |
       | jessicacamp | Camp2019 | 000600492       | jessica.camp@example.com | NM    |
 
-  @RESET-1 @RESET-2 @RESET-3 @RESET-4 @SERVICES-1 @SERVICES-2
+  @RESET-1 @RESET-2 @RESET-3 @RESET-4 @SERVICES-1 @SERVICES-2 @decision-reset-form-state-farm-row
   Scenario: Reset Password? asks for the User Name and one identifier and shows Producer Services
     When the producer opens the portal
     And the producer clicks "Reset Password?"

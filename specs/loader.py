@@ -460,7 +460,7 @@ def _read_directory(reader: Reader, node: Node) -> ProducerServices | None:
             f["state_farm"],
             "producer_services.state_farm",
             ("guide", "label", "number"),
-            ("row_on",),
+            ("row_on", "row_unknown_on"),
         )
         if "state_farm" in f
         else None
@@ -480,6 +480,9 @@ def _read_directory(reader: Reader, node: Node) -> ProducerServices | None:
         state_farm_guide=reader.names(sf.get("guide"), "state_farm.guide"),
         state_farm_row_on=reader.names(sf.get("row_on"), "state_farm.row_on"),
         state_farm_where=reader.where(sf.get("row_on") or f["state_farm"]),
+        state_farm_row_unknown_on=reader.names(
+            sf.get("row_unknown_on"), "state_farm.row_unknown_on"
+        ),
     )
 
 

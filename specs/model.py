@@ -161,6 +161,8 @@ class ProducerServices:
     # The screens whose table has the State Farm row (its cells illegible: unknown).
     state_farm_row_on: tuple[str, ...] = ()
     state_farm_where: Where | None = None
+    # The screens whose table may or may not have it: the screenshot is cut off above it.
+    state_farm_row_unknown_on: tuple[str, ...] = ()
 
     def number(self, us_state: str, line: str) -> str | None:
         """The number of the directory row ``line`` for ``us_state``; None when unknown."""

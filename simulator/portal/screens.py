@@ -3,11 +3,11 @@ with the Producer Services table the forms show."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from specs.model import FlowSet
 
-__all__ = ["DirectoryRow", "Screen", "directory_rows"]
+__all__ = ["DirectoryRow", "Screen", "directory_rows", "directory_unknown_rows"]
 
 
 @dataclass(frozen=True)
@@ -33,6 +33,10 @@ class Screen:
     menus: tuple[str, ...] = ()
     directory_states: tuple[str, ...] = ()
     directory: tuple[DirectoryRow, ...] = ()
+    # Rows the guide neither shows nor rules out here (a screenshot cut off above them):
+    # a portal may show them or not (decision reset-form-state-farm-row). What the oracle
+    # allows, not what the page shows: no page reads it back, so equality ignores it.
+    directory_unknown: tuple[DirectoryRow, ...] = field(default=(), compare=False)
     # The state the State field shows chosen (LOGIN-4): one of parameters.states, or None.
     chosen_state: str | None = None
 
@@ -62,5 +66,17 @@ def directory_rows(flow_set: FlowSet, screen: str) -> tuple[DirectoryRow, ...]:
         for line in services.lines.values()
     ]
     if screen in services.state_farm_row_on:
-        rows.append(DirectoryRow(services.state_farm_label, (None,) * len(services.states)))
+        rows.append(_state_farm_row(flow_set))
     return tuple(rows)
+
+
+def directory_unknown_rows(flow_set: FlowSet, screen: str) -> tuple[DirectoryRow, ...]:
+    """The rows whose presence in ``screen``'s table the guide leaves unknown (SERVICES-2:
+    the Reset Password? screenshot is cut off above where the State Farm row would be)."""
+    services = flow_set.portal.producer_services
+    return (_state_farm_row(flow_set),) if screen in services.state_farm_row_unknown_on else ()
+
+
+def _state_farm_row(flow_set: FlowSet) -> DirectoryRow:
+    services = flow_set.portal.producer_services
+    return DirectoryRow(services.state_farm_label, (None,) * len(services.states))

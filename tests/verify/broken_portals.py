@@ -47,7 +47,7 @@ from simulator.portal.forms import (
 from simulator.portal.ledger import UnknownNameLedger
 from simulator.portal.passwords import HARNESS_HASH_ITERATIONS, PasswordHash
 from simulator.portal.portal import Portal
-from simulator.portal.screens import Screen
+from simulator.portal.screens import DirectoryRow, Screen
 from simulator.portal.session import Session
 from specs.model import Cell, FlowSet, Parameters, PortalSpec, TextPart
 
@@ -1014,6 +1014,18 @@ class ChangeEndsOwnSession(Session):
         self.signed_in_at_change -= 1  # every session of the account ends, this one too
 
 
+class StateFarmNumbersOnReset(Portal):
+    def screen(self, session: Session) -> Screen:
+        screen = super().screen(session)
+        if screen.name != "reset_password":
+            return screen
+        services = self.flow_set.portal.producer_services
+        row = DirectoryRow(
+            services.state_farm_label, (services.state_farm_number,) * len(services.states)
+        )
+        return replace(screen, directory=(*screen.directory, row))
+
+
 _FORM_OF_CONFIRMATION = {
     "username_request_submitted": "Forgot User Name?",
     "reset_request_submitted": "Reset Password?",
@@ -1101,6 +1113,25 @@ BROKEN_PORTALS: tuple[BrokenPortal, ...] = (
         "The login also tries the password with its case swapped (Caps Lock forgiveness), "
         "so passwords are not case-sensitive.",
         _models(PasswordAcceptedWithCapsLock),
+    ),
+    BrokenPortal(
+        "login-page-without-welcome-panel",
+        ("LOGIN-1", "LOGIN-3"),
+        "Please Sign-In shows the sign-in box alone, without the Welcome panel beside it.",
+        _spec(_screen("login_page", texts=())),
+    ),
+    BrokenPortal(
+        "login-page-without-top-bar",
+        ("LOGIN-1",),
+        'Please Sign-In lacks the top bar\'s "Menu" and "Account".',
+        _spec(_screen("login_page", menus=())),
+    ),
+    BrokenPortal(
+        "welcome-page-without-panel",
+        ("decision:welcome-page-content",),
+        "After sign-in the Welcome page shows only the State choice and the menus, not the"
+        " Welcome panel's texts.",
+        _spec(_screen("welcome", texts=())),
     ),
     BrokenPortal(
         "welcome-item-missing",
@@ -1342,6 +1373,12 @@ BROKEN_PORTALS: tuple[BrokenPortal, ...] = (
         _spec(_screen("forgot_user_name", title="Forget User Name?")),
     ),
     BrokenPortal(
+        "forgot-user-name-heading-as-screenshot",
+        ("USER-1", "decision:forgot-user-name-heading"),
+        "The form's heading is the screenshot's \"Forget User Name ?\", not the link's words.",
+        _spec(_screen("forgot_user_name", title="Forget User Name ?")),
+    ),
+    BrokenPortal(
         "username-email-ignores-agent-unique-id",
         ("USER-2", "decision:forms-do-not-reveal-matches"),
         "The username email is sent when the E-mail Address matches, whatever the Agent Unique ID.",
@@ -1382,6 +1419,18 @@ BROKEN_PORTALS: tuple[BrokenPortal, ...] = (
         ("USER-5",),
         "The username confirmation shows the reset confirmation's text (a copy-paste).",
         _spec(_screen("username_request_submitted", texts=("reset_request_submitted",))),
+    ),
+    BrokenPortal(
+        "username-confirmation-loses-legible-start",
+        ("USER-5",),
+        'The Request Submitted confirmation of Forgot User Name? is reworded, "We sent your user'
+        ' name ...", losing the screenshot\'s legible start "Your User Nam".',
+        _spec(
+            _text_lines(
+                "username_request_submitted",
+                "We sent your user name in an email to your email address on file.",
+            )
+        ),
     ),
     BrokenPortal(
         "username-form-reveals-mismatch",
@@ -1813,10 +1862,11 @@ BROKEN_PORTALS: tuple[BrokenPortal, ...] = (
         _spec(_services(state_farm_row_on=())),
     ),
     BrokenPortal(
-        "directory-state-farm-row-on-reset",
-        ("SERVICES-2",),
-        'The Reset Password? directory shows the "State Farm Agents Only" row too.',
-        _spec(_services(state_farm_row_on=("forgot_user_name", "reset_password"))),
+        "directory-state-farm-number-on-reset",
+        ("SERVICES-2", "decision:reset-form-state-farm-row"),
+        'The Reset Password? directory shows a "State Farm Agents Only" row with the emails\''
+        " number in every cell: the row may be there, but its cells are not legible anywhere.",
+        _portal_class(StateFarmNumbersOnReset),
     ),
     BrokenPortal(
         "reset-email-state-farm-line-missing",
