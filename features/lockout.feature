@@ -151,6 +151,27 @@ Feature: Account lock-outs
     When the producer logs in with "Texas2026"
     Then the producer sees the "Welcome" page
 
+  @LOCK-3 @LOCK-4 @RESET-9 @decision-temporary-session-current-password @decision-reset-completes-on-update-password @decision-wrong-current-password-counts
+  Scenario: Signed in to a locked account with the temporary password, the password from before the lock is not the Current Password
+    Given the producer has locked their account
+    And the producer has requested a password reset
+    And the producer has signed in with the temporary password
+    And the producer has opened Edit Profile
+    When the producer changes the password from "Camp2019" to "Texas2026"
+    Then the producer sees the "Change Password" page
+    And the page shows the current_password_incorrect message
+    And the account is locked
+    When the producer changes the password from "Camp2019" to "Texas2026"
+    And the producer changes the password from "Camp2019" to "Texas2026"
+    Then the producer sees the "Please Sign-In" page
+    And the page shows the LOCK-2 message
+    When the producer logs in with "Texas2026"
+    Then the page shows the LOCK-2 message
+    When the producer logs in with "Camp2019"
+    Then the page shows the LOCK-2 message
+    When the producer logs in with the temporary password
+    Then the producer sees the "Welcome" page
+
   @LOCK-1 @RESET-9 @RESET-12 @decision-wrong-current-password-counts @decision-success-resets-failures
   Scenario: Update Password with the right Current Password ends a run of wrong Current Passwords
     Given the producer has signed in and opened Edit Profile

@@ -9,16 +9,30 @@ Feature: Login
       | User Name   | Password | Agent Unique ID | E-mail Address           | State |
       | jessicacamp | Camp2019 | 000600492       | jessica.camp@example.com | TX    |
 
-  @LOGIN-1
+  @LOGIN-1 @LOGIN-3
   Scenario: The login page asks for the User Name and Password
     When the producer opens the portal
     Then the producer sees the "Please Sign-In" page
     And the page has the fields "User Name" and "Password"
+    And the page marks no field required
     And the page has the buttons "Register" and "Login"
     And the page has the links "Forgot User Name?" and "Reset Password?"
+    And the page has the menus "Menu" and "Account"
+    And the page says:
+      """
+      Welcome
+      Welcome to the Retail Producer Portal.
+      This site provides 24-hour access to information and tools to help you better manage your business and service your clients.
+      You can:
+      Check the status of your applications and current business
+      Search for clients using preset quick or advanced searches
+      Verify payment status
+      Download forms
+      Access training materials
+      """
     And the page shows no message
 
-  @LOGIN-2 @LOGIN-3 @decision-login-opens-welcome
+  @LOGIN-2 @LOGIN-3 @decision-login-opens-welcome @decision-welcome-page-content
   Scenario: The User Name and Password created at registration open the Welcome page
     When the producer logs in with the User Name "jessicacamp" and the Password "Camp2019"
     Then the producer sees the "Welcome" page
@@ -41,6 +55,7 @@ Feature: Login
     Given the producer has signed in with their password
     Then the page has the menus "Menu" and "Account"
     And the page has the field "State"
+    And the field "State" is not marked required
     And the page has no links
     When the producer selects the state "TX"
     Then the producer sees the "Welcome" page

@@ -11,12 +11,14 @@ Feature: Reset your password
       | User Name   | Password | Agent Unique ID | E-mail Address           | State |
       | jessicacamp | Camp2019 | 000600492       | jessica.camp@example.com | NM    |
 
-  @RESET-1 @RESET-2 @RESET-3 @RESET-4 @SERVICES-1 @SERVICES-2
+  @RESET-1 @RESET-2 @RESET-3 @RESET-4 @SERVICES-1 @SERVICES-2 @decision-reset-form-state-farm-row
   Scenario: Reset Password? asks for the User Name and one identifier and shows Producer Services
     When the producer opens the portal
     And the producer clicks "Reset Password?"
     Then the producer sees the "Reset Password?" page
     And the page has the fields "User Name", "E-mail Address" and "Agent Unique ID"
+    And the field "User Name" is marked required
+    And the fields "E-mail Address" and "Agent Unique ID" are not marked required
     And the page has the button "Submit"
     And the page says:
       """
@@ -155,6 +157,7 @@ Feature: Reset your password
       Once the password has been changed you will be required to login using your new password.
       """
     And the page has the fields "Current Password", "New Password" and "Confirm New Password"
+    And the fields "Current Password", "New Password" and "Confirm New Password" are marked required
     And the page has the button "Update Password"
     When the producer changes the password from the temporary password to "Santa2026"
     Then the producer sees the "Password Update" page
@@ -251,7 +254,7 @@ Feature: Reset your password
     Examples:
       | Current Password | New Password | Confirm New Password | text                                                                                                            |
       | "Camp2019"       | "Santa2026"  | "Santa2027"          | The New Password and Confirm New Password do not match.                                                         |
-      | "Camp2019"       | "Camp2019"   | "Camp2019"           | The New Password must be different from the Current Password.                                                   |
+      | "Camp2019"       | "Camp2019"   | "Camp2019"           | The New Password must be different from the Current Password and from the password it replaces.                 |
       | nothing          | "Santa2026"  | "Santa2026"          | Current Password, New Password and Confirm New Password are required.                                           |
       | "Camp2019"       | "abc12"      | "abc12"              | The New Password must be six to nine characters, letters and/or numbers only; no special characters are allowed. |
 
@@ -412,6 +415,61 @@ Feature: Reset your password
     Then the page shows the LOCK-2 message
     When the producer logs in with the temporary password
     Then the producer sees the "Welcome" page
+
+  @RESET-9 @decision-temporary-session-current-password @decision-wrong-current-password-counts
+  Scenario: Signed in with the temporary password, only the temporary password is the Current Password
+    Given the producer has requested a password reset
+    And the producer has signed in with the temporary password
+    And the producer has opened Edit Profile
+    When the producer changes the password from "Camp2019" to "Santa2026"
+    Then the producer sees the "Change Password" page
+    And the page shows the current_password_incorrect message
+    When the producer changes the password from the temporary password to "Santa2026"
+    Then the producer sees the "Password Update" page
+    When the producer clicks "Back to Profile Page"
+    And the producer changes the password from "Santa2026" to "Rio2027"
+    Then the producer sees the "Password Update" page
+
+  @RESET-9 @decision-temporary-session-current-password @decision-temporary-password-rules
+  Scenario Outline: Signed in with the password after a reset request, the password and the temporary password are each a Current Password
+    Given the producer has requested a password reset
+    And the producer has signed in with their password
+    And the producer has opened Edit Profile
+    When the producer changes the password from <Current Password> to "Santa2026"
+    Then the producer sees the "Password Update" page
+    When the producer closes the browser and clears its history and cache
+    And the producer logs in with "Santa2026"
+    Then the producer sees the "Welcome" page
+
+    Examples:
+      | Current Password           |
+      | "Camp2019"                 |
+      | the temporary password     |
+
+  @RESET-6 @RESET-9 @decision-temporary-session-current-password @decision-temporary-password-rules
+  Scenario: A reset requested in another browser voids the temporary password a session signed in with; the newer one is its Current Password
+    Given the producer has requested a password reset
+    And the producer has signed in with the temporary password
+    And the producer has opened Edit Profile
+    When the producer opens another browser
+    Given the producer has requested another password reset
+    When the producer returns to the first browser
+    And the producer changes the password from the first temporary password to "Santa2026"
+    Then the producer sees the "Change Password" page
+    And the page shows the current_password_incorrect message
+    When the producer changes the password from the temporary password to "Santa2026"
+    Then the producer sees the "Password Update" page
+
+  @RESET-10 @decision-new-password-must-differ @decision-new-password-unchanged-message
+  Scenario: After a reset the password from before it cannot be chosen again, and the message names both passwords
+    Given the producer has requested a password reset
+    And the producer has signed in with the temporary password
+    And the producer has opened Edit Profile
+    When the producer changes the password from the temporary password to "Camp2019"
+    Then the producer sees the "Change Password" page
+    And the page shows the message "The New Password must be different from the Current Password and from the password it replaces."
+    When the producer changes the password from the temporary password to the temporary password
+    Then the page shows the new_password_unchanged message
 
   @RESET-11 @decision-change-password-keeps-session
   Scenario: After Update Password the producer stays signed in and goes back to the profile page

@@ -54,7 +54,7 @@ Feature: Producer Services
       | OK    | Prescription Drug (PDP)   |
       | MT    | Prescription Drug (PDP)   |
 
-  @SERVICES-2
+  @SERVICES-2 @decision-state-farm-number
   Scenario Outline: State Farm agents call the emails' number, whatever their state and line
     When a State Farm agent in "<state>" looks up Producer Services for "<line>"
     Then the number to call is "1-844-250-8201"

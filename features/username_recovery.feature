@@ -10,12 +10,13 @@ Feature: Recover your user name
       | User Name   | Password | Agent Unique ID | E-mail Address           | State |
       | jessicacamp | Camp2019 | 000600492       | jessica.camp@example.com | IL    |
 
-  @USER-1 @USER-2 @USER-3 @USER-4 @USER-8 @SERVICES-1 @SERVICES-2
+  @USER-1 @USER-2 @USER-3 @USER-4 @USER-8 @SERVICES-1 @SERVICES-2 @decision-forgot-user-name-heading
   Scenario: Forgot User Name? asks for the Agent Unique ID and E-mail Address and shows Producer Services
     When the producer opens the portal
     And the producer clicks "Forgot User Name?"
     Then the producer sees the "Forgot User Name?" page
     And the page has the fields "Agent Unique ID" and "E-mail Address"
+    And the fields "Agent Unique ID" and "E-mail Address" are marked required
     And the page has the button "Submit"
     And the page says "* Denotes a required field."
     And the page says "If you need assistance, please contact Producer Services at:"
@@ -33,7 +34,7 @@ Feature: Recover your user name
     Given the producer is on the "Forgot User Name?" page
     When the producer submits Forgot User Name? with the Agent Unique ID "000600492" and the E-mail Address "jessica.camp@example.com"
     Then the producer sees the "Request Submitted" page
-    And the page says "We sent your user name in an email to your email address on file."
+    And the page says "Your User Name was sent in an email to your email address on file."
     And the page has the button "OK"
     And the producer receives an email with the subject "Retail Producer Portal User Name"
     And the email comes from "Retail Producer Portal Customer Service <no-reply@rpp.example>"
@@ -95,7 +96,7 @@ Feature: Recover your user name
     And the producer is on the "Forgot User Name?" page
     When the producer submits Forgot User Name? with the Agent Unique ID <Agent Unique ID> and the E-mail Address <E-mail Address>
     Then the producer sees the "Request Submitted" page
-    And the page says "We sent your user name in an email to your email address on file."
+    And the page says "Your User Name was sent in an email to your email address on file."
     And no email is sent to their E-mail Address
     And no other email is sent
 

@@ -392,7 +392,17 @@ def _read_screen(reader: Reader, name: str, node: Node, key_node: Node) -> Scree
         node,
         what,
         ("guide", "title"),
-        ("fields", "buttons", "links", "menus", "menu_links", "texts", "directory", "clicks"),
+        (
+            "fields",
+            "required",
+            "buttons",
+            "links",
+            "menus",
+            "menu_links",
+            "texts",
+            "directory",
+            "clicks",
+        ),
     )
     if f is None:
         return None
@@ -424,6 +434,7 @@ def _read_screen(reader: Reader, name: str, node: Node, key_node: Node) -> Scree
         clicks=clicks,
         where=reader.where(key_node),
         menu_links=menu_links,
+        required=reader.names(f.get("required"), f"{what}: required"),
     )
 
 
@@ -476,7 +487,7 @@ def _read_directory(reader: Reader, node: Node) -> ProducerServices | None:
             f["state_farm"],
             "producer_services.state_farm",
             ("guide", "label", "number"),
-            ("row_on",),
+            ("row_on", "row_unknown_on"),
         )
         if "state_farm" in f
         else None
@@ -496,6 +507,9 @@ def _read_directory(reader: Reader, node: Node) -> ProducerServices | None:
         state_farm_guide=reader.names(sf.get("guide"), "state_farm.guide"),
         state_farm_row_on=reader.names(sf.get("row_on"), "state_farm.row_on"),
         state_farm_where=reader.where(sf.get("row_on") or f["state_farm"]),
+        state_farm_row_unknown_on=reader.names(
+            sf.get("row_unknown_on"), "state_farm.row_unknown_on"
+        ),
     )
 
 

@@ -107,6 +107,8 @@ class ScreenSpec:
     clicks: Mapping[str, str]  # button/link label -> trigger
     where: Where
     menu_links: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # menu -> its links
+    # The fields the screen marks required with "*" (USER-8, RESET-2, RESET-9).
+    required: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -162,6 +164,8 @@ class ProducerServices:
     # The screens whose table has the State Farm row (its cells illegible: unknown).
     state_farm_row_on: tuple[str, ...] = ()
     state_farm_where: Where | None = None
+    # The screens whose table may or may not have it: the screenshot is cut off above it.
+    state_farm_row_unknown_on: tuple[str, ...] = ()
 
     def number(self, us_state: str, line: str) -> str | None:
         """The number of the directory row ``line`` for ``us_state``; None when unknown."""

@@ -39,6 +39,7 @@ def validate(flow_set: FlowSet) -> list[SpecProblem]:
     problems.extend(_check_guide_ids(flow_set))
     problems.extend(_check_clicks(flow_set))
     problems.extend(_check_menu_links(flow_set))
+    problems.extend(_check_required_fields(flow_set))
     problems.extend(_check_state_farm_row(flow_set))
     problems.extend(_check_email_subjects(flow_set))
     for model in flow_set.models:
@@ -201,18 +202,43 @@ def _check_menu_links(flow_set: FlowSet) -> Iterator[SpecProblem]:
                 seen.setdefault(link, menu)
 
 
+def _check_required_fields(flow_set: FlowSet) -> Iterator[SpecProblem]:
+    """Each field a screen marks required is one of its fields."""
+    for screen in flow_set.portal.screens.values():
+        for label in screen.required:
+            if label not in screen.fields:
+                yield _at(
+                    screen.where,
+                    f"screen '{screen.name}': required names '{label}', which is not one of"
+                    f" the screen's fields ({_listing(screen.fields) or 'none'})",
+                )
+
+
 def _check_state_farm_row(flow_set: FlowSet) -> Iterator[SpecProblem]:
-    """The State Farm row is shown only in a table a screen has."""
+    """The State Farm row is shown, or may be, only in a table a screen has, and a
+    screen either has it or may have it."""
     portal = flow_set.portal
-    for name in portal.producer_services.state_farm_row_on:
-        screen = portal.screens.get(name)
-        if screen is None or not screen.directory:
-            with_table = [s.name for s in portal.screens.values() if s.directory]
-            yield _at(
-                portal.producer_services.state_farm_where or Where(portal.path, 1, 1),
-                f"producer_services.state_farm.row_on: '{name}' is not a screen with the"
-                f" directory (screens with it: {_listing(with_table) or 'none'})",
-            )
+    services = portal.producer_services
+    where = services.state_farm_where or Where(portal.path, 1, 1)
+    for key, names in (
+        ("row_on", services.state_farm_row_on),
+        ("row_unknown_on", services.state_farm_row_unknown_on),
+    ):
+        for name in names:
+            screen = portal.screens.get(name)
+            if screen is None or not screen.directory:
+                with_table = [s.name for s in portal.screens.values() if s.directory]
+                yield _at(
+                    where,
+                    f"producer_services.state_farm.{key}: '{name}' is not a screen with the"
+                    f" directory (screens with it: {_listing(with_table) or 'none'})",
+                )
+    for name in set(services.state_farm_row_on) & set(services.state_farm_row_unknown_on):
+        yield _at(
+            where,
+            f"producer_services.state_farm: '{name}' is in row_on and row_unknown_on; a"
+            " screen has the row, or may have it",
+        )
 
 
 def _check_email_subjects(flow_set: FlowSet) -> Iterator[SpecProblem]:

@@ -8,7 +8,8 @@ Promises:
   :func:`read_page` reads the served portal's HTML contract (``simulator/web/pages.py``):
   the title (``<title>`` and the one ``<h1>``), messages (``<div role="alert">`` of
   ``<p class="message">``), texts (``<section class="texts">`` of ``<p class="text">``),
-  fields by their ``<label for>``, controls (``<button name=... value=LABEL>``; a
+  fields by their ``<label for>`` (marked required by a ``<span class="required">*</span>``
+  right after the label, with ``aria-required="true"`` on the control), controls (``<button name=... value=LABEL>``; a
   link has ``role="link"``), menus (``<nav aria-label>``), the Producer Services table
   (``<table class="directory">``; a ``td.illegible`` cell is unknown: ``None``).
 - The screen's name is recognised from the portal spec, as a person recognises a page
@@ -212,6 +213,7 @@ def read_page(html: str, portal: PortalSpec) -> Page:
     )
     by_id = {n.attrs.get("id"): n for n in main.iter() if n.attrs.get("id")}
     fields: dict[str, str] = {}
+    required: list[str] = []
     options: dict[str, tuple[str, ...]] = {}
     controls: dict[str, tuple[str, str]] = {}
     for label in main.find_all("label"):
@@ -219,6 +221,8 @@ def read_page(html: str, portal: PortalSpec) -> Page:
         if control is None or control.tag not in ("input", "select", "textarea"):
             raise PageError(f"the label {label.text()!r} names no field")
         fields[label.text()] = control.attrs.get("name") or ""
+        if _marked_required(label, control):
+            required.append(label.text())
         if control.tag == "select":
             options[label.text()] = tuple(
                 o.attrs.get("value") or ""
@@ -266,6 +270,7 @@ def read_page(html: str, portal: PortalSpec) -> Page:
         texts=texts,
         messages=messages,
         fields=tuple(fields),
+        required=tuple(required),
         buttons=tuple(buttons),
         links=tuple(links),
         menus=menus,
@@ -277,6 +282,24 @@ def read_page(html: str, portal: PortalSpec) -> Page:
     screen = Screen(**{**vars(seen), "name": recognise(seen, portal)})
     action = (form[0].attrs.get("action") or "/") if form else "/"
     return Page(screen, fields, options, controls, hidden, action)
+
+
+def _marked_required(label: Node, control: Node) -> bool:
+    """Whether a person sees the field marked "*" (the element right after its label);
+    a control whose ``aria-required`` says otherwise breaks the contract."""
+    siblings = [c for c in label.parent.children if isinstance(c, Node)] if label.parent else []
+    after = siblings[siblings.index(label) + 1 :]
+    marked = bool(after) and (
+        after[0].tag == "span"
+        and "required" in (after[0].attrs.get("class") or "").split()
+        and after[0].text().strip() == "*"
+    )
+    if marked != (control.attrs.get("aria-required") == "true"):
+        raise PageError(
+            f'the field {label.text()!r} is {"" if marked else "not "}marked "*" but its'
+            f" control says aria-required={control.attrs.get('aria-required')!r}"
+        )
+    return marked
 
 
 def _directory(main: Node) -> tuple[tuple[str, ...], tuple[DirectoryRow, ...]]:

@@ -32,7 +32,7 @@ from simulator.portal.clock import Clock, SimulatedClock
 from simulator.portal.forms import STATE, normalize_identifier
 from simulator.portal.ledger import UnknownNameLedger
 from simulator.portal.passwords import DEFAULT_HASH_ITERATIONS, PasswordHash
-from simulator.portal.screens import Screen, directory_rows
+from simulator.portal.screens import Screen, directory_rows, directory_unknown_rows
 from simulator.portal.session import Session
 from specs.errors import RppError
 from specs.model import FlowSet, Parameters, TransitionSpec
@@ -248,6 +248,7 @@ class Portal:
             texts=tuple(line for key in spec.texts for line in texts[key].lines),
             messages=session.messages,
             fields=spec.fields,
+            required=spec.required,
             buttons=spec.buttons,
             links=spec.links,
             menus=spec.menus,
@@ -259,6 +260,9 @@ class Portal:
             if spec.directory
             else (),
             directory=rows,
+            directory_unknown=directory_unknown_rows(self.flow_set, session.state)
+            if spec.directory
+            else (),
             chosen_state=session.chosen_state
             if STATE in spec.fields and session.chosen_state in self.parameters.states
             else None,

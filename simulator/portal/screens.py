@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from specs.model import FlowSet
 
-__all__ = ["DirectoryRow", "Screen", "directory_rows"]
+__all__ = ["DirectoryRow", "Screen", "directory_rows", "directory_unknown_rows"]
 
 
 @dataclass(frozen=True)
@@ -27,6 +27,7 @@ class Screen:
     texts: tuple[str, ...] = ()
     messages: tuple[str, ...] = ()
     fields: tuple[str, ...] = ()
+    required: tuple[str, ...] = ()  # the fields marked required with "*"
     buttons: tuple[str, ...] = ()
     links: tuple[str, ...] = ()
     menus: tuple[str, ...] = ()
@@ -35,6 +36,10 @@ class Screen:
     menu_items: tuple[tuple[str, tuple[str, ...]], ...] = field(default=(), compare=False)
     directory_states: tuple[str, ...] = ()
     directory: tuple[DirectoryRow, ...] = ()
+    # Rows the guide neither shows nor rules out here (a screenshot cut off above them):
+    # a portal may show them or not (decision reset-form-state-farm-row). What the oracle
+    # allows, not what the page shows: no page reads it back, so equality ignores it.
+    directory_unknown: tuple[DirectoryRow, ...] = field(default=(), compare=False)
     # The state the State field shows chosen (LOGIN-4): one of parameters.states, or None.
     chosen_state: str | None = None
 
@@ -44,7 +49,8 @@ class Screen:
         lines += [f"  ! {m}" for m in self.messages]
         lines += [f"  {t}" for t in self.texts]
         if self.fields:
-            lines.append(f"  fields: {', '.join(self.fields)}")
+            marked = (f"{f} *" if f in self.required else f for f in self.fields)
+            lines.append(f"  fields: {', '.join(marked)}")
         if self.chosen_state is not None:
             lines.append(f"  State chosen: {self.chosen_state}")
         controls = [*self.buttons, *self.links]
@@ -63,5 +69,17 @@ def directory_rows(flow_set: FlowSet, screen: str) -> tuple[DirectoryRow, ...]:
         for line in services.lines.values()
     ]
     if screen in services.state_farm_row_on:
-        rows.append(DirectoryRow(services.state_farm_label, (None,) * len(services.states)))
+        rows.append(_state_farm_row(flow_set))
     return tuple(rows)
+
+
+def directory_unknown_rows(flow_set: FlowSet, screen: str) -> tuple[DirectoryRow, ...]:
+    """The rows whose presence in ``screen``'s table the guide leaves unknown (SERVICES-2:
+    the Reset Password? screenshot is cut off above where the State Farm row would be)."""
+    services = flow_set.portal.producer_services
+    return (_state_farm_row(flow_set),) if screen in services.state_farm_row_unknown_on else ()
+
+
+def _state_farm_row(flow_set: FlowSet) -> DirectoryRow:
+    services = flow_set.portal.producer_services
+    return DirectoryRow(services.state_farm_label, (None,) * len(services.states))

@@ -47,6 +47,7 @@ class Session:
         self.messages: tuple[str, ...] = ()
         self.account: Account | None = None  # signed in as
         self.signed_in_at_change = 0  # the account's password_changes when signed in
+        self.signed_in_with_temporary = False  # then only the temporary password is current
         self.chosen_state: str | None = None
         self.state = ""
         self.machines = FlowMachines(portal.flow_set, "session", self, portal.fired)
@@ -113,9 +114,12 @@ class Session:
     def current_password_correct(self) -> bool:
         account = self.account
         current = self._typed(CURRENT_PASSWORD)
-        return account is not None and (
-            account.password.matches(current) or account.temporary_matches(current)
-        )
+        if account is None:
+            return False
+        if account.temporary_matches(current):
+            return True
+        # Decision temporary-session-current-password: never the password from before the reset.
+        return not self.signed_in_with_temporary and account.password.matches(current)
 
     def new_password_meets_policy(self) -> bool:
         return self.portal.parameters.password_policy.accepts(self._typed(NEW_PASSWORD))
@@ -145,6 +149,10 @@ class Session:
         account.machines.fire(TELLS_ACCOUNT["record_login_success"])
         self.account = account
         self.signed_in_at_change = account.password_changes
+        self.signed_in_with_temporary = False
+
+    def remember_temporary_sign_in(self) -> None:
+        self.signed_in_with_temporary = True
 
     def record_login_failure(self) -> None:
         account = self._subject()
@@ -156,6 +164,7 @@ class Session:
     def sign_out(self) -> None:
         self.account = None
         self.chosen_state = None
+        self.signed_in_with_temporary = False
 
     def remember_state(self) -> None:
         self.chosen_state = self._typed(STATE).strip().upper()
@@ -203,6 +212,7 @@ class Session:
         account.temporary_issued_at = None
         account.password_changes += 1
         self.signed_in_at_change = account.password_changes
+        self.signed_in_with_temporary = False  # the new password is this session's now
 
     def complete_password_reset(self) -> None:
         account = self.account

@@ -93,7 +93,7 @@ AUTO_UNLOCK_TRIGGER = "check_auto_unlock"
 MAX_STATES = 10_000
 
 # Session actions that tell the account nothing.
-_SESSION_ONLY = frozenset({"change_password", "sign_out"})
+_SESSION_ONLY = frozenset({"change_password", "sign_out", "remember_temporary_sign_in"})
 
 
 # Change Password's other guards: the simulation's producers fill the form right.

@@ -35,7 +35,7 @@ from simulator.drivers.in_process import InProcessTarget
 from simulator.drivers.protocol import Target
 from simulator.population import Population, Producer
 from simulator.portal.portal import PortalUsageError
-from simulator.portal.screens import Screen
+from simulator.portal.screens import DirectoryRow, Screen
 from simulator.verify.journeys import PARTS, Journey, action
 from simulator.verify.model import EmailSeen, Observation, Output, Probe
 from simulator.verify.suite import (
@@ -170,6 +170,7 @@ def _compare_screens(want: Screen, got: Screen) -> None:
     _compare_lines("text", want.texts, got.texts)
     for what, a, b in (
         ("field", want.fields, got.fields),
+        ('field marked required "*"', want.required, got.required),
         ("button", want.buttons, got.buttons),
         ("link", want.links, got.links),
         ("menu item", want.menus, got.menus),
@@ -183,23 +184,34 @@ def _compare_screens(want: Screen, got: Screen) -> None:
         )
     want_rows = {row.label: row for row in want.directory}
     got_rows = {row.label: row for row in got.directory}
+    # A row the guide may hide (decision reset-form-state-farm-row): shown or not, and
+    # when shown, its cells as the spec has them.
+    maybe = {row.label: row for row in want.directory_unknown if row.label not in want_rows}
     for label, row in want_rows.items():
         if label not in got_rows:
             raise _Mismatch(f"Producer Services: the row {label!r} is missing")
-        cells = zip(want.directory_states, row.numbers, got_rows[label].numbers, strict=False)
-        for column, cell, shown in cells:
-            if cell != shown:
-                raise _Mismatch(
-                    f"Producer Services {label!r} {column}: the directory gives"
-                    f" {_unknown(shown)}, expected {_unknown(cell)}"
-                )
-        if len(row.numbers) != len(got_rows[label].numbers):
-            raise _Mismatch(f"Producer Services {label!r}: {len(got_rows[label].numbers)} cells")
-    extra = [label for label in got_rows if label not in want_rows]
+        _compare_cells(want.directory_states, row, got_rows[label])
+    for label, row in maybe.items():
+        if label in got_rows:
+            _compare_cells(want.directory_states, row, got_rows[label])
+    extra = [label for label in got_rows if label not in want_rows and label not in maybe]
     if extra:
         raise _Mismatch(f"Producer Services: unexpected row(s) {extra!r}")
-    if [r.label for r in want.directory] != [r.label for r in got.directory]:
+    if [r.label for r in want.directory] != [
+        r.label for r in got.directory if r.label not in maybe
+    ]:
         raise _Mismatch("Producer Services: the rows are in another order")
+
+
+def _compare_cells(states: tuple[str, ...], want: DirectoryRow, got: DirectoryRow) -> None:
+    for column, cell, shown in zip(states, want.numbers, got.numbers, strict=False):
+        if cell != shown:
+            raise _Mismatch(
+                f"Producer Services {want.label!r} {column}: the directory gives"
+                f" {_unknown(shown)}, expected {_unknown(cell)}"
+            )
+    if len(want.numbers) != len(got.numbers):
+        raise _Mismatch(f"Producer Services {want.label!r}: {len(got.numbers)} cells")
 
 
 def _compare_emails(want: tuple[EmailSeen, ...], got: tuple[EmailSeen, ...]) -> None:

@@ -347,6 +347,11 @@ def _has_older_temporary(k: Knowledge, p: Parameters) -> bool:
     return k.older_temporary_password is not None
 
 
+def _temporary_session(k: Knowledge, p: Parameters) -> bool:
+    """Signed in with a temporary password: the password from before the reset differs."""
+    return k.signed_in_with is not None and k.signed_in_with in k.temporary_passwords
+
+
 def _auto_unlock(k: Knowledge, p: Parameters) -> bool:
     return p.auto_unlock_after_minutes is not None
 
@@ -810,6 +815,22 @@ ALPHABET: tuple[Action, ...] = (
         source="decision temporary-password-rules (a valid temporary password is a current password)",
     ),
     Action(
+        "update_password_old_password_as_current",
+        "signed in with the temporary password, give the password from before the reset as Current Password",
+        PROFILE,
+        _change(lambda k: k.password, lambda k, p: k.fresh_password()),
+        needs=_temporary_session,
+        source="decision temporary-session-current-password",
+    ),
+    Action(
+        "update_password_back_to_old_password",
+        "signed in with the temporary password, choose the password from before the reset as New Password",
+        PROFILE,
+        _change(_signed_in_password, lambda k, p: k.password),
+        needs=_temporary_session,
+        source="decisions new-password-must-differ, new-password-unchanged-message",
+    ),
+    Action(
         "update_password_unconfirmed",
         "confirm a different New Password",
         PROFILE,
@@ -905,6 +926,7 @@ PARTS: tuple[Part, ...] = (
             "click_forgot_user_name",
             "forgot_user_name",
             "update_password_wrong_current",
+            "update_password_old_password_as_current",
             *_SIGN_IN_TO_PROFILE,
         ),
         extra_states=1,
@@ -923,6 +945,8 @@ PARTS: tuple[Part, ...] = (
             "wait_temporary_password_lifetime",
             *_SIGN_IN_TO_PROFILE,
             "update_password_temporary_as_current",
+            "update_password_old_password_as_current",
+            "update_password_back_to_old_password",
         ),
     ),
     Part(

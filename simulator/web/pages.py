@@ -16,7 +16,11 @@ Promises (the HTML contract a driver and a person read):
   is marked ``data-default`` (what Enter in a field presses, with /static/portal.js).
 - Fields, in order: ``<label for=ID>LABEL</label>`` then the control with that id,
   named :func:`~simulator.web.contract.field_name` of the label, never pre-filled
-  (passwords are never echoed). A label containing "Password" is a password input;
+  (passwords are never echoed). A field the screen marks required (``required`` in
+  portal.yaml) has ``<span class="required" aria-hidden="true">*</span>`` right after
+  its label and ``aria-required="true"`` on its control; not the ``required``
+  attribute, which would let the browser refuse an empty field before the portal's
+  own messages (decision form-field-messages). A label containing "Password" is a password input;
   "State" is a ``<select>`` of parameters.states after an empty "Select a state"
   option, the chosen state selected; choosing submits with ``control=State``
   (/static/portal.js) and a ``<noscript>`` submit button does it without script.
@@ -31,7 +35,7 @@ Promises (the HTML contract a driver and a person read):
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import jinja2
@@ -104,6 +108,7 @@ class FieldView:
     submit_control: str | None = None  # a select that posts the form when chosen
     options: tuple[str, ...] = ()
     selected: str | None = None
+    required: bool = False  # marked "*" (and aria-required)
 
 
 class PageRenderer:
@@ -141,7 +146,12 @@ class PageRenderer:
         links = tuple(
             ControlView(link, link=True) for link in screen.links if in_menus[link] is None
         )
-        fields = tuple(self._field(label, label in clicks, chosen_state) for label in screen.fields)
+        fields = tuple(
+            replace(
+                self._field(label, label in clicks, chosen_state), required=label in screen.required
+            )
+            for label in screen.fields
+        )
         return self._template.render(
             screen=screen,
             csrf_token=csrf_token,

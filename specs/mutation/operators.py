@@ -48,7 +48,7 @@ OPERATORS: dict[str, str] = {
     "text-character": "one character of a text, email or directory cell changed",
     "text-word": "one word of a text, email or directory cell dropped",
     "text-sentence": "one sentence of a text or email dropped",
-    "screen-dropped": "a screen's field, button, link, menu or text dropped",
+    "screen-dropped": "a screen's field, required-field marker, button, link, menu or text dropped",
 }
 
 
@@ -503,7 +503,7 @@ class _Maker:
     def screen(self, file: str, name: str, node: Node) -> None:
         spec = self.flow_set.portal.screens.get(name)
         touches = Touches(screens=frozenset({name}), guide=frozenset(spec.guide if spec else ()))
-        for key in ("fields", "buttons", "links", "menus", "texts"):
+        for key in ("fields", "required", "buttons", "links", "menus", "texts"):
             found = _get(node, key)
             if found is None or not isinstance(found[1], SequenceNode):
                 continue

@@ -1,5 +1,6 @@
 """Steps any page shares: clicking, typing, and what the page shows (its title, texts,
-messages, fields and buttons, the Producer Services directory).
+messages, fields and the "*" marking required ones, buttons, the Producer Services
+directory).
 
 Texts are compared letter for letter with what the feature file quotes, or with the
 text of flows/portal.yaml a step names by key or guide ID (``the LOCK-1 message``)."""
@@ -148,6 +149,41 @@ def has_no_controls(world: World, kind: str) -> None:
     shown = list(getattr(world.screen, kind))
     if shown:
         world.fail(_difference(kind, [], shown))
+
+
+@then(Template("the field {labels:list} is marked required"))
+@then(Template("the fields {labels:list} are marked required"))
+def marked_required(world: World, labels: list[str]) -> None:
+    """Each of these fields of the page carries the "*" that marks it required."""
+    _required_marks(world, labels, marked=True)
+
+
+@then(Template("the field {labels:list} is not marked required"))
+@then(Template("the fields {labels:list} are not marked required"))
+def not_marked_required(world: World, labels: list[str]) -> None:
+    """Each of these fields of the page is shown without the "*"."""
+    _required_marks(world, labels, marked=False)
+
+
+@then(Template("the page marks no field required"))
+def marks_no_field_required(world: World) -> None:
+    _required_marks(world, list(world.screen.fields), marked=False)
+
+
+def _required_marks(world: World, labels: list[str], marked: bool) -> None:
+    screen = world.screen
+    missing = [label for label in labels if label not in screen.fields]
+    if missing:
+        world.fail(
+            f"the page has no field {', '.join(map(repr, missing))}\nits fields are:\n"
+            + _listing(screen.fields)
+        )
+    wrong = [label for label in labels if (label in screen.required) != marked]
+    if wrong:
+        world.fail(
+            f"expected {', '.join(map(repr, wrong))} {'' if marked else 'not '}marked required"
+            ' ("*"); the fields marked are:\n' + _listing(screen.required)
+        )
 
 
 @then(Template("the page shows the Producer Services directory:"))

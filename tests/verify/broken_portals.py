@@ -47,7 +47,7 @@ from simulator.portal.forms import (
 from simulator.portal.ledger import UnknownNameLedger
 from simulator.portal.passwords import HARNESS_HASH_ITERATIONS, PasswordHash
 from simulator.portal.portal import Portal
-from simulator.portal.screens import Screen
+from simulator.portal.screens import DirectoryRow, Screen
 from simulator.portal.session import Session
 from specs.model import Cell, FlowSet, Parameters, PortalSpec, TextPart
 
@@ -880,6 +880,27 @@ class NewPasswordMayEqualCurrent(Session):
         return True
 
 
+class NewPasswordComparedWithTypedOnly(Session):
+    """The New Password is compared with the Current Password typed only: after a reset
+    (the temporary password typed) the old password may be chosen again."""
+
+    def new_password_differs(self) -> bool:
+        return self._typed(NEW_PASSWORD) != self._typed(CURRENT_PASSWORD)
+
+
+class OldPasswordIsCurrentWithTemporary(Session):
+    """Current Password is checked against the account's password and the temporary one
+    whichever signed the session in: a locked account signed in with its temporary
+    password finishes the reset, and unlocks, with the old password."""
+
+    def current_password_correct(self) -> bool:
+        account = self.account
+        current = self._typed(CURRENT_PASSWORD)
+        return account is not None and (
+            account.password.matches(current) or account.temporary_matches(current)
+        )
+
+
 # -- the old, new and temporary passwords -----------------------------------------------------
 
 
@@ -1001,6 +1022,18 @@ class ChangeEndsOwnSession(Session):
         self.signed_in_at_change -= 1  # every session of the account ends, this one too
 
 
+class StateFarmNumbersOnReset(Portal):
+    def screen(self, session: Session) -> Screen:
+        screen = super().screen(session)
+        if screen.name != "reset_password":
+            return screen
+        services = self.flow_set.portal.producer_services
+        row = DirectoryRow(
+            services.state_farm_label, (services.state_farm_number,) * len(services.states)
+        )
+        return replace(screen, directory=(*screen.directory, row))
+
+
 _FORM_OF_CONFIRMATION = {
     "username_request_submitted": "Forgot User Name?",
     "reset_request_submitted": "Reset Password?",
@@ -1088,6 +1121,25 @@ BROKEN_PORTALS: tuple[BrokenPortal, ...] = (
         "The login also tries the password with its case swapped (Caps Lock forgiveness), "
         "so passwords are not case-sensitive.",
         _models(PasswordAcceptedWithCapsLock),
+    ),
+    BrokenPortal(
+        "login-page-without-welcome-panel",
+        ("LOGIN-1", "LOGIN-3"),
+        "Please Sign-In shows the sign-in box alone, without the Welcome panel beside it.",
+        _spec(_screen("login_page", texts=())),
+    ),
+    BrokenPortal(
+        "login-page-without-top-bar",
+        ("LOGIN-1",),
+        'Please Sign-In lacks the top bar\'s "Menu" and "Account".',
+        _spec(_screen("login_page", menus=())),
+    ),
+    BrokenPortal(
+        "welcome-page-without-panel",
+        ("decision:welcome-page-content",),
+        "After sign-in the Welcome page shows only the State choice and the menus, not the"
+        " Welcome panel's texts.",
+        _spec(_screen("welcome", texts=())),
     ),
     BrokenPortal(
         "welcome-item-missing",
@@ -1329,6 +1381,12 @@ BROKEN_PORTALS: tuple[BrokenPortal, ...] = (
         _spec(_screen("forgot_user_name", title="Forget User Name?")),
     ),
     BrokenPortal(
+        "forgot-user-name-heading-as-screenshot",
+        ("USER-1", "decision:forgot-user-name-heading"),
+        "The form's heading is the screenshot's \"Forget User Name ?\", not the link's words.",
+        _spec(_screen("forgot_user_name", title="Forget User Name ?")),
+    ),
+    BrokenPortal(
         "username-email-ignores-agent-unique-id",
         ("USER-2", "decision:forms-do-not-reveal-matches"),
         "The username email is sent when the E-mail Address matches, whatever the Agent Unique ID.",
@@ -1375,6 +1433,18 @@ BROKEN_PORTALS: tuple[BrokenPortal, ...] = (
         ("USER-5",),
         "The username confirmation shows the reset confirmation's text (a copy-paste).",
         _spec(_screen("username_request_submitted", texts=("reset_request_submitted",))),
+    ),
+    BrokenPortal(
+        "username-confirmation-loses-legible-start",
+        ("USER-5",),
+        'The Request Submitted confirmation of Forgot User Name? is reworded, "We sent your user'
+        ' name ...", losing the screenshot\'s legible start "Your User Nam".',
+        _spec(
+            _text_lines(
+                "username_request_submitted",
+                "We sent your user name in an email to your email address on file.",
+            )
+        ),
     ),
     BrokenPortal(
         "username-form-reveals-mismatch",
@@ -1628,6 +1698,32 @@ BROKEN_PORTALS: tuple[BrokenPortal, ...] = (
         _models(NewPasswordMayEqualCurrent),
     ),
     BrokenPortal(
+        "new-password-may-be-the-old-after-reset",
+        ("decision:new-password-must-differ",),
+        "The New Password is compared with the Current Password typed only, so after a"
+        " reset the password from before it can be chosen again.",
+        _models(NewPasswordComparedWithTypedOnly),
+    ),
+    BrokenPortal(
+        "unchanged-message-names-current-only",
+        ("decision:new-password-unchanged-message",),
+        'The unchanged-password message says "must be different from the Current Password."'
+        " only, which is false when the old password is reused after a reset.",
+        _spec(
+            _text_lines(
+                "new_password_unchanged",
+                "The New Password must be different from the Current Password.",
+            )
+        ),
+    ),
+    BrokenPortal(
+        "old-password-is-current-with-temporary",
+        ("decision:temporary-session-current-password", "RESET-9", "LOCK-4"),
+        "Change Password takes the password from before the reset as Current Password in a"
+        " session signed in with the temporary password, so a locked account unlocks with it.",
+        _models(OldPasswordIsCurrentWithTemporary),
+    ),
+    BrokenPortal(
         "back-to-profile-renamed",
         ("RESET-11",),
         'Password Update\'s "Back to Profile Page" button is labelled "Back to Profile".',
@@ -1709,6 +1805,28 @@ BROKEN_PORTALS: tuple[BrokenPortal, ...] = (
         "OK on a Request Submitted confirmation goes back to the form instead of Please Sign-In.",
         _browser(OkReturnsToForm),
     ),
+    # -- required-field markers (USER-8, RESET-2, RESET-9) -----------------------------------------
+    BrokenPortal(
+        "email-required-marker-dropped",
+        ("USER-8",),
+        'Forgot User Name? shows "E-mail Address" without its "*" (a template lost the marker).',
+        _spec(_screen("forgot_user_name", required=("Agent Unique ID",))),
+    ),
+    BrokenPortal(
+        "reset-form-marks-every-field",
+        ("RESET-2", "RESET-3"),
+        'Reset Password? marks "E-mail Address" and "Agent Unique ID" "*" too, though only one'
+        " of them is asked for.",
+        _spec(
+            _screen("reset_password", required=("User Name", "E-mail Address", "Agent Unique ID"))
+        ),
+    ),
+    BrokenPortal(
+        "change-password-markers-dropped",
+        ("RESET-9",),
+        'Change Password shows its three fields without the "*" of the screenshot.',
+        _spec(_screen("edit_profile", required=())),
+    ),
     # -- Producer Services (SERVICES) ----------------------------------------------------------------
     BrokenPortal(
         "directory-legacy-row-hidden",
@@ -1758,10 +1876,11 @@ BROKEN_PORTALS: tuple[BrokenPortal, ...] = (
         _spec(_services(state_farm_row_on=())),
     ),
     BrokenPortal(
-        "directory-state-farm-row-on-reset",
-        ("SERVICES-2",),
-        'The Reset Password? directory shows the "State Farm Agents Only" row too.',
-        _spec(_services(state_farm_row_on=("forgot_user_name", "reset_password"))),
+        "directory-state-farm-number-on-reset",
+        ("SERVICES-2", "decision:reset-form-state-farm-row"),
+        'The Reset Password? directory shows a "State Farm Agents Only" row with the emails\''
+        " number in every cell: the row may be there, but its cells are not legible anywhere.",
+        _portal_class(StateFarmNumbersOnReset),
     ),
     BrokenPortal(
         "reset-email-state-farm-line-missing",
