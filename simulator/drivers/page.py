@@ -230,12 +230,16 @@ def read_page(html: str, portal: PortalSpec) -> Page:
                 controls[label.text()] = ("control", submit)
     buttons: list[str] = []
     links: list[str] = []
+    menu_links: list[tuple[str, str]] = []
     for button in main.find_all("button"):
         if button.inside("noscript"):
             continue
         text = button.text()
         controls[text] = (button.attrs.get("name") or "", button.attrs.get("value") or text)
         (links if button.attrs.get("role") == "link" else buttons).append(text)
+        nav = button.ancestor("nav")
+        if button.attrs.get("role") == "link" and nav is not None:
+            menu_links.append((text, nav.attrs.get("aria-label") or ""))
     menus = tuple(n.attrs.get("aria-label") or "" for n in main.find_all("nav"))
     chosen_state = next(
         (
@@ -264,6 +268,7 @@ def read_page(html: str, portal: PortalSpec) -> Page:
         buttons=tuple(buttons),
         links=tuple(links),
         menus=menus,
+        menu_links=tuple(menu_links),
         directory_states=states,
         directory=rows,
         chosen_state=chosen_state,

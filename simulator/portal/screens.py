@@ -34,6 +34,9 @@ class Screen:
     directory: tuple[DirectoryRow, ...] = ()
     # The state the State field shows chosen (LOGIN-4): one of parameters.states, or None.
     chosen_state: str | None = None
+    # Which menu holds each link that is in one, as (link, menu) pairs in link order
+    # (portal.yaml's menu_links: RESET-8 "Account menu -> Edit Profile").
+    menu_links: tuple[tuple[str, str], ...] = ()
 
     def describe(self) -> str:
         """A readable dump, for failure messages."""
