@@ -777,7 +777,8 @@ class _UrlSafeTemporaryPasswords(Portal):
 
 class _TwelveCharacterTemporaryPasswords(Portal):
     def new_temporary_password(self) -> str:
-        return "Tp" + "".join(secrets.choice("abcdefgh23456789") for _ in range(10))
+        # Upper, lower and a digit always: only the length differs from the flows' form.
+        return "Tpx" + "".join(secrets.choice("abcdefgh23456789") for _ in range(8)) + "9"
 
 
 class _LowerCaseTemporaryPasswords(Portal):
