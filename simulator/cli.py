@@ -353,7 +353,17 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
         " part's own, 0 or 1, what fits the time budget)",
     )
     p.add_argument(
-        "--show", type=int, default=5, metavar="N", help="failed journeys to print (default 5)"
+        "--show",
+        type=int,
+        default=None,
+        metavar="N",
+        help="departures to print (default: all; --json holds every one)",
+    )
+    p.add_argument(
+        "--emit-features",
+        metavar="DIR",
+        help="write each departure as a Gherkin scenario in DIR (departures.feature): it"
+        " passes on these flows and fails on the portal that departed",
     )
     p.add_argument(
         "--walks",

@@ -52,8 +52,10 @@ def _tags(node: dict[str, Any]) -> list[str]:
 
 
 def features_dir() -> Path:
-    """The feature files' directory: ``$RPP_FEATURES``, else the shipped ``features/``."""
-    return Path(os.environ.get(FEATURES_ENV) or DEFAULT_FEATURES_DIR)
+    """The feature files' directory: ``$RPP_FEATURES`` (made absolute: pytest-bdd reads a
+    feature relative to the directory of the module binding it), else the shipped
+    ``features/``."""
+    return Path(os.environ.get(FEATURES_ENV) or DEFAULT_FEATURES_DIR).absolute()
 
 
 def feature_files(directory: Path) -> list[Path]:

@@ -234,18 +234,17 @@ def read_page(html: str, portal: PortalSpec) -> Page:
                 controls[label.text()] = ("control", submit)
     buttons: list[str] = []
     links: list[str] = []
+    menu_links: list[tuple[str, str]] = []
     for button in main.find_all("button"):
         if button.inside("noscript"):
             continue
         text = button.text()
         controls[text] = (button.attrs.get("name") or "", button.attrs.get("value") or text)
         (links if button.attrs.get("role") == "link" else buttons).append(text)
-    navs = main.find_all("nav")
-    menus = tuple(n.attrs.get("aria-label") or "" for n in navs)
-    menu_items = tuple(
-        (name, tuple(b.text() for b in nav.find_all("button") if not b.inside("noscript")))
-        for name, nav in zip(menus, navs, strict=True)
-    )
+        nav = button.ancestor("nav")
+        if button.attrs.get("role") == "link" and nav is not None:
+            menu_links.append((text, nav.attrs.get("aria-label") or ""))
+    menus = tuple(n.attrs.get("aria-label") or "" for n in main.find_all("nav"))
     chosen_state = next(
         (
             o.attrs.get("value") or None
@@ -274,7 +273,7 @@ def read_page(html: str, portal: PortalSpec) -> Page:
         buttons=tuple(buttons),
         links=tuple(links),
         menus=menus,
-        menu_items=menu_items,
+        menu_links=tuple(menu_links),
         directory_states=states,
         directory=rows,
         chosen_state=chosen_state,

@@ -252,9 +252,11 @@ class Portal:
             buttons=spec.buttons,
             links=spec.links,
             menus=spec.menus,
-            menu_items=tuple(
-                (menu, tuple(link for link in spec.links if link in spec.menu_links.get(menu, ())))
-                for menu in spec.menus
+            menu_links=tuple(
+                (link, menu)
+                for link in spec.links
+                for menu, links in spec.menu_links.items()
+                if link in links
             ),
             directory_states=self.flow_set.portal.producer_services.states
             if spec.directory

@@ -31,9 +31,6 @@ class Screen:
     buttons: tuple[str, ...] = ()
     links: tuple[str, ...] = ()
     menus: tuple[str, ...] = ()
-    # Each menu shown, with the links it holds, in order ("Account" -> "Edit Profile");
-    # read by the menu steps, left out of comparisons (``links`` and ``menus`` hold them).
-    menu_items: tuple[tuple[str, tuple[str, ...]], ...] = field(default=(), compare=False)
     directory_states: tuple[str, ...] = ()
     directory: tuple[DirectoryRow, ...] = ()
     # Rows the guide neither shows nor rules out here (a screenshot cut off above them):
@@ -42,6 +39,16 @@ class Screen:
     directory_unknown: tuple[DirectoryRow, ...] = field(default=(), compare=False)
     # The state the State field shows chosen (LOGIN-4): one of parameters.states, or None.
     chosen_state: str | None = None
+    # Which menu holds each link that is in one, as (link, menu) pairs in link order
+    # (portal.yaml's menu_links: RESET-8 "Account menu -> Edit Profile").
+    menu_links: tuple[tuple[str, str], ...] = ()
+
+    def menu_items(self) -> dict[str, tuple[str, ...]]:
+        """Each menu shown, with the links it holds, in order ("Account" -> "Edit Profile")."""
+        return {
+            menu: tuple(link for link, holder in self.menu_links if holder == menu)
+            for menu in self.menus
+        }
 
     def describe(self) -> str:
         """A readable dump, for failure messages."""

@@ -21,11 +21,12 @@ import functools
 import importlib
 import json
 import os
+import re
 import sys
 import time
 import unicodedata
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +37,8 @@ from simulator.drivers.protocol import Target
 from simulator.population import Population, Producer
 from simulator.portal.portal import PortalUsageError
 from simulator.portal.screens import DirectoryRow, Screen
+from simulator.verify.departures import Departure, FirstDifference, departures_of, format_departure
+from simulator.verify.gherkin import emit_features
 from simulator.verify.journeys import PARTS, Journey, action
 from simulator.verify.model import EmailSeen, Observation, Output, Probe
 from simulator.verify.suite import (
@@ -58,6 +61,7 @@ __all__ = [
     "JourneyResult",
     "VerifyReport",
     "check_journey",
+    "check_journey_at",
     "check_target",
     "compare_observation",
     "first_difference",
@@ -75,6 +79,7 @@ class JourneyResult:
     producer: str
     passed: bool
     failure: str | None = None
+    first: FirstDifference | None = None  # where it first differed, when it failed
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -93,6 +98,7 @@ class VerifyReport:
     results: list[JourneyResult]
     transitions: list[str]
     unreached: list[str]
+    departures: list[Departure] = field(default_factory=list)
 
     @property
     def passed(self) -> bool:
@@ -108,6 +114,7 @@ class VerifyReport:
             "target": self.target,
             "passed": self.passed,
             "models": [p.as_dict() for p in self.parts],
+            "departures": [d.as_dict() for d in self.departures],
             "journeys": [r.as_dict() for r in self.results],
             "transitions": {
                 "total": len(self.transitions),
@@ -159,6 +166,12 @@ def _unknown(cell: str | None) -> str:
     return "unknown" if cell is None else repr(cell)
 
 
+def _in_menus(screen: Screen) -> str:
+    """Which menu holds which link, as a person reads it (Screen.menu_links)."""
+    held = [f"{link!r} in the {menu} menu" for link, menu in screen.menu_links]
+    return ", ".join(held) or "no link in a menu"
+
+
 def _compare_screens(want: Screen, got: Screen) -> None:
     """Whole screens, exactly: the first difference, in the order a producer reads."""
     if want.name != got.name or want.title != got.title:
@@ -177,6 +190,8 @@ def _compare_screens(want: Screen, got: Screen) -> None:
         ("Producer Services column", want.directory_states, got.directory_states),
     ):
         _compare_lines(what, a, b)
+    if want.menu_links != got.menu_links:
+        raise _Mismatch(f"the menus' links: expected {_in_menus(want)}, got {_in_menus(got)}")
     if want.chosen_state != got.chosen_state:
         raise _Mismatch(
             f"the State field: expected {want.chosen_state or 'no state'} chosen,"
@@ -228,6 +243,12 @@ def _compare_emails(want: tuple[EmailSeen, ...], got: tuple[EmailSeen, ...]) -> 
         ):
             if x != y:
                 raise _Mismatch(f"email {number} {what}: expected {x!r}, got {y!r}")
+        form = _TEMPORARY_FORM.search(b.body)
+        if a.body != b.body and form is not None and form.group(0) not in a.body:
+            raise _Mismatch(
+                f"email {number} ({a.subject}): the temporary password's form:"
+                f" {form.group(1)} (decision temporary-password-rules)"
+            )
         if a.body != b.body:
             raise _Mismatch(
                 f"email {number} ({a.subject}) body: {first_difference(a.body, b.body)}"
@@ -235,11 +256,15 @@ def _compare_emails(want: tuple[EmailSeen, ...], got: tuple[EmailSeen, ...]) -> 
             )
 
 
+# How the model masks a temporary password of another form (model.temporary_password_mask).
+_TEMPORARY_FORM = re.compile(r"\{temporary_password: ([^}]*)\}")
+
+
 class _MailMismatch(_Mismatch):
     """The mail read at a step differs, and it was last read steps before."""
 
 
-def check_journey(
+def check_journey_at(
     flow_set: FlowSet,
     journey: Journey,
     target: Target,
@@ -248,8 +273,9 @@ def check_journey(
     parameters: Parameters,
     initial: Screen,
     again: Callable[[], Target] | None = None,
-) -> str | None:
-    """Run ``journey`` on ``target``; None when it passed, else what differed where.
+) -> tuple[str | None, FirstDifference | None]:
+    """Run ``journey`` on ``target``: (None, None) when it passed, else what differed
+    where and the first differing step.
 
     A target whose mail is costly to read (``target.defer_mail_reads``, a portal behind
     a URL) has it read only after a step that should send some and after the last step,
@@ -258,24 +284,30 @@ def check_journey(
     every step, to name the step that sent it. Any other target has its mail read after
     every step."""
 
-    def run(on: Target, every_step: bool) -> tuple[str | None, bool]:
+    def run(on: Target, every_step: bool) -> tuple[str | None, bool, FirstDifference | None]:
         return _run_journey(flow_set, journey, on, group, outsider, parameters, initial, every_step)
 
     defer = again is not None and bool(getattr(target, "defer_mail_reads", False))
-    failure, deferred = run(target, every_step=not defer)
+    failure, deferred, first = run(target, every_step=not defer)
     if not deferred or again is None:
-        return failure
+        return failure, first
     try:
         second = again()
     except Exception as error:  # the portal could not even be set up: a finding too
-        return f"{failure}\n  (run again to name the step: the portal raised {error!r})"
-    named, _ = run(second, every_step=True)
+        return f"{failure}\n  (run again to name the step: the portal raised {error!r})", first
+    named, _, named_first = run(second, every_step=True)
     if named is None:
         return (
             f"{failure}\n  (run again reading the mail after every step, the journey passed:"
             " the portal's mail is not the same from one run to the next)"
-        )
-    return named
+        ), first
+    return named, named_first
+
+
+def check_journey(*args: Any, **kwargs: Any) -> str | None:
+    """:func:`check_journey_at`'s failure only: None when the journey passed."""
+    failure: str | None = check_journey_at(*args, **kwargs)[0]
+    return failure
 
 
 def _run_journey(
@@ -287,10 +319,11 @@ def _run_journey(
     parameters: Parameters,
     initial: Screen,
     every_step: bool,
-) -> tuple[str | None, bool]:
-    """The failure (None when the journey passed), and whether it is a mail difference
-    found at a read that follows unread steps."""
+) -> tuple[str | None, bool, FirstDifference | None]:
+    """The failure (None when the journey passed), whether it is a mail difference
+    found at a read that follows unread steps, and the first differing step."""
     probe: Probe | None = None
+    got: object = None  # what the step being checked showed
     secrets = {p.password for p in (*group, outsider)}
     number, description = 0, "opening the portal"
     unread = 0  # steps done since the mail was last read
@@ -303,6 +336,7 @@ def _run_journey(
             description = act.description
             assert isinstance(want, Observation)
             read = every_step or bool(want.emails) or number == len(steps)
+            got = None
             got = probe.step(step.action, read_mail=read, expect=len(want.emails))
             if not isinstance(got, Observation):
                 raise _Mismatch(f"the producer cannot {description} on {probe.screen.name}")
@@ -323,27 +357,44 @@ def _run_journey(
             unread = 0
     except _Mismatch as mismatch:
         failure = _failure(journey, number, description, str(mismatch), probe, secrets)
-        return failure, isinstance(mismatch, _MailMismatch)
+        first = _first(number, str(mismatch), got, probe, secrets)
+        return failure, isinstance(mismatch, _MailMismatch), first
     except PortalUsageError as error:  # the screen lacks what the step needs
-        failure = _failure(
-            journey,
-            number,
-            description,
-            f"the journey could not be taken: the producer cannot {description} here: {error}",
-            probe,
-            secrets,
+        difference = (
+            f"the journey could not be taken: the producer cannot {description} here: {error}"
         )
-        return failure, False
+        failure = _failure(journey, number, description, difference, probe, secrets)
+        return failure, False, _first(number, difference, got, probe, secrets)
     except Exception as error:  # a broken portal may raise: that is a finding too
-        failure = _failure(
-            journey, number, description, f"the portal raised {error!r}", probe, secrets
-        )
-        return failure, False
+        difference = f"the portal raised {error!r}"
+        failure = _failure(journey, number, description, difference, probe, secrets)
+        return failure, False, _first(number, difference, got, probe, secrets)
     finally:
         close = getattr(target, "close", None)
         if callable(close):
             close()
-    return None, False
+    return None, False, None
+
+
+def _first(
+    number: int, difference: str, got: object, probe: Probe | None, secrets: set[str]
+) -> FirstDifference:
+    """The first differing step as a departure groups it (passwords redacted)."""
+    secrets = set(secrets)
+    if probe is not None:
+        k = probe.knowledge
+        secrets |= {k.password, k.previous_password or "", k.signed_in_with or ""}
+        secrets |= set(k.temporary_passwords)
+    if isinstance(got, Observation):
+        return FirstDifference(
+            number,
+            _redact(difference, secrets),
+            got.screen.title,
+            tuple(_redact(m, secrets) for m in got.screen.messages),
+            tuple(_redact(e.subject, secrets) for e in got.emails),
+        )
+    screen = probe.screen.title if probe is not None and got is not None else ""
+    return FirstDifference(number, _redact(difference, secrets), screen)
 
 
 def _failure(
@@ -427,7 +478,7 @@ def verify(
         small = [(i, min(i + 16, len(journeys))) for i in range(0, len(journeys), 16)]
         for chunk in imap_in_processes(_run_chunk, small, workers):
             failures += chunk
-            failed = [i for i, f in enumerate(failures) if f is not None]
+            failed = [i for i, f in enumerate(failures) if f[0] is not None]
             if len(failed) >= stop_after:
                 last = failed[stop_after - 1] + 1
                 failures = failures[:last]
@@ -435,21 +486,23 @@ def verify(
                 break
     _RUN.clear()
     results = [
-        JourneyResult(journey, group[0].user_name, failure is None, failure)
-        for journey, (group, _), failure in zip(journeys, groups, failures, strict=True)
+        JourneyResult(journey, group[0].user_name, failure is None, failure, first)
+        for journey, (group, _), (failure, first) in zip(journeys, groups, failures, strict=True)
     ]
     names = [t.name for t in flow_set.transitions()]
     unreached = [n for n in names if n not in exploration.reached]
-    return VerifyReport(seed, target_name, exploration.parts, results, names, unreached)
+    models = {(p.part.name, p.model.variant): p.model for p in exploration.parts}
+    departures = departures_of(results, models, flow_set)
+    return VerifyReport(seed, target_name, exploration.parts, results, names, unreached, departures)
 
 
 # What the journeys of one run share; set before the worker processes fork.
 _RUN: dict[str, Any] = {}
 
 
-def _run_chunk(bounds: tuple[int, int]) -> list[str | None]:
+def _run_chunk(bounds: tuple[int, int]) -> list[tuple[str | None, FirstDifference | None]]:
     flow_set: FlowSet = _RUN["flow_set"]
-    out: list[str | None] = []
+    out: list[tuple[str | None, FirstDifference | None]] = []
     for index in range(*bounds):
         journey: Journey = _RUN["journeys"][index]
         group, outsider = _RUN["groups"][index]
@@ -458,10 +511,13 @@ def _run_chunk(bounds: tuple[int, int]) -> list[str | None]:
         try:
             target = _RUN["maker"](parameters)
         except Exception as error:  # the portal could not even be set up: a finding too
-            out.append(f"step 0 (opening the portal): the portal raised {error!r}")
+            difference = f"the portal raised {error!r}"
+            out.append(
+                (f"step 0 (opening the portal): {difference}", FirstDifference(0, difference))
+            )
             continue
         out.append(
-            check_journey(
+            check_journey_at(
                 flow_set,
                 journey,
                 target,
@@ -647,8 +703,14 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(f"--walks takes 0 to 100000, got {args.walks}")
     if not 0 <= args.budget <= 86_400:
         raise UsageError(f"--budget takes 0 to 86400 seconds (0: no limit), got {args.budget:g}")
-    if args.show < 0:
-        raise UsageError(f"--show takes 0 or more (failed journeys to print), got {args.show}")
+    if args.show is not None and args.show < 0:
+        raise UsageError(f"--show takes 0 or more (departures to print), got {args.show}")
+    if (
+        args.emit_features
+        and Path(args.emit_features).exists()
+        and not Path(args.emit_features).is_dir()
+    ):
+        raise UsageError(f"--emit-features {args.emit_features}: is a file; name a directory")
     if args.max_failures is not None and args.max_failures < 1:
         raise UsageError("--max-failures takes 1 or more")
     if not 0 <= args.workers <= (os.cpu_count() or 1) * 4:
@@ -682,13 +744,27 @@ def run(args: argparse.Namespace) -> int:
         stop_after=args.max_failures,
     )
     print(f"rpp verify: {args.target} against the flows of {args.flows}")
+    departures = report.departures
+    copy = args.target.startswith("flows:")
+    ways = f"{len(departures)} way{'s' if len(departures) != 1 else ''}"
+    if copy:
+        print(f"the copy departs from the shipped flows in {ways}")
+    elif departures:
+        print(f"the portal departs from the flows in {ways}")
+    sides = ("shipped", "copy") if copy else ("the flows", "the portal")
+    shown = departures if args.show is None else departures[: args.show]
+    for number, departure in enumerate(shown, 1):
+        print()
+        print(format_departure(number, departure, *sides))
+    if len(departures) > len(shown):
+        print(f"\n... and {len(departures) - len(shown)} more departures (--show N, --json)")
+    if departures:
+        print()
     print(_summary(report))
     failed = report.failed
-    for r in failed[: args.show]:
-        print(f"\nFAILED journey {r.journey.name} ({r.journey.part}; producer {r.producer}):")
-        print(f"  {r.failure}")
-    if len(failed) > args.show:
-        print(f"\n... and {len(failed) - args.show} more failed journeys (--show N, --json)")
+    if args.emit_features:
+        written = emit_features(departures, flow_set, Path(args.emit_features), args.seed)
+        print(f"features: {len(written)} scenario file(s) in {args.emit_features}")
     total = len(report.transitions)
     reached = total - len(report.unreached)
     steps = sum(len(r.journey.steps) for r in report.results)

@@ -33,8 +33,12 @@ from specs.model import Parameters, PortalSpec
 
 __all__ = [
     "ALPHABET",
+    "MALFORMED_AGENT_UNIQUE_ID",
+    "MALFORMED_EMAIL",
+    "NOT_OFFERED_STATES",
     "PARTS",
     "UNKNOWN_USER_NAME",
+    "WRONG_PASSWORD",
     "Action",
     "Journey",
     "Knowledge",
@@ -42,6 +46,10 @@ __all__ = [
     "Step",
     "action",
     "actions_on",
+    "digits_only",
+    "letters_only",
+    "other_case",
+    "spaced",
 ]
 
 # Population user names always hold a digit, so this one names nobody.
@@ -327,6 +335,10 @@ def _letters_only(password: str) -> str:
 
 def _digits_only(password: str) -> str:
     return "".join(c if c.isdigit() else "9" for c in password)
+
+
+# What a journey types, for a scenario that types the same (simulator/verify/gherkin.py).
+other_case, spaced, letters_only, digits_only = _other_case, _spaced, _letters_only, _digits_only
 
 
 def _state_not_offered(p: Parameters) -> str:
@@ -807,6 +819,24 @@ ALPHABET: tuple[Action, ...] = (
         source="decision change-password-message-order",
     ),
     Action(
+        "update_password_missing_field_wrong_current",
+        "a wrong Current Password and Confirm New Password left empty",
+        PROFILE,
+        _change(lambda k: WRONG_PASSWORD, lambda k, p: k.fresh_password(), lambda k, new: ""),
+        source="decision change-password-message-order (a missing field before the count)",
+    ),
+    Action(
+        "update_password_unconfirmed_unchanged",
+        "choose the current password as the New Password and confirm another",
+        PROFILE,
+        _change(
+            _signed_in_password,
+            lambda k, p: _signed_in_password(k),
+            lambda k, new: new + "x",
+        ),
+        source="decision change-password-message-order (unconfirmed before unchanged)",
+    ),
+    Action(
         "update_password_temporary_as_current",
         "give the newest emailed temporary password as Current Password",
         PROFILE,
@@ -1008,6 +1038,8 @@ PARTS: tuple[Part, ...] = (
             "update_password_wrong_current_too_short",
             "update_password_unconfirmed",
             "update_password_unchanged",
+            "update_password_missing_field_wrong_current",
+            "update_password_unconfirmed_unchanged",
             "change_password_in_another_browser",
             "back_to_profile_page",
         ),

@@ -47,6 +47,8 @@ from specs.model import FlowSet, Parameters, TransitionSpec
 
 __all__ = [
     "DISABLED",
+    "HOME_STATE",
+    "TEMPORARY_PASSWORD",
     "ConformanceModel",
     "EmailSeen",
     "ModelError",
@@ -54,6 +56,7 @@ __all__ = [
     "Output",
     "Probe",
     "build_model",
+    "temporary_password_mask",
 ]
 
 DISABLED = "-"
@@ -173,7 +176,7 @@ class Probe:
         except MissingEmailPart:
             body = "(no plain text body)"
         for secret in sorted(set(self.knowledge.temporary_passwords), key=len, reverse=True):
-            body = body.replace(secret, TEMPORARY_PASSWORD)
+            body = body.replace(secret, temporary_password_mask(secret, self.parameters))
         return EmailSeen(
             str(message.get("From", "")),
             self._abstract(str(message.get("To", ""))),
@@ -185,6 +188,30 @@ class Probe:
         for value, role in self._roles:
             text = text.replace(value, role)
         return text
+
+
+def temporary_password_mask(temporary: str, parameters: Parameters) -> str:
+    """What stands for a temporary password in an email as the model reads it:
+    :data:`TEMPORARY_PASSWORD` when it has the flows' form (temporary_password_length
+    characters, letters and digits the policy accepts, upper and lower case and a digit
+    when it is case-sensitive: decision temporary-password-rules), else a mask saying
+    how its form differs, so that the email's comparison fails on it."""
+    problems = []
+    if len(temporary) != parameters.temporary_password_length:
+        problems.append(f"{len(temporary)} characters, not {parameters.temporary_password_length}")
+    if not (temporary.isascii() and temporary.isalnum()):
+        problems.append("not only letters and digits")
+    elif not parameters.password_policy.accepts(temporary):
+        problems.append("not a password the policy accepts")
+    if parameters.temporary_password_case_sensitive and not (
+        any(c.islower() for c in temporary)
+        and any(c.isupper() for c in temporary)
+        and any(c.isdigit() for c in temporary)
+    ):
+        problems.append("not mixing upper case, lower case and digits")
+    if not problems:
+        return TEMPORARY_PASSWORD
+    return "{temporary_password: " + "; ".join(problems) + "}"
 
 
 def _roles(group: Sequence[Producer], outsider: Producer) -> list[tuple[str, str]]:
@@ -212,6 +239,9 @@ class ConformanceModel:
     minimal: MealyMachine[int, str, Output]
     fired: dict[tuple[int, str], tuple[str, ...]]  # transitions of the flows per step
     initial_screen: Screen
+    # Each explored state's key (:meth:`_Reference.key`), by state number: what a
+    # departure's report says of the state it was reached from.
+    keys: tuple[Hashable, ...] = ()
 
     @property
     def inputs(self) -> tuple[str, ...]:
@@ -363,4 +393,5 @@ def build_model(
         machine.minimize(),
         fired,
         first.probe.screen,
+        tuple(sorted(keys, key=keys.__getitem__)),
     )

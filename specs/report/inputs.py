@@ -20,6 +20,7 @@ from specs.errors import RppError
 
 __all__ = [
     "PLOT_ORDER",
+    "DepartureRecord",
     "FeatureRun",
     "JourneyRecord",
     "MutantRecord",
@@ -160,6 +161,29 @@ class JourneyRecord:
 
 
 @dataclass(frozen=True)
+class DepartureRecord:
+    """One departure of ``rpp verify --json`` (simulator/verify/departures.py)."""
+
+    description: str
+    actions: list[str]
+    from_state: str
+    transitions: list[str]  # the flows' transitions expected
+    expected_screen: str
+    expected_messages: list[str]
+    expected_emails: list[str]
+    got_screen: str
+    got_messages: list[str]
+    got_emails: list[str]
+    difference: str
+    guide: list[str]
+    decisions: list[str]
+    witness: str  # the journey's name
+    witness_actions: list[str]
+    journeys: int
+    states: int
+
+
+@dataclass(frozen=True)
 class VerifyRecord:
     seed: int
     target: str
@@ -167,6 +191,7 @@ class VerifyRecord:
     journeys: list[JourneyRecord]
     transitions_total: int
     unreached: list[str]
+    departures: list[DepartureRecord] = field(default_factory=list)
 
     @property
     def failed(self) -> list[JourneyRecord]:
@@ -214,6 +239,10 @@ def read_verify(path: Path) -> VerifyRecord | None:
             )
         )
     transitions = r.mapping(r.key(data, "transitions", ""), "transitions")
+    departures = [
+        _departure(r, item, f"departures[{index}]")
+        for index, item in enumerate(r.items(data.get("departures", []), "departures"))
+    ]
     return VerifyRecord(
         r.integer(data, "seed", ""),
         r.string(data, "target", ""),
@@ -221,6 +250,33 @@ def read_verify(path: Path) -> VerifyRecord | None:
         journeys,
         r.integer(transitions, "total", "transitions"),
         r.strings(r.key(transitions, "unreached", "transitions"), "transitions.unreached"),
+        departures,
+    )
+
+
+def _departure(r: _Reader, item: object, where: str) -> DepartureRecord:
+    d = r.mapping(item, where)
+    want = r.mapping(r.key(d, "expected", where), f"{where}.expected")
+    got = r.mapping(r.key(d, "got", where), f"{where}.got")
+    witness = r.mapping(r.key(d, "witness", where), f"{where}.witness")
+    return DepartureRecord(
+        r.string(d, "description", where),
+        r.strings(r.key(d, "actions", where), f"{where}.actions"),
+        r.string(d, "from_state", where),
+        r.strings(r.key(want, "transitions", f"{where}.expected"), f"{where}.expected.transitions"),
+        r.string(want, "screen", f"{where}.expected"),
+        r.strings(r.key(want, "messages", f"{where}.expected"), f"{where}.expected.messages"),
+        r.strings(r.key(want, "emails", f"{where}.expected"), f"{where}.expected.emails"),
+        r.string(got, "screen", f"{where}.got"),
+        r.strings(r.key(got, "messages", f"{where}.got"), f"{where}.got.messages"),
+        r.strings(r.key(got, "emails", f"{where}.got"), f"{where}.got.emails"),
+        r.string(d, "difference", where),
+        r.strings(r.key(d, "guide", where), f"{where}.guide"),
+        r.strings(r.key(d, "decisions", where), f"{where}.decisions"),
+        r.string(witness, "journey", f"{where}.witness"),
+        r.strings(r.key(witness, "actions", f"{where}.witness"), f"{where}.witness.actions"),
+        r.integer(d, "journeys", where),
+        r.integer(d, "states", where),
     )
 
 

@@ -21,6 +21,7 @@ from markupsafe import Markup
 
 from specs.diagram import draw
 from specs.report.build import COVERAGE, ReportContent, edge_styles, hints
+from specs.report.departures import EXPECTED_COLOR, INSTEAD_COLOR, departure_drawing
 
 __all__ = ["PAGE", "render_page", "write_page"]
 
@@ -81,6 +82,16 @@ def render_page(content: ReportContent) -> str:
         machine: _inline_svg(draw(content.flow_set, machine, "svg", styles), f"d-{machine}")
         for machine in content.flow_set.flows
     }
+    departures = []  # each departure, drawn on its machine (specs/report/departures.py)
+    for number, departure in enumerate(
+        content.inputs.verify.departures if content.inputs.verify else [], 1
+    ):
+        drawing = departure_drawing(content.flow_set, departure)
+        svg = None
+        if drawing is not None:
+            drawn = draw(content.flow_set, drawing.machine, "svg", drawing.styles)
+            svg = _inline_svg(drawn, f"departure-{number}")
+        departures.append((departure, drawing, svg))
     simulation = content.inputs.simulation
     plots = [(p.name, _data_uri(p)) for p in simulation.plots] if simulation else []
     return environment.get_template("index.html.j2").render(
@@ -90,6 +101,9 @@ def render_page(content: ReportContent) -> str:
         coverage=COVERAGE,
         diagrams=diagrams,
         plots=plots,
+        departures=departures,
+        expected_color=EXPECTED_COLOR,
+        instead_color=INSTEAD_COLOR,
         written={key: _written(path) for key, path in content.inputs.paths.items()},
         style=Markup((TEMPLATES / "report.css").read_text(encoding="utf-8")),
         script=Markup((TEMPLATES / "report.js").read_text(encoding="utf-8")),

@@ -103,6 +103,8 @@ def register_markers(config: pytest.Config, flow_set: FlowSet) -> None:
             section = section_of(relative)
             if section not in SECTIONS:
                 config.addinivalue_line("markers", f"{section}: scenarios of {relative}")
+    # `rpp verify --emit-features` tags each scenario it writes (simulator/verify/gherkin.py).
+    config.addinivalue_line("markers", "departure: a departure `rpp verify` found, as a scenario")
     for guide_id, text in flow_set.guide_ids.items():
         config.addinivalue_line("markers", f"{guide_id}: scenarios checking {text[:60]}")
     for key, decision in flow_set.portal.decisions.items():

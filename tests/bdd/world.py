@@ -548,7 +548,7 @@ class _SpamFilter:
 def _page(screen: Screen) -> str:
     lines = [screen.describe()]
     if screen.menus:
-        held = dict(screen.menu_items)
+        held = screen.menu_items()
         menus = [
             f"{menu} ({', '.join(held[menu])})" if held.get(menu) else menu for menu in screen.menus
         ]

@@ -89,7 +89,7 @@ def chooses_from_menu(world: World, item: str, menu: str) -> None:
 def _menu(world: World, menu: str) -> tuple[str, ...]:
     """The links the menu ``menu`` of the page now shown holds; fails naming the pages
     that have that menu when this one has not."""
-    items = dict(world.screen.menu_items)
+    items = world.screen.menu_items()
     if menu not in items:
         having = [n for n, s in world.flow_set.portal.screens.items() if menu in s.menus]
         if having:

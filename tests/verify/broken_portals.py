@@ -783,6 +783,54 @@ class _UrlSafeTemporaryPasswords(Portal):
         return secrets.token_urlsafe(12)  # 16 characters, with "-" and "_"
 
 
+class _TwelveCharacterTemporaryPasswords(Portal):
+    def new_temporary_password(self) -> str:
+        # Upper, lower and a digit always: only the length differs from the flows' form.
+        return "Tpx" + "".join(secrets.choice("abcdefgh23456789") for _ in range(8)) + "9"
+
+
+class _LowerCaseTemporaryPasswords(Portal):
+    def new_temporary_password(self) -> str:
+        return "t" + "".join(secrets.choice("abcdefgh23456789") for _ in range(7)) + "9"
+
+
+class _SymbolTemporaryPasswords(Portal):
+    def new_temporary_password(self) -> str:
+        return "Tp$" + "".join(secrets.choice("abcdefgh23456789") for _ in range(5)) + "9"
+
+
+class UpdatePasswordIgnoresChangeElsewhere(Session):
+    """Update Password does not check whether the password changed in another browser."""
+
+    def session_ended(self) -> bool:
+        return self.state != "edit_profile" and super().session_ended()
+
+
+class EditProfileIgnoresChangeElsewhere(Session):
+    """Edit Profile does not check whether the password changed in another browser (the
+    state menu still does: its form carries a State)."""
+
+    def session_ended(self) -> bool:
+        clicked_edit_profile = self.state == "state_selected" and STATE not in self.form
+        return not clicked_edit_profile and super().session_ended()
+
+
+def _flows_reordered(flow: str, first: str, before: str) -> Maker:
+    """The reference portal of flows whose transition ``first`` of ``flow`` is moved just
+    before ``before``: another order of refusals when both apply."""
+
+    def make(flow_set: FlowSet, parameters: Parameters) -> Target:
+        spec = flow_set.flows[flow]
+        moved = next(t for t in spec.transitions if t.id == first)
+        kept = [t for t in spec.transitions if t.id != first]
+        at = next(i for i, t in enumerate(kept) if t.id == before)
+        reordered = replace(spec, transitions=(*kept[:at], moved, *kept[at:]))
+        flows = {**flow_set.flows, flow: reordered}
+        return InProcessTarget(replace(flow_set, flows=flows), parameters)
+
+    return make
+
+
 class TemporaryPasswordOnlyWhileLocked(Session):
     def temporary_password_accepted(self) -> bool:
         account = self._typed_account()
@@ -1605,6 +1653,62 @@ BROKEN_PORTALS: tuple[BrokenPortal, ...] = (
         ("decision:temporary-password-rules",),
         "Temporary passwords come from secrets.token_urlsafe: 16 characters with - and _.",
         _portal_class(_UrlSafeTemporaryPasswords),
+    ),
+    BrokenPortal(
+        "update-password-after-change-elsewhere",
+        ("decision:password-change-ends-other-sessions", "RESET-12"),
+        "Update Password in a browser whose password was changed in another one is not signed out.",
+        _models(session=UpdatePasswordIgnoresChangeElsewhere),
+    ),
+    BrokenPortal(
+        "edit-profile-after-change-elsewhere",
+        ("decision:password-change-ends-other-sessions", "RESET-12"),
+        "Edit Profile in a browser whose password was changed in another one opens Change"
+        " Password instead of signing out.",
+        _models(session=EditProfileIgnoresChangeElsewhere),
+    ),
+    BrokenPortal(
+        "wrong-current-before-missing-field",
+        ("decision:change-password-message-order", "RESET-9"),
+        "A third wrong Current Password locks even when a field is missing: the count comes"
+        " before the fields.",
+        _flows_reordered(
+            "password_reset",
+            "end_session_on_wrong_current_passwords",
+            "require_change_password_fields",
+        ),
+    ),
+    BrokenPortal(
+        "unchanged-before-unconfirmed",
+        ("decision:change-password-message-order", "decision:new-password-must-differ"),
+        "A New Password both unconfirmed and unchanged gets the unchanged message first.",
+        _flows_reordered(
+            "password_reset", "refuse_unchanged_password", "refuse_unconfirmed_password"
+        ),
+    ),
+    BrokenPortal(
+        "edit-profile-outside-account-menu",
+        ("RESET-8",),
+        "Edit Profile is shown on its own, not in the Account menu.",
+        _spec(_screen("state_selected", menu_links={})),
+    ),
+    BrokenPortal(
+        "temporary-password-twelve-characters",
+        ("decision:temporary-password-rules",),
+        "Temporary passwords of 12 letters and digits, not temporary_password_length.",
+        _portal_class(_TwelveCharacterTemporaryPasswords),
+    ),
+    BrokenPortal(
+        "temporary-password-lower-case",
+        ("decision:temporary-password-rules", "RESET-6"),
+        "Temporary passwords of 9 lower-case letters and digits: their case never matters.",
+        _portal_class(_LowerCaseTemporaryPasswords),
+    ),
+    BrokenPortal(
+        "temporary-password-with-symbol",
+        ("decision:temporary-password-rules",),
+        "Temporary passwords of 9 characters, one a symbol ($).",
+        _portal_class(_SymbolTemporaryPasswords),
     ),
     BrokenPortal(
         "temporary-password-only-while-locked",

@@ -48,6 +48,9 @@ def test_verify_kills_the_broken_portal(
     assert not report.passed, f"{portal.id} ({portal.description}) passed rpp verify"
     failure = report.failed[0].failure or ""
     assert failure.startswith("step "), failure
+    # Every failure is a departure: its first differing step, what the portal gave instead.
+    assert report.departures, f"{portal.id}: failed, but no departure"
+    assert report.departures[0].first.difference
 
 
 def test_verify_accepts_the_state_farm_row_on_reset_or_not(
