@@ -11,11 +11,13 @@ Promises:
   get one.
 - :class:`BrowserDriver` is one browser window with its own cookies (a Playwright
   context). ``fill`` types into the field of that label (a drop-down's choice is made
-  when its label is clicked: ``choose_state`` fills then clicks "State"); ``click``
-  presses the button or link of that exact text (role ``button`` or ``link``) and waits
-  for the page that follows; an answer of 4xx/5xx raises :class:`DriverError` with
+  when its label is clicked: ``choose_state`` fills then clicks "State", which chooses
+  the option and presses the drop-down's own button); ``click`` presses the button or
+  link of that exact text (role ``button`` or ``link``; a menu's item after opening its
+  menu) and waits for the page that follows; an answer of 4xx/5xx raises :class:`DriverError` with
   what the page said. A value a drop-down does not offer is chosen as a tampered page
   would choose it (the option is added first): the portal must refuse it itself.
+  ``open_portal`` goes to the portal's address in the same window (the bookmark);
   ``close_browser`` closes the window and its cookies and opens the portal again.
 - The screen is read from the page's HTML with :mod:`simulator.drivers.page`, exactly
   as the HTTP driver reads it. With ``screens`` set, every distinct screen visited (its
@@ -168,17 +170,27 @@ class BrowserDriver:
             menu = page.get_by_label(label, exact=True)
             if value not in self._seen.options[label]:
                 menu.evaluate(_ADD_OPTION, value)
-            self._go(lambda: menu.select_option(value))
+            menu.select_option(value)
+            # A choice submits nothing on its own: the drop-down's own button does.
+            button = page.locator(f'button[data-for="{menu.get_attribute("id")}"]')
+            self._go(lambda: button.click())
             return self._seen.screen
         self._seen.require_control(label)
         for menu_label, value in self._chosen.items():
-            # A choice not yet submitted goes with the form, as the HTTP driver posts it
-            # (set without the change event, which would submit it on its own).
+            # A choice not yet submitted goes with the form, as the HTTP driver posts it.
             page.get_by_label(menu_label, exact=True).evaluate(_SET_CHOICE, value)
         self._chosen = {}
         role = "link" if label in self._seen.screen.links else "button"
         control = page.get_by_role(role, name=label, exact=True)
+        dropdown = page.locator("details", has=control)
+        if dropdown.count() and not dropdown.evaluate("menu => menu.open"):
+            dropdown.locator("summary").click()  # a menu's item: open the menu first
         self._go(lambda: control.click())
+        return self._seen.screen
+
+    def open_portal(self) -> Screen:
+        self._chosen = {}
+        self._go(lambda: self._page.goto(self.base_url + "/"))
         return self._seen.screen
 
     def close_browser(self) -> Screen:

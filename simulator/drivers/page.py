@@ -8,7 +8,8 @@ Promises:
   :func:`read_page` reads the served portal's HTML contract (``simulator/web/pages.py``):
   the title (``<title>`` and the one ``<h1>``), messages (``<div role="alert">`` of
   ``<p class="message">``), texts (``<section class="texts">`` of ``<p class="text">``),
-  fields by their ``<label for>``, controls (``<button name=... value=LABEL>``; a
+  fields by their ``<label for>`` (a select's own ``<button data-for>`` is its
+  control), controls (``<button name=... value=LABEL>``, in the top bar's menus too; a
   link has ``role="link"``), menus (``<nav aria-label>``), the Producer Services table
   (``<table class="directory">``; a ``td.illegible`` cell is unknown: ``None``).
 - The screen's name is recognised from the portal spec, as a person recognises a page
@@ -230,13 +231,14 @@ def read_page(html: str, portal: PortalSpec) -> Page:
                 controls[label.text()] = ("control", submit)
     buttons: list[str] = []
     links: list[str] = []
-    for button in main.find_all("button"):
-        if button.inside("noscript"):
-            continue
+    # The menus' links sit in the top bar, outside <main> (controls of its form all the same).
+    for button in doc.find_all("button"):
+        if button.inside("noscript") or "data-for" in button.attrs:
+            continue  # a field's own button: the field's control, read with the field
         text = button.text()
         controls[text] = (button.attrs.get("name") or "", button.attrs.get("value") or text)
         (links if button.attrs.get("role") == "link" else buttons).append(text)
-    menus = tuple(n.attrs.get("aria-label") or "" for n in main.find_all("nav"))
+    menus = tuple(n.attrs.get("aria-label") or "" for n in doc.find_all("nav"))
     chosen_state = next(
         (
             o.attrs.get("value") or None

@@ -50,6 +50,8 @@ class WebSession:
     id: str = field(default_factory=_new_secret)
     csrf_token: str = field(default_factory=_new_secret)
     last_used: float = 0.0
+    # The address a post just redirected to: its GET shows the page as the post left it.
+    landing: str | None = None
 
     def csrf_matches(self, token: str | None) -> bool:
         """True when ``token`` is this session's CSRF token (constant-time compare)."""
