@@ -182,7 +182,9 @@ class BrowserDriver:
         self._chosen = {}
         role = "link" if label in self._seen.screen.links else "button"
         control = page.get_by_role(role, name=label, exact=True)
-        dropdown = page.locator("details", has=control)
+        # A closed menu's items are hidden from the accessibility tree: found with them.
+        hidden = page.get_by_role(role, name=label, exact=True, include_hidden=True)
+        dropdown = page.locator("details", has=hidden)
         if dropdown.count() and not dropdown.evaluate("menu => menu.open"):
             dropdown.locator("summary").click()  # a menu's item: open the menu first
         self._go(lambda: control.click())

@@ -12,8 +12,8 @@ Promises:
   password, home_state?, state_farm?}`` registers an account: 201 with
   ``{"user_name": ...}``; 400 naming the field that is missing, unknown or of the
   wrong type; 409 when the user name is taken.
-- ``POST /test/clock`` with ``{"minutes": number >= 0}`` advances the simulated
-  clock: 204; 400 for a bad body; 409 when the portal runs on a real clock.
+- ``POST /test/clock`` with ``{"minutes": number >= 0}`` advances the portal's clock
+  (a simulated one, or the wall clock plus what was advanced): 204; 400 for a bad body; 409 when the portal runs on a real clock.
 - ``POST /test/reset``: a new portal with no accounts and no sessions: 204; with
   ``{"variant": NAME}`` it runs a verification variant of portal.yaml (400 for a name
   portal.yaml does not have), with ``{"parameters": {NAME: N}}`` other values of
@@ -42,7 +42,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from simulator.mail.smtp_sink import is_valid_address
-from simulator.portal.clock import SimulatedClock
+from simulator.portal.clock import AdvancingClock
 from simulator.portal.forms import normalize_identifier
 from simulator.web.security import is_loopback
 from simulator.web.served import ServedPortal
@@ -172,7 +172,7 @@ def testapi_routes(served: ServedPortal) -> list[Route]:
             raise _BadRequest(
                 400, f"field 'minutes' must be a number of minutes, 0 to {MAX_CLOCK_MINUTES:,}"
             )
-        if not isinstance(served.clock, SimulatedClock):
+        if not isinstance(served.clock, AdvancingClock):
             raise _BadRequest(409, "this portal runs on a real clock, which cannot be advanced")
         served.clock.advance(minutes)
         return Response(status_code=204)
