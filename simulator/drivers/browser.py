@@ -153,6 +153,12 @@ class BrowserDriver:
         self._page.screenshot(path=str(path), full_page=True)
         return path
 
+    @property
+    def page(self) -> Any:
+        """The Playwright page now shown, for checks beyond the protocol (accessibility,
+        the keyboard)."""
+        return self._page
+
     def screen(self) -> Screen:
         return self._seen.screen
 
