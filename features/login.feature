@@ -162,10 +162,11 @@ Feature: Login
     Then the producer sees the "Welcome" page
     And the page has the link "Edit Profile"
 
-  @LOGIN-1 @RESET-12 @decision-portal-address @decision-password-change-ends-other-sessions
-  Scenario Outline: The portal's address in a session another browser's change has ended shows Please Sign-In
+  @LOGIN-1 @RESET-12 @decision-portal-address @decision-password-change-ends-other-sessions @decision-failures-counted-per-user-name
+  Scenario Outline: The portal's address in a session another browser's change has ended shows Please Sign-In, signed out
     Given the producer <has signed in>
-    When the producer opens another browser
+    When the producer <goes on>
+    And the producer opens another browser
     And the producer logs in with "Camp2019"
     And the producer selects the state "NM"
     And the producer chooses "Edit Profile" from the "Account" menu
@@ -173,10 +174,15 @@ Feature: Login
     And the producer returns to the first browser
     And the producer opens the portal's address
     Then the producer sees the "Please Sign-In" page
+    When the producer logs in with the User Name "jessicacmp" and the Password "Santa2026"
+    And the producer logs in with the User Name "jessicacmp" and the Password "Santa2026"
+    And the producer logs in with "Camp2018"
+    Then the page shows the LOCK-1 message
     When the producer logs in with "Santa2026"
     Then the producer sees the "Welcome" page
 
     Examples:
-      | has signed in                         |
-      | has signed in with their password     |
-      | has signed in and opened Edit Profile |
+      | has signed in                         | goes on                              |
+      | has signed in with their password     | opens the portal's address           |
+      | has signed in with their password     | selects the state "NM"               |
+      | has signed in and opened Edit Profile | enters "Santa2026" in "New Password" |

@@ -185,27 +185,28 @@ def create_app(
         """GET of a page's address (see the module's promises)."""
         address = request.url.path
         web = served.sessions.get(request.cookies.get(SESSION_COOKIE))
-        fresh = web is None
+        new_cookie = web is None
         landing = None
         if web is None:
             web = served.open_browser()
         else:
             landing, web.landing = web.landing, None
-        if (
-            fresh
+        # A new browser, a post's redirect or a reload shows the page as it is; anything
+        # else is the portal's address opened in this browser.
+        as_it_is = (
+            new_cookie
             or landing == address
             or (address != PORTAL_ADDRESS and served.address(web) == address)
-        ):
-            pass  # a new browser, a post's redirect, or a reload: the page as it is
-        else:
+        )
+        if not as_it_is:
             outcome = await run_in_threadpool(served.open_portal, web)
             if outcome.signed_in_or_out:
                 web = served.sessions.rotate(web)
-                fresh = True
+                new_cookie = True
         if served.address(web) != address:
-            return redirect(web, request, fresh)
+            return redirect(web, request, new_cookie)
         response = await run_in_threadpool(page, web, 200)
-        if fresh:
+        if new_cookie:
             _set_session_cookie(response, web, request)
         return response
 
