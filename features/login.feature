@@ -148,6 +148,7 @@ Feature: Login
     When the producer opens the portal's address
     Then the producer sees the "Welcome" page
     And the State field shows no state chosen
+    And the page has no links
     When the producer selects the state "TX"
     And the producer chooses "Edit Profile" from the "Account" menu
     And the producer opens the portal's address
