@@ -136,3 +136,87 @@ Feature: Login
     Then the producer sees the "Please Sign-In" page
     And the page has the fields "User Name" and "Password"
     And the page shows no message
+
+  @LOGIN-1 @USER-1 @RESET-1 @decision-portal-address
+  Scenario Outline: The portal's address leaves a form unsubmitted and shows Please Sign-In
+    Given the producer is on the "<form>" page
+    When the producer enters their E-mail Address in "E-mail Address"
+    And the producer opens the portal's address
+    Then the producer sees the "Please Sign-In" page
+    And the page shows no message
+    And no email is sent
+
+    Examples:
+      | form              |
+      | Forgot User Name? |
+      | Reset Password?   |
+
+  @LOGIN-1 @USER-5 @RESET-5 @decision-portal-address
+  Scenario Outline: The portal's address after a Request Submitted confirmation shows Please Sign-In
+    Given the producer is on the "<form>" page
+    When the producer <submits>
+    Then the producer sees the "Request Submitted" page
+    When the producer opens the portal's address
+    Then the producer sees the "Please Sign-In" page
+
+    Examples:
+      | form              | submits                                                                                                       |
+      | Forgot User Name? | submits Forgot User Name? with the Agent Unique ID their Agent Unique ID and the E-mail Address their E-mail Address |
+      | Reset Password?   | submits Reset Password? with the User Name their user name and the E-mail Address their E-mail Address               |
+
+  @LOGIN-1 @LOCK-1 @decision-portal-address
+  Scenario: The portal's address shows Please Sign-In afresh after a refused login, the failure still counted
+    When the producer logs in with "Wrong0000"
+    Then the page shows the LOCK-1 message
+    When the producer opens the portal's address
+    Then the producer sees the "Please Sign-In" page
+    And the page shows no message
+    When the producer logs in with "Wrong0001"
+    And the producer logs in with "Wrong0002"
+    Then the page shows the LOCK-2 message
+
+  @LOGIN-1 @LOGIN-3 @LOGIN-4 @decision-portal-address
+  Scenario: Signed in, the portal's address opens the Welcome page, still signed in, the state kept
+    Given the producer has signed in with their password
+    When the producer opens the portal's address
+    Then the producer sees the "Welcome" page
+    And the State field shows no state chosen
+    And the page has no links
+    When the producer selects the state "TX"
+    And the producer chooses "Edit Profile" from the "Account" menu
+    And the producer opens the portal's address
+    Then the producer sees the "Welcome" page
+    And the State field shows "TX" chosen
+    When the producer opens the portal's address
+    Then the State field shows "TX" chosen
+    When the producer chooses "Edit Profile" from the "Account" menu
+    And the producer changes the password from "Camp2019" to "Santa2026"
+    Then the producer sees the "Password Update" page
+    When the producer opens the portal's address
+    Then the producer sees the "Welcome" page
+    And the page has the link "Edit Profile"
+
+  @LOGIN-1 @RESET-12 @decision-portal-address @decision-password-change-ends-other-sessions @decision-failures-counted-per-user-name
+  Scenario Outline: The portal's address in a session another browser's change has ended shows Please Sign-In, signed out
+    Given the producer <has signed in>
+    When the producer <goes on>
+    And the producer opens another browser
+    And the producer logs in with "Camp2019"
+    And the producer selects the state "NM"
+    And the producer chooses "Edit Profile" from the "Account" menu
+    And the producer changes the password from "Camp2019" to "Santa2026"
+    And the producer returns to the first browser
+    And the producer opens the portal's address
+    Then the producer sees the "Please Sign-In" page
+    When the producer logs in with the User Name "jessicacmp" and the Password "Santa2026"
+    And the producer logs in with the User Name "jessicacmp" and the Password "Santa2026"
+    And the producer logs in with "Camp2018"
+    Then the page shows the LOCK-1 message
+    When the producer logs in with "Santa2026"
+    Then the producer sees the "Welcome" page
+
+    Examples:
+      | has signed in                         | goes on                              |
+      | has signed in with their password     | opens the portal's address           |
+      | has signed in with their password     | selects the state "NM"               |
+      | has signed in and opened Edit Profile | enters "Santa2026" in "New Password" |

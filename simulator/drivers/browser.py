@@ -18,11 +18,13 @@ Promises:
   is left. ``fill`` types into the field of that label (what was typed goes into the
   page in one call, with the input and change events typing fires, when the next
   control is clicked; a drop-down's choice is made when its label is clicked:
-  ``choose_state`` fills then clicks "State"); ``click``
-  presses the button or link of that exact text (role ``button`` or ``link``) and waits
-  for the page that follows; an answer of 4xx/5xx raises :class:`DriverError` with
+  ``choose_state`` fills then clicks "State", which chooses the option and presses the
+  drop-down's own button); ``click`` presses the button or link of that exact text
+  (role ``button`` or ``link``; a menu's item after opening its menu) and waits for the
+  page that follows; an answer of 4xx/5xx raises :class:`DriverError` with
   what the page said. A value a drop-down does not offer is chosen as a tampered page
   would choose it (the option is added first): the portal must refuse it itself.
+  ``open_portal`` goes to the portal's address in the same window (the bookmark);
   ``close_browser`` closes the window and its cookies and opens the portal again.
 - The screen is read from the page's HTML with :mod:`simulator.drivers.page`, exactly
   as the HTTP driver reads it. With ``screens`` set, every distinct screen visited (its
@@ -209,6 +211,12 @@ class BrowserDriver:
         self._page.screenshot(path=str(path), full_page=True)
         return path
 
+    @property
+    def page(self) -> Any:
+        """The Playwright page now shown, for checks beyond the protocol (accessibility,
+        the keyboard)."""
+        return self._page
+
     def screen(self) -> Screen:
         return self._seen.screen
 
@@ -241,14 +249,27 @@ class BrowserDriver:
             menu = page.get_by_label(label, exact=True)
             if value not in self._seen.options[label]:
                 menu.evaluate(_ADD_OPTION, value)
-            self._go(lambda: menu.select_option(value))
+            menu.select_option(value)
+            # A choice submits nothing on its own: the drop-down's own button does.
+            button = page.locator(f'button[data-for="{menu.get_attribute("id")}"]')
+            self._go(lambda: button.click())
             return self._seen.screen
         self._seen.require_control(label)
         self._type(self._chosen)
         self._chosen = {}
         role = "link" if label in self._seen.screen.links else "button"
         control = page.get_by_role(role, name=label, exact=True)
+        # A closed menu's items are hidden from the accessibility tree: found with them.
+        hidden = page.get_by_role(role, name=label, exact=True, include_hidden=True)
+        dropdown = page.locator("details", has=hidden)
+        if dropdown.count() and not dropdown.evaluate("menu => menu.open"):
+            dropdown.locator("summary").click()  # a menu's item: open the menu first
         self._go(lambda: control.click())
+        return self._seen.screen
+
+    def open_portal(self) -> Screen:
+        self._chosen = {}
+        self._go(lambda: self._page.goto(self.base_url + "/"))
         return self._seen.screen
 
     def close_browser(self) -> Screen:

@@ -10,8 +10,9 @@ Promises:
   hidden inputs, the control's name and value) and follows the redirect, so the next
   screen is what the portal shows. A control or field the page does not have, or an
   answer of 4xx/5xx, raises :class:`DriverError` naming the page, the control and
-  what the portal said. ``close_browser`` throws the cookies away and opens the portal
-  again (LOCK-5).
+  what the portal said. ``open_portal`` GETs the portal's address with the browser's
+  cookies (the bookmark, LOGIN-1); ``close_browser`` throws the cookies away and opens
+  the portal again (LOCK-5).
 - :class:`HttpTarget` is a served portal with a test API (``rpp serve --test-api``):
   made ``fresh``, it starts the portal afresh (``/test/reset``, in a verification
   variant or with other parameter values when asked) and empties the mailbox when it
@@ -98,6 +99,11 @@ class HttpDriver:
         form[name] = value
         self._typed = {}
         self._page = self._read(self._request("POST", page.action, form))
+        return self._page.screen
+
+    def open_portal(self) -> Screen:
+        self._typed = {}
+        self._page = self._read(self._request("GET", "/"))
         return self._page.screen
 
     def close_browser(self) -> Screen:

@@ -35,6 +35,9 @@ class InProcessDriver:
     def click(self, label: str) -> Screen:
         return self.portal.click(self.session, label)
 
+    def open_portal(self) -> Screen:
+        return self.portal.open_portal(self.session)
+
     def close_browser(self) -> Screen:
         self.session = self.portal.open_session()
         return self.screen()

@@ -9,7 +9,9 @@ Promises:
   the title (``<title>`` and the one ``<h1>``), messages (``<div role="alert">`` of
   ``<p class="message">``), texts (``<section class="texts">`` of ``<p class="text">``),
   fields by their ``<label for>`` (marked required by a ``<span class="required">*</span>``
-  right after the label, with ``aria-required="true"`` on the control), controls (``<button name=... value=LABEL>``; a
+  right after the label, with ``aria-required="true"`` on the control; a select's own
+  ``<button data-for>`` is its control), controls (``<button name=... value=LABEL>``, in
+  the top bar's menus too; a
   link has ``role="link"``), menus (``<nav aria-label>``), the Producer Services table
   (``<table class="directory">``; a ``td.illegible`` cell is unknown: ``None``).
 - The screen's name is recognised from the portal spec, as a person recognises a page
@@ -235,16 +237,17 @@ def read_page(html: str, portal: PortalSpec) -> Page:
     buttons: list[str] = []
     links: list[str] = []
     menu_links: list[tuple[str, str]] = []
-    for button in main.find_all("button"):
-        if button.inside("noscript"):
-            continue
+    # The menus' links sit in the top bar, outside <main> (controls of its form all the same).
+    for button in doc.find_all("button"):
+        if button.inside("noscript") or "data-for" in button.attrs:
+            continue  # a field's own button: the field's control, read with the field
         text = button.text()
         controls[text] = (button.attrs.get("name") or "", button.attrs.get("value") or text)
         (links if button.attrs.get("role") == "link" else buttons).append(text)
         nav = button.ancestor("nav")
         if button.attrs.get("role") == "link" and nav is not None:
             menu_links.append((text, nav.attrs.get("aria-label") or ""))
-    menus = tuple(n.attrs.get("aria-label") or "" for n in main.find_all("nav"))
+    menus = tuple(n.attrs.get("aria-label") or "" for n in doc.find_all("nav"))
     chosen_state = next(
         (
             o.attrs.get("value") or None

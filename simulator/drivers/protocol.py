@@ -51,6 +51,11 @@ class Driver(Protocol):
         """Click the button, link or menu item labelled ``label``."""
         ...
 
+    def open_portal(self) -> Screen:
+        """Open the portal's address in this browser, as its bookmark does (LOGIN-1: "You
+        should bookmark this page or save it to your favorites."): cookies kept."""
+        ...
+
     def close_browser(self) -> Screen:
         """Close the browser, clear its history and cache, open the portal again (LOCK-5)."""
         ...

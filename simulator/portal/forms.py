@@ -11,6 +11,7 @@ __all__ = [
     "CURRENT_PASSWORD",
     "EMAIL",
     "FIELD_LABELS",
+    "MESSAGE_FIELDS",
     "NEW_PASSWORD",
     "PASSWORD",
     "STATE",
@@ -39,6 +40,23 @@ FIELD_LABELS = (
     CONFIRM_NEW_PASSWORD,
     STATE,
 )
+
+# The fields each message of portal.yaml is about (a page ties the message to them).
+MESSAGE_FIELDS: dict[str, tuple[str, ...]] = {
+    "login_failed": (USER_NAME, PASSWORD),
+    "account_locked": (USER_NAME, PASSWORD),
+    "user_name_required": (USER_NAME,),
+    "agent_unique_id_required": (AGENT_UNIQUE_ID,),
+    "agent_unique_id_malformed": (AGENT_UNIQUE_ID,),
+    "email_required": (EMAIL,),
+    "email_malformed": (EMAIL,),
+    "reset_instruction": (EMAIL, AGENT_UNIQUE_ID),
+    "change_password_fields_required": (CURRENT_PASSWORD, NEW_PASSWORD, CONFIRM_NEW_PASSWORD),
+    "current_password_incorrect": (CURRENT_PASSWORD,),
+    "new_password_policy": (NEW_PASSWORD,),
+    "new_password_not_confirmed": (CONFIRM_NEW_PASSWORD,),
+    "new_password_unchanged": (NEW_PASSWORD,),
+}
 
 _AGENT_UNIQUE_ID = re.compile(r"[0-9]{9}")
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")

@@ -37,7 +37,10 @@ from simulator.portal.session import Session
 from specs.errors import RppError
 from specs.model import FlowSet, Parameters, TransitionSpec
 
-__all__ = ["Portal", "PortalUsageError"]
+__all__ = ["OPEN_PORTAL", "Portal", "PortalUsageError"]
+
+OPEN_PORTAL = "open_portal"
+"""The trigger the flows take when a browser opens the portal's address (LOGIN-1's bookmark)."""
 
 _log = logging.getLogger("rpp.portal")
 _RECOVERY_WINDOW = dt.timedelta(hours=1)  # decision recovery-email-limit
@@ -236,6 +239,21 @@ class Portal:
             finally:
                 self._acting = None
                 session.form = {}  # what was typed (passwords too) is not kept
+            return self.screen(session)
+
+    def open_portal(self, session: Session) -> Screen:
+        """Open the portal's address in this browser (a bookmark, LOGIN-1): the flows'
+        :data:`OPEN_PORTAL` trigger from whatever screen it shows; what was typed and any
+        message are gone; the screen that follows (the same one when no flow takes it)."""
+        with self.lock:
+            account = session.account
+            self._acting = account.user_name if account is not None else None
+            try:
+                session.messages = ()
+                session.machines.fire(OPEN_PORTAL)
+            finally:
+                self._acting = None
+                session.form = {}
             return self.screen(session)
 
     def screen(self, session: Session) -> Screen:

@@ -301,6 +301,10 @@ def _wrong_in_another_browser(
     return log_in(target.open_browser(), k.producer.user_name, WRONG_PASSWORD)
 
 
+def _open_portal(driver: Driver, target: Target, k: Knowledge, p: Parameters) -> Screen:
+    return driver.open_portal()
+
+
 def _close_browser(driver: Driver, target: Target, k: Knowledge, p: Parameters) -> Screen:
     k.signed_in_with = None
     k.signed_in_before_change = False
@@ -889,6 +893,13 @@ ALPHABET: tuple[Action, ...] = (
         _click("Back to Profile Page"),
     ),
     Action(
+        "open_portal",
+        "open the portal's address (its bookmark) in this browser",
+        (*LOGIN, *AWAY_FROM_LOGIN),
+        _open_portal,
+        source="LOGIN-1, decision portal-address",
+    ),
+    Action(
         "close_browser",
         "close the browser and clear its cache",
         AWAY_FROM_LOGIN,
@@ -1012,6 +1023,7 @@ PARTS: tuple[Part, ...] = (
             "reset_password_empty",
             "reset_password_malformed_email",
             "reset_password_malformed_agent_unique_id",
+            "open_portal",
             "close_browser",
         ),
         extra_states=1,
@@ -1042,6 +1054,7 @@ PARTS: tuple[Part, ...] = (
             "update_password_unconfirmed_unchanged",
             "change_password_in_another_browser",
             "back_to_profile_page",
+            "open_portal",
         ),
     ),
     Part(
@@ -1069,6 +1082,7 @@ PARTS: tuple[Part, ...] = (
             "select_state",
             "select_state_not_offered",
             "click_edit_profile",
+            "open_portal",
             "close_browser",
         ),
         extra_states=1,

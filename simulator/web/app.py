@@ -3,14 +3,26 @@
 
 Promises:
 
-- ``GET /`` shows the current screen of the browser's session as an HTML page
-  (:mod:`simulator.web.pages` states the HTML contract). Without a live session it
-  shows Please Sign-In under a pre-session (:class:`~simulator.web.sessions.PreSessions`):
-  nothing is stored until the browser first posts, so cookie-less visits cost no
-  session. A GET never changes the portal.
-- ``POST /`` takes the screen's fields, ``control`` and ``csrf_token``: it fills every
-  field of the current screen (a field not posted is empty), clicks ``control`` and
-  answers 303 to ``GET /`` (post/redirect/get). It changes nothing and answers 403
+- Each screen's page has its own address (:func:`~simulator.web.contract.screen_address`):
+  Please Sign-In is the portal's address ``/``, every other page ``/`` and its
+  screen's name (``/forgot-user-name``, ``/welcome``, ``/edit-profile``...); any other
+  path is a 404. Without a live session a GET of ``/`` shows Please Sign-In under a
+  pre-session (:class:`~simulator.web.sessions.PreSessions`): nothing is stored until
+  the browser first posts, so cookie-less visits cost no session; a GET of another
+  page's address without one is a 303 to ``/``.
+- A GET shows the browser's page as it is when it is the redirect of the browser's last
+  post or a reload of the page it shows (not ``/``). Any other GET, ``/`` (typed, a
+  bookmark, Back to it) or a page the browser has left (Back, Forward, an old
+  bookmark), is the portal's address opened in that browser: the flows' ``open_portal``
+  trigger (Please Sign-In for a browser not signed in, the Welcome page for a signed-in
+  one, decision portal-address), then a 303 to the page that follows when it has
+  another address. A GET changes no account and sends no mail: at most it moves its own
+  browser's session to the page the portal's address shows (a session a password change
+  elsewhere ended is signed out there, as by any action).
+- ``POST`` to a page's address takes the screen's fields, ``control`` and
+  ``csrf_token``: it fills every field of the current screen (a field not posted is
+  empty), clicks ``control`` and answers 303 to the address of the page that follows
+  (post/redirect/get). It changes nothing and answers 403
   without a live session cookie or with a missing or wrong CSRF token; 409 with the
   current page when the form came from another screen (a stale tab); 400 for a
   control the flows give no click (e.g. "Register") or a form out of bounds
@@ -18,7 +30,7 @@ Promises:
   not a form; 503 (with Retry-After) while the outbox is full of mail the relay
   refused (:mod:`simulator.mail.outbox`). The mail a click makes is sent after the
   answer (:mod:`simulator.web.sendafter`).
-- Signing in, and any click that signs out, issues a new session id and CSRF token
+- Signing in, and any click or GET that signs out, issues a new session id and CSRF token
   (:mod:`simulator.web.sessions`). The cookie ``rpp_session`` holds only that id:
   HttpOnly, SameSite=Lax, Path=/, Secure when the request came over https, no
   expiry date (the server expires it after an idle time).
@@ -53,7 +65,7 @@ from simulator.asgi.hosts import HostCheckMiddleware
 from simulator.mail.mailbox import Transport
 from simulator.portal.clock import Clock
 from simulator.portal.passwords import DEFAULT_HASH_ITERATIONS
-from simulator.web.contract import CSRF_FIELD
+from simulator.web.contract import CSRF_FIELD, PORTAL_ADDRESS, screen_address
 from simulator.web.formdata import MAX_BODY_BYTES, FormRejected, read_form
 from simulator.web.pages import PageRenderer
 from simulator.web.security import SECURITY_HEADERS, SecurityHeadersMiddleware
@@ -145,7 +157,12 @@ def create_app(
 
     def page(web: WebSession, status: int) -> Response:
         screen, chosen_state = served.screen(web)
-        html = renderer.render(screen, csrf_token=web.csrf_token, chosen_state=chosen_state)
+        html = renderer.render(
+            screen,
+            csrf_token=web.csrf_token,
+            chosen_state=chosen_state,
+            address=served.address(web),
+        )
         return HTMLResponse(html, status_code=status)
 
     def first_page(token: str) -> Response:
@@ -172,22 +189,63 @@ def create_app(
             return _plain(403, _BAD_TOKEN)
         return web, form
 
+    def redirect(web: WebSession, request: Request, rotated: bool) -> Response:
+        """303 to the page ``web`` now shows; its GET shows it as it was left."""
+        address = served.address(web)
+        web.landing = address
+        response = RedirectResponse(address, status_code=303)
+        if rotated:
+            _set_session_cookie(response, web, request)
+        return response
+
+    async def show(request: Request) -> Response:
+        """GET of a page's address (see the module's promises)."""
+        address = request.url.path
+        web = served.sessions.get(request.cookies.get(SESSION_COOKIE))
+        if web is None:
+            return await pre_session(request, address)
+        new_cookie = False
+        landing, web.landing = web.landing, None
+        # A new browser, a post's redirect or a reload shows the page as it is; anything
+        # else is the portal's address opened in this browser.
+        as_it_is = (
+            new_cookie
+            or landing == address
+            or (address != PORTAL_ADDRESS and served.address(web) == address)
+        )
+        if not as_it_is:
+            outcome = await run_in_threadpool(served.open_portal, web)
+            if outcome.signed_in_or_out:
+                web = served.sessions.rotate(web)
+                new_cookie = True
+        if served.address(web) != address:
+            return redirect(web, request, new_cookie)
+        response = await run_in_threadpool(page, web, 200)
+        if new_cookie:
+            _set_session_cookie(response, web, request)
+        return response
+
+    async def pre_session(request: Request, address: str) -> Response:
+        """No live session: Please Sign-In under a pre-session, which costs no storage
+        (another page's address redirects there)."""
+        session_id = request.cookies.get(SESSION_COOKIE)
+        token = pre_sessions.csrf_token(session_id)
+        fresh = token is None or session_id is None
+        if token is None or session_id is None:
+            session_id = pre_sessions.issue()
+            token = pre_sessions.csrf_token(session_id) or ""
+        response: Response
+        if address != PORTAL_ADDRESS:
+            response = RedirectResponse(PORTAL_ADDRESS, status_code=303)
+        else:
+            response = await run_in_threadpool(first_page, token)
+        if fresh:
+            _set_session_cookie(response, session_id, request)
+        return response
+
     async def home(request: Request) -> Response:
         if request.method != "POST":
-            web = served.sessions.get(request.cookies.get(SESSION_COOKIE))
-            if web is not None:
-                return await run_in_threadpool(page, web, 200)
-            # No session: the login page under a pre-session, which costs no storage.
-            session_id = request.cookies.get(SESSION_COOKIE)
-            token = pre_sessions.csrf_token(session_id)
-            fresh = token is None or session_id is None
-            if token is None or session_id is None:
-                session_id = pre_sessions.issue()
-                token = pre_sessions.csrf_token(session_id) or ""
-            response = await run_in_threadpool(first_page, token)
-            if fresh:
-                _set_session_cookie(response, session_id, request)
-            return response
+            return await show(request)
         checked = await checked_post(request)
         if isinstance(checked, Response):
             return checked
@@ -204,10 +262,9 @@ def create_app(
             return await run_in_threadpool(page, web, 409)
         if outcome.kind == "refused":
             return _plain(400, f"Bad Request: {outcome.message}. Nothing was changed.")
-        response = RedirectResponse("/", status_code=303)
         if outcome.signed_in_or_out:
-            _set_session_cookie(response, served.sessions.rotate(web), request)
-        return response
+            web = served.sessions.rotate(web)
+        return redirect(web, request, outcome.signed_in_or_out)
 
     async def logout(request: Request) -> Response:
         checked = await checked_post(request)
@@ -225,8 +282,11 @@ def create_app(
         )
         return response
 
+    addresses = dict.fromkeys(
+        screen_address(name, served.sign_in) for name in flow_set.portal.screens
+    )
     routes: list[BaseRoute] = [
-        Route("/", home, methods=["GET", "POST"]),
+        *(Route(address, home, methods=["GET", "POST"]) for address in addresses),
         Route("/logout", logout, methods=["POST"]),
         Mount("/static", app=StaticFiles(directory=STATIC_DIR), name="static"),
     ]

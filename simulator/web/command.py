@@ -8,8 +8,9 @@ Promises:
 - Mail goes over SMTP to ``--smtp HOST:PORT``; without it an embedded mailbox
   (:class:`simulator.mail.service.MailboxService`) is started on 127.0.0.1 and its
   web address printed.
-- ``--test-api`` mounts the loopback-only test endpoints, runs the portal on a
-  simulated clock starting at the current time (so tests can advance it) and hashes
+- ``--test-api`` mounts the loopback-only test endpoints, runs the portal on the wall
+  clock plus what the test API advanced (tests move it ahead; an email's Date is when
+  it was sent) and hashes
   passwords at the harness's cost; it is refused on a host that is not loopback.
   Without it the clock is the wall clock and hashing has a production-like cost.
 - ``--forwarded-allow-ips IPS`` (a TLS proxy in front): the addresses or networks
@@ -155,7 +156,7 @@ def run(args: argparse.Namespace, stop: threading.Event | None = None) -> int:
         if args.test_api:
             print(
                 "rpp serve: test API: POST /test/producers, /test/clock, /test/reset, /test/fired"
-                " (loopback only); the clock is simulated, starting now"
+                " (loopback only); the clock is the wall clock plus what /test/clock advanced"
             )
         print("rpp serve: Ctrl-C to stop", flush=True)
         while not stop.wait(0.25):

@@ -9,6 +9,10 @@ Promises:
 - Every form posts ``control`` (the label of the button or link clicked),
   ``csrf_token`` and ``screen`` (the screen the page showed, so a stale page from
   another tab is recognised even when both screens have a button of that label).
+- :func:`screen_address` is the address of each screen's page: the portal's address
+  ``/`` (:data:`PORTAL_ADDRESS`, LOGIN-1's bookmark) for Please Sign-In, the session
+  flows' first screen; ``/`` and the screen's name in kebab case for every other
+  (``forgot_user_name`` -> ``/forgot-user-name``), so each page has its own address.
 - :func:`menu_of` says which menu of a screen holds a link, from the screen's
   ``menu_links`` in portal.yaml (RESET-8: "Account menu -> Edit Profile"). A link in
   no menu is shown with the screen's other controls.
@@ -23,18 +27,21 @@ from specs.model import PortalSpec, ScreenSpec
 __all__ = [
     "CONTROL_FIELD",
     "CSRF_FIELD",
+    "PORTAL_ADDRESS",
     "RESERVED_NAMES",
     "SCREEN_FIELD",
     "check_field_names",
     "field_id",
     "field_name",
     "menu_of",
+    "screen_address",
 ]
 
 CONTROL_FIELD = "control"
 CSRF_FIELD = "csrf_token"
 SCREEN_FIELD = "screen"
 RESERVED_NAMES = frozenset({CONTROL_FIELD, CSRF_FIELD, SCREEN_FIELD})
+PORTAL_ADDRESS = "/"
 
 _NOT_NAME = re.compile(r"[^a-z0-9]+")
 
@@ -43,6 +50,14 @@ def field_name(label: str) -> str:
     """The form name of a field: its label lower-cased, each run of other characters
     an underscore (``"Agent Unique ID"`` -> ``"agent_unique_id"``)."""
     return _NOT_NAME.sub("_", label.lower()).strip("_")
+
+
+def screen_address(screen: str, sign_in: str) -> str:
+    """The address of ``screen``'s page; ``sign_in`` is the screen a browser starts on
+    (Please Sign-In), whose address is the portal's."""
+    if screen == sign_in:
+        return PORTAL_ADDRESS
+    return PORTAL_ADDRESS + _NOT_NAME.sub("-", screen.lower()).strip("-")
 
 
 def field_id(label: str) -> str:

@@ -19,6 +19,10 @@ Promises:
   issues a new session id). A click that raises half-way is undone before the error
   goes on (the accounts, the session, the fired transitions, its emails). The whole check-fill-click runs under the portal's lock,
   so two tabs of one session cannot interleave.
+- :meth:`ServedPortal.open_portal` is the portal's address opened in a browser (the
+  bookmark, LOGIN-1): the flows' ``open_portal`` trigger on its session, saying whether
+  that signed it out; :meth:`ServedPortal.address` is the address of the page a
+  session shows (:func:`~simulator.web.contract.screen_address`).
 - The portal's mail goes through an :class:`~simulator.mail.outbox.Outbox`
   (:attr:`ServedPortal.outbox`): collected under the lock and left queued by
   :meth:`ServedPortal.act`, for the app to send once its answer is out; kept and
@@ -38,7 +42,7 @@ from simulator.mail.outbox import Outbox
 from simulator.portal.clock import Clock, SimulatedClock
 from simulator.portal.portal import Portal, PortalUsageError
 from simulator.portal.screens import Screen
-from simulator.web.contract import CONTROL_FIELD, SCREEN_FIELD, field_name
+from simulator.web.contract import CONTROL_FIELD, SCREEN_FIELD, field_name, screen_address
 from simulator.web.sessions import SessionStore, WebSession
 from specs.model import FlowSet, Parameters
 
@@ -76,6 +80,7 @@ class ServedPortal:
         self._lock = threading.Lock()
         self._fired: list[str] = []
         self.portal = self._new_portal()
+        self.sign_in = flow_set.flows_of("session")[0].initial
 
     def _new_portal(self, parameters: Parameters | None = None) -> Portal:
         portal = Portal(
@@ -127,6 +132,18 @@ class ServedPortal:
         portal = web.portal_session.portal
         with portal.lock:
             return portal.screen(web.portal_session), web.portal_session.chosen_state
+
+    def address(self, web: WebSession) -> str:
+        """The address of the page ``web`` shows."""
+        return screen_address(web.portal_session.state, self.sign_in)
+
+    def open_portal(self, web: WebSession) -> Outcome:
+        """Open the portal's address in ``web``'s browser (the flows' ``open_portal``)."""
+        session = web.portal_session
+        with session.portal.lock:
+            before = session.account
+            session.portal.open_portal(session)
+            return Outcome("done", signed_in_or_out=session.account is not before)
 
     def act(self, web: WebSession, form: Mapping[str, str]) -> Outcome:
         """Fill the screen's fields from ``form`` and click its ``control``."""

@@ -7,8 +7,9 @@ Promises:
   joining its threads, when the block ends; ``served.url`` is the portal,
   ``served.mailbox_url`` its embedded mailbox's Mailpit-shaped API (None when mail
   goes to ``smtp``), ``served.server`` the running server.
-- With ``test_api`` the portal mounts the loopback-only test endpoints, runs on a
-  simulated clock starting now and hashes passwords with the harness's cost; without,
+- With ``test_api`` the portal mounts the loopback-only test endpoints, runs on the
+  wall clock plus what the test API advanced (so an email's Date is when it was sent)
+  and hashes passwords with the harness's cost; without,
   it runs on the wall clock with the production cost.
 - A port that cannot be listened on raises :class:`OSError` (the portal's) or
   :class:`~simulator.mail.service.CannotListen` (the mailbox's), nothing left running.
@@ -16,7 +17,6 @@ Promises:
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
@@ -25,10 +25,10 @@ from simulator.asgi.hosts import trusted_hosts
 from simulator.asgi.server import AsgiServer
 from simulator.mail.mailbox import SmtpTransport
 from simulator.mail.service import MailboxService
-from simulator.portal.clock import Clock, SimulatedClock
+from simulator.portal.clock import Clock
 from simulator.portal.passwords import DEFAULT_HASH_ITERATIONS, HARNESS_HASH_ITERATIONS
 from simulator.web.app import create_app, served_portal
-from simulator.web.clock import SystemClock
+from simulator.web.clock import AdvancedWallClock, SystemClock
 from simulator.web.security import SECURITY_HEADERS
 from specs.model import FlowSet
 
@@ -56,7 +56,8 @@ def serving(
     forwarded_allow_ips: str | None = None,
 ) -> Iterator[Served]:
     """Serve ``flow_set`` (see the module's promises)."""
-    clock: Clock = SimulatedClock(dt.datetime.now(dt.UTC)) if test_api else SystemClock()
+    # The test clock runs on with the wall clock: an email's Date is when it was sent.
+    clock: Clock = AdvancedWallClock() if test_api else SystemClock()
     with ExitStack() as stack:
         mailbox_url = None
         if smtp is not None:

@@ -71,6 +71,8 @@ class WebSession:
     last_used: float = 0.0
     issued: float = 0.0  # when its id was issued (the absolute lifetime counts from it)
     client: str = ""  # the client address that made it (its share of pre-login sessions)
+    # The address a post just redirected to: its GET shows the page as the post left it.
+    landing: str | None = None
 
     def csrf_matches(self, token: str | None) -> bool:
         """True when ``token`` is this session's CSRF token (constant-time compare)."""

@@ -16,8 +16,9 @@ Promises:
   (the username email lists names joined by ", ", and must read back), an Agent
   Unique ID nine digits (as the forms take it), an email address ``local@domain``,
   a password within the portal's password policy, a home state one it offers.
-- ``POST /test/clock`` with ``{"minutes": number >= 0}`` advances the simulated
-  clock: 204; 400 for a bad body; 409 when the portal runs on a real clock.
+- ``POST /test/clock`` with ``{"minutes": number >= 0}`` advances the portal's clock
+  (a simulated one, or the wall clock plus what was advanced): 204; 400 for a bad
+  body; 409 when the portal runs on a real clock.
 - ``POST /test/reset``: a new portal with no accounts and no sessions: 204; with
   ``{"variant": NAME}`` it runs a verification variant of portal.yaml (400 for a name
   portal.yaml does not have), with ``{"parameters": {NAME: N}}`` other values of
@@ -48,7 +49,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from simulator.mail.smtp_sink import is_valid_address
-from simulator.portal.clock import SimulatedClock
+from simulator.portal.clock import AdvancingClock
 from simulator.portal.forms import is_agent_unique_id, normalize_identifier
 from simulator.web.security import is_loopback
 from simulator.web.served import ServedPortal
@@ -202,7 +203,7 @@ def testapi_routes(served: ServedPortal) -> list[Route]:
             raise _BadRequest(
                 400, f"field 'minutes' must be a number of minutes, 0 to {MAX_CLOCK_MINUTES:,}"
             )
-        if not isinstance(served.clock, SimulatedClock):
+        if not isinstance(served.clock, AdvancingClock):
             raise _BadRequest(409, "this portal runs on a real clock, which cannot be advanced")
         served.clock.advance(minutes)
         return Response(status_code=204)

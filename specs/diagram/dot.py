@@ -146,6 +146,7 @@ def to_dot(picture: Picture) -> str:
                 labeljust="l",
                 style="rounded,dashed",
                 fontsize="14",
+                margin="16",  # dot may set an edge label at the frame's edge: room for it
             )
             _draw_region(frame, region)
     source: str = graph.source

@@ -15,6 +15,7 @@ __all__ = ["ROUTES", "way_to"]
 ROUTES: dict[str, tuple[str, ...]] = {
     "login_page": (
         "When the producer opens the portal",
+        "When the producer opens the portal's address",
         "When the producer closes the browser and clears its history and cache",
     ),
     "welcome": ("Given the producer has signed in with their password",),

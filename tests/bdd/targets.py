@@ -154,7 +154,7 @@ class Remote:
 @contextmanager
 def serve(flow_set: FlowSet) -> Iterator[tuple[str, str]]:
     """``flow_set`` served as ``rpp serve --test-api --port 0`` serves it: on loopback,
-    a free port, a simulated clock starting now, the harness's password hashing, mail
+    a free port, the wall clock plus what the test API advanced, the harness's password hashing, mail
     over SMTP to an embedded mailbox. Yields the portal's URL and the mailbox's."""
     from simulator.web.serving import serving
 

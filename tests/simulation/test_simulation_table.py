@@ -165,6 +165,9 @@ class _ProbeDriver:
             )
         return self.lockstep.click_other(lambda: self.inner.click(label))
 
+    def open_portal(self) -> Screen:
+        return self.lockstep.click_other(self.inner.open_portal)
+
     def close_browser(self) -> Screen:
         return self.inner.close_browser()
 

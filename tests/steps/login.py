@@ -35,6 +35,13 @@ def logs_in_as(world: World, user_name: str, password: str) -> None:
     log_in(world.browser, world.value(user_name), world.value(password))
 
 
+@when(Template("the producer opens the portal's address"))
+def opens_the_portal_address(world: World) -> None:
+    """In the same browser, the portal's address, as its bookmark opens it (LOGIN-1: "You
+    should bookmark this page or save it to your favorites."), whatever page it shows."""
+    world.browser.open_portal()
+
+
 @when(Template("the producer closes the browser and clears its history and cache"))
 def closes_the_browser(world: World) -> None:
     """LOCK-5: the next page is a fresh login page."""

@@ -1088,6 +1088,25 @@ _FORM_OF_CONFIRMATION = {
 }
 
 
+class BookmarkReopensLastForm(InProcessDriver):
+    """The portal's address shows the page the session was last on (a "resume where you
+    left off" that the sign-in page never got): a form stays open."""
+
+    def open_portal(self) -> Screen:
+        if self.session.account is None and self.session.state != "login_page":
+            self.session.messages = ()
+            return self.screen()
+        return super().open_portal()
+
+
+class BookmarkSignsOut(InProcessDriver):
+    """The portal's address always shows Please Sign-In, signing a signed-in browser out."""
+
+    def open_portal(self) -> Screen:
+        self.session = self.portal.open_session()
+        return self.screen()
+
+
 class OkReturnsToForm(InProcessDriver):
     def click(self, label: str) -> Screen:
         came_from = self.session.state
@@ -1930,6 +1949,19 @@ BROKEN_PORTALS: tuple[BrokenPortal, ...] = (
         ("RESET-9",),
         'Change Password shows its three fields without the "*" of the screenshot.',
         _spec(_screen("edit_profile", required=())),
+    ),
+    BrokenPortal(
+        "bookmark-reopens-last-form",
+        ("LOGIN-1", "decision:portal-address"),
+        "The portal's address (the bookmark) reopens the form the browser was last on,"
+        " instead of Please Sign-In.",
+        _browser(BookmarkReopensLastForm),
+    ),
+    BrokenPortal(
+        "bookmark-signs-out",
+        ("decision:portal-address",),
+        "The portal's address signs a signed-in browser out and shows Please Sign-In.",
+        _browser(BookmarkSignsOut),
     ),
     # -- Producer Services (SERVICES) ----------------------------------------------------------------
     BrokenPortal(

@@ -41,18 +41,29 @@ class Browser:
     def __init__(self, app: Starlette, client: tuple[str, int] = LOOPBACK_CLIENT) -> None:
         self.http = TestClient(app, client=client, follow_redirects=False)
         self.page: Page | None = None
+        self.address = "/"  # of the page shown: where its form posts, what a reload GETs
 
     @property
     def cookie(self) -> str | None:
         value: str | None = self.http.cookies.get(SESSION_COOKIE)
         return value
 
-    def open(self) -> Page:
-        """GET / (following nothing): the page now shown."""
-        response = self.http.get("/")
+    def open(self, address: str | None = None) -> Page:
+        """GET ``address`` (default: the page shown, a reload; ``/`` at first), following
+        the portal's redirects: the page now shown."""
+        response = self.http.get(address or self.address)
+        for _ in range(5):
+            if response.status_code != 303:
+                break
+            response = self.http.get(response.headers["location"])
         assert response.status_code == 200, response.text
+        self.address = response.url.path
         self.page = Page(response.status_code, response.text)
         return self.page
+
+    def bookmark(self) -> Page:
+        """The portal's address, as its bookmark opens it (LOGIN-1)."""
+        return self.open("/")
 
     def form(self, control: str, fields: dict[str, str] | None = None) -> dict[str, str]:
         """What the last page's form posts when ``control`` is clicked after typing ``fields``
@@ -68,7 +79,7 @@ class Browser:
         return posted
 
     def post(self, data: dict[str, str], **kwargs: Any) -> Any:
-        return self.http.post("/", data=data, **kwargs)
+        return self.http.post(self.address, data=data, **kwargs)
 
     def click(self, control: str, **fields: str) -> Page:
         """Type ``fields`` (label=value, with underscores for spaces), click, follow the
@@ -76,10 +87,9 @@ class Browser:
         typed = {label.replace("_", " "): value for label, value in fields.items()}
         response = self.post(self.form(control, typed))
         assert response.status_code == 303, f"{response.status_code}: {response.text}"
-        assert response.headers["location"] == "/"
-        return self.open()
+        return self.open(response.headers["location"])
 
     def fill_and_click(self, control: str, fields: dict[str, str]) -> Page:
         response = self.post(self.form(control, fields))
         assert response.status_code == 303, f"{response.status_code}: {response.text}"
-        return self.open()
+        return self.open(response.headers["location"])

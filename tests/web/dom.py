@@ -30,11 +30,15 @@ def read_screen(html: str, recognised: bool = True) -> Screen:
     alerts = main.find_all("div", role="alert")
     assert len(alerts) <= 1
     assert all(a.find_all("p", class_="message") for a in alerts), "no empty alert"
-    for button in main.find_all("button", name="control"):
-        if button.inside("noscript"):
+    form_ids = {f.attrs.get("id") for f in main.find_all("form")}
+    for button in doc.find_all("button", name="control"):
+        if "data-for" in button.attrs:  # a select's own button posts the select's label
+            labels = main.find_all("label")
+            (label,) = [n for n in labels if n.attrs.get("for") == button.attrs["data-for"]]
+            assert button.attrs["value"] == label.text()
             continue
         assert button.attrs.get("type") == "submit" and button.attrs["value"] == button.text()
-        assert button.ancestor("form") is not None
+        assert button.ancestor("form") is not None or button.attrs.get("form") in form_ids
     for table in main.find_all("table", class_="directory"):
         header = table.find("thead").find_all("th")
         assert header[0].text() in ("", "Producer Services")

@@ -254,8 +254,10 @@ class HttpBrowser:
         self.http = httpx.Client(base_url=base_url, follow_redirects=False, timeout=10)
         self.html = ""
 
-    def open(self) -> str:
-        response = self.http.get("/")
+    def open(self, address: str = "/") -> str:
+        response = self.http.get(address)
+        if response.status_code == 303:
+            response = self.http.get(response.headers["location"])
         assert response.status_code == 200
         self.html = response.text
         return read_screen(self.html).name
@@ -273,7 +275,7 @@ class HttpBrowser:
         form["control"] = control
         response = self.http.post("/", data=form)
         assert response.status_code == 303, response.text
-        return self.open()
+        return self.open(response.headers["location"])
 
 
 def test_a_password_reset_over_http_and_smtp(flow_set: FlowSet) -> None:

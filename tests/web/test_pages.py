@@ -7,7 +7,7 @@ from starlette.applications import Starlette
 
 from simulator.portal.screens import DirectoryRow, Screen
 from simulator.web.app import served_portal
-from simulator.web.contract import field_id, field_name
+from simulator.web.contract import field_id, field_name, screen_address
 from simulator.web.pages import PageRenderer
 from specs import FlowSet
 from tests.web.browser import Browser, Page
@@ -26,8 +26,9 @@ def _portal_screen(app: Starlette, browser: Browser) -> Screen:
 def _check_page(page: Page, flow_set: FlowSet) -> None:
     """What every page promises, beyond the Screen it shows."""
     doc = page.dom
+    address = screen_address(page.screen.name, "login_page")
     for form in doc.find_all("form"):
-        assert form.attrs["method"] == "post" and form.attrs["action"] == "/"
+        assert form.attrs["method"] == "post" and form.attrs["action"] == address
         assert form.find("input", name="csrf_token", type="hidden").attrs["value"]
     scripts = doc.find_all("script")
     assert [s.attrs.get("src") for s in scripts] == ["/static/portal.js"]
@@ -49,8 +50,9 @@ def _check_page(page: Page, flow_set: FlowSet) -> None:
             assert options[0].text() == "Select a state"
             assert [o.text() for o in options[1:]] == list(flow_set.portal.parameters.states)
             assert control[0].attrs["data-submit-control"] == "State"
-            noscript = doc.find("noscript")
-            assert noscript.find("button", name="control", value="State", type="submit")
+            # Choosing submits nothing: the drop-down's own button posts the choice.
+            button = doc.find("button", data_for=field_id(label))
+            assert (button.attrs["type"], button.attrs["value"]) == ("submit", "State")
         assert "value" not in control[0].attrs or control[0].tag != "input"
 
 
