@@ -38,6 +38,10 @@ def started_processes() -> Iterator[list[subprocess.Popen[str]]]:
         process.communicate(timeout=WAIT)
 
 
+def _ctrl_c_default() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def rpp(started: list[subprocess.Popen[str]], *args: str) -> subprocess.Popen[str]:
     """``rpp ARGS`` in a session of its own (its group gets a terminal's Ctrl-C)."""
     process = subprocess.Popen(
@@ -48,6 +52,9 @@ def rpp(started: list[subprocess.Popen[str]], *args: str) -> subprocess.Popen[st
         stderr=subprocess.PIPE,
         text=True,
         start_new_session=True,
+        # A shell runs a job in the background with Ctrl-C ignored, and a child inherits
+        # that: rpp is started as from a terminal, Ctrl-C at its default.
+        preexec_fn=_ctrl_c_default,
     )
     started.append(process)
     return process

@@ -35,6 +35,10 @@ TELLS_ACCOUNT = {
 }
 
 
+DECOY_USER_NAME = "decoyname0000001"
+"""What a decoy user-name email lists: as long as a user name the population draws."""
+
+
 class Session:
     """A browser session: the model of the login, username-recovery and reset flows.
 
@@ -182,7 +186,8 @@ class Session:
         ):
             self.portal.send("username", linked[0].email, user_names=[a.user_name for a in linked])
         else:  # no match, or past the limit: as long as writing the email (no enumeration)
-            self.portal.decoy_email("username", user_names=[self._typed(EMAIL)[:64]])
+            # A name of a real one's length; the typed text may be anything (never rendered).
+            self.portal.decoy_email("username", user_names=[DECOY_USER_NAME])
 
     def issue_temporary_password(self) -> None:
         account = self._typed_account()

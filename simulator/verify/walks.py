@@ -215,9 +215,14 @@ class _Lockstep:
         self.user_name = walk.group[0].user_name
 
     def state(self) -> tuple[object, ...]:
+        """Where the walk is, as the guidance tells states apart: the screen, the lock
+        and failures, and how many cycles have passed (temporary passwords emailed,
+        password changes, up to three each), so a second and third cycle count as new."""
         view = self.reference.portal.view(self.user_name)
         lock = None if view is None else (view.lockout_state, view.failed_attempts)
-        return (self.want.screen.name, lock)
+        changes = 0 if view is None else min(view.password_changes, 3)
+        emailed = min(len(self.want.knowledge.temporary_passwords), 3)
+        return (self.want.screen.name, lock, emailed, changes)
 
     def close(self) -> None:
         close = getattr(self.target, "close", None)
