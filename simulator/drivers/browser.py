@@ -268,7 +268,9 @@ class BrowserDriver:
         return self._seen.screen
 
     def open_portal(self) -> Screen:
+        # Leaving the page drops what was typed into it and not submitted, as a browser does.
         self._chosen = {}
+        self._typed = {}
         self._go(lambda: self._page.goto(self.base_url + "/"))
         return self._seen.screen
 
