@@ -46,6 +46,7 @@ __all__ = [
     "Step",
     "action",
     "actions_on",
+    "come_back_after",
     "digits_only",
     "letters_only",
     "other_case",
@@ -311,7 +312,7 @@ def _close_browser(driver: Driver, target: Target, k: Knowledge, p: Parameters) 
     return driver.close_browser()
 
 
-def _wait(minutes: Callable[[Parameters], float]) -> Run:
+def come_back_after(minutes: Callable[[Parameters], float]) -> Run:
     """Come back later, in a new browser."""
 
     def run(driver: Driver, target: Target, k: Knowledge, p: Parameters) -> Screen:
@@ -501,7 +502,7 @@ ALPHABET: tuple[Action, ...] = (
         "wait_just_under_temporary_password_lifetime",
         "come back a minute before the temporary password expires",
         LOGIN,
-        _wait(lambda p: p.temporary_password_valid_minutes - 1),
+        come_back_after(lambda p: p.temporary_password_valid_minutes - 1),
         needs=_has_temporary,
         source="parameters.temporary_password_valid_minutes - 1",
     ),
@@ -509,7 +510,7 @@ ALPHABET: tuple[Action, ...] = (
         "wait_temporary_password_lifetime",
         "come back when the temporary password has just expired",
         LOGIN,
-        _wait(lambda p: p.temporary_password_valid_minutes),
+        come_back_after(lambda p: p.temporary_password_valid_minutes),
         needs=_has_temporary,
         source="parameters.temporary_password_valid_minutes",
     ),
@@ -517,7 +518,7 @@ ALPHABET: tuple[Action, ...] = (
         "wait_just_under_auto_unlock",
         "come back a minute before the auto-unlock time",
         LOGIN,
-        _wait(lambda p: (p.auto_unlock_after_minutes or 1) - 1),
+        come_back_after(lambda p: (p.auto_unlock_after_minutes or 1) - 1),
         needs=_auto_unlock,
         source="parameters.auto_unlock_after_minutes - 1",
     ),
@@ -525,7 +526,7 @@ ALPHABET: tuple[Action, ...] = (
         "wait_auto_unlock",
         "come back at the auto-unlock time",
         LOGIN,
-        _wait(lambda p: p.auto_unlock_after_minutes or 0),
+        come_back_after(lambda p: p.auto_unlock_after_minutes or 0),
         needs=_auto_unlock,
         source="parameters.auto_unlock_after_minutes",
     ),

@@ -41,7 +41,7 @@ from typing import Any
 from simulator.drivers.in_process import InProcessTarget
 from simulator.drivers.protocol import Target
 from simulator.population import Population, Producer, derive_seed
-from simulator.verify.journeys import ALPHABET, Action, Knowledge
+from simulator.verify.journeys import ALPHABET, Action, come_back_after
 from simulator.verify.model import DISABLED, Observation, Output, Probe
 from simulator.verify.suite import journey_group, map_in_processes, outsider_after, variants
 from specs.model import FlowSet, Parameters
@@ -63,14 +63,8 @@ SHRINK_REPLAYS = 200
 """At most this many replays to shrink one failing walk."""
 
 
-def _come_back(minutes: float) -> Callable[[object, Target, Knowledge, Parameters], object]:
-    def run(driver: object, target: Target, k: Knowledge, p: Parameters) -> object:
-        target.advance_clock(minutes)
-        k.signed_in_with = None
-        k.signed_in_before_change = False
-        return driver.close_browser()  # type: ignore[attr-defined]
-
-    return run
+def _fixed(minutes: float) -> Callable[[Parameters], float]:
+    return lambda parameters: minutes
 
 
 _ANYWHERE = tuple(sorted({screen for a in ALPHABET for screen in a.screens}))
@@ -80,7 +74,7 @@ LONG_WAITS: tuple[Action, ...] = tuple(
         f"come_back_after_{name}",
         f"close the browser and come back after {name}",
         _ANYWHERE,
-        _come_back(minutes),  # type: ignore[arg-type]
+        come_back_after(_fixed(minutes)),
         source="walks: time far past the lifetimes' edges",
     )
     for name, minutes in (("an hour", 60.0), ("a day", 24 * 60.0), ("a week", 7 * 24 * 60.0))
