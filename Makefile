@@ -51,9 +51,14 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy specs simulator
 
+# The tests other than the features on every core (pytest-xdist), then the features
+# in-process with their reports (Cucumber JSON, JUnit by feature, pytest-html) and the
+# coverage gate, which need the scenarios in one process.
 unit: $(STAMP) $(NODE_STAMP)
-	$(BIN)/pytest --cucumber-report=reports/cucumber.json --junitxml=reports/junit.xml \
-	  --html=reports/report.html --self-contained-html
+	$(BIN)/pytest -n auto --dist load -p no:cacheprovider --ignore=tests/test_features.py \
+	  --junitxml=reports/junit-unit.xml
+	$(BIN)/pytest tests/test_features.py --cucumber-report=reports/cucumber.json \
+	  --junitxml=reports/junit.xml --html=reports/report.html --self-contained-html
 
 # The features again over HTTP and in headless Chromium, on a portal this run serves.
 features-http: $(STAMP)
