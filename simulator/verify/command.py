@@ -836,7 +836,8 @@ def _walk(
     for number, (departure, same) in enumerate(shown, 1):
         secrets = {p.password for r in same for p in (*r.walk.group, r.walk.outsider)}
         print()
-        print(_redact(format_walk_departure(number, departure, same), secrets))
+        sides = ("shipped", "copy") if args.target.startswith("flows:") else ()
+        print(_redact(format_walk_departure(number, departure, same, *sides), secrets))
     if len(blocks) > len(shown):
         print(f"\n... and {len(blocks) - len(shown)} more ways walks failed (--show N, --json)")
     return walked

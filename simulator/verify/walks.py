@@ -736,10 +736,16 @@ def _departure(members: Sequence[WalkResult], flow_set: FlowSet) -> Departure:
     )
 
 
-def format_walk_departure(number: int, departure: Departure, members: Sequence[WalkResult]) -> str:
+def format_walk_departure(
+    number: int,
+    departure: Departure,
+    members: Sequence[WalkResult],
+    expected: str = "the flows",
+    got: str = "the portal",
+) -> str:
     """A walk departure as `rpp verify` prints it: issue 23's form, counted in walks,
     with the shrunk witness walk and the command that replays it."""
-    lines = format_departure(number, departure).splitlines()
+    lines = format_departure(number, departure, expected, got).splitlines()
     walks = f"{len(members)} walk{'s' if len(members) != 1 else ''}"
     lines[0] = f"WALK DEPARTURE {number}: {departure.description} ({walks})"
     witness = min(members, key=lambda m: (len(m.steps), m.walk.number))
