@@ -51,7 +51,12 @@ from simulator.verify.suite import (
     outsider_after,
     variants,
 )
-from simulator.verify.walks import WalkResult, WalksReport, run_walks
+from simulator.verify.walks import (
+    WalksReport,
+    format_walk_departure,
+    run_walks,
+    walk_departures,
+)
 from specs import atomic
 from specs.errors import UsageError
 from specs.loader import load_flows_dir
@@ -825,26 +830,14 @@ def _walk(
         f"{len(walked.results)}/{walked.asked} random walks of seed {args.seed} run{spent},"
         f" {steps} steps in lockstep with the flows; {len(walked.failed)} failed"
     )
-    # Walks that fail with the same difference (whatever the action and step that
-    # showed it) are one block: its shortest walk, and how many show it.
-    ways: dict[str, list[WalkResult]] = {}
-    for r in walked.failed:
-        ways.setdefault(_STEP_AND_ACTION.sub("", r.failure or "", count=1), []).append(r)
-    blocks = sorted(ways.values(), key=lambda rs: min((len(r.steps), r.walk.number) for r in rs))
+    # Failed walks as departures: shrunk, grouped as the suite's are, each replayable.
+    blocks = walk_departures(walked.failed, flow_set)
     shown = blocks if args.show is None else blocks[: args.show]
-    for number, same in enumerate(shown, 1):
-        r = min(same, key=lambda r: (len(r.steps), r.walk.number))
-        secrets = {p.password for p in (*r.walk.group, r.walk.outsider)}
-        print(
-            f"\nWALK DEPARTURE {number} ({len(same)} walk{'s' if len(same) != 1 else ''}):"
-            f" walk {r.walk.number} of seed {r.walk.seed} ({r.walk.producer_class};"
-            f" producer {r.walk.group[0].user_name}), shrunk to {len(r.steps)} steps:"
-        )
-        print(f"  {_redact(r.failure or '', secrets)}")
-        print(f"  steps: {' -> '.join(r.steps)}")
+    for number, (departure, same) in enumerate(shown, 1):
+        secrets = {p.password for r in same for p in (*r.walk.group, r.walk.outsider)}
+        print()
+        sides = ("shipped", "copy") if args.target.startswith("flows:") else ()
+        print(_redact(format_walk_departure(number, departure, same, *sides), secrets))
     if len(blocks) > len(shown):
         print(f"\n... and {len(blocks) - len(shown)} more ways walks failed (--show N, --json)")
     return walked
-
-
-_STEP_AND_ACTION = re.compile(r"^step \d+( \(.*?\))?: ")

@@ -33,27 +33,45 @@ abstracted away by a model.
 from __future__ import annotations
 
 import random
+import re
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from simulator.drivers.in_process import InProcessTarget
-from simulator.drivers.protocol import Target
+from simulator.drivers.protocol import Driver, Target, log_in, submit_reset_password
 from simulator.population import Population, Producer, derive_seed
-from simulator.verify.journeys import ALPHABET, Action, come_back_after
+from simulator.portal.screens import Screen
+from simulator.verify.departures import Departure, FirstDifference, format_departure
+from simulator.verify.journeys import (
+    ALPHABET,
+    WRONG_PASSWORD,
+    Action,
+    Journey,
+    Knowledge,
+    Step,
+    action,
+    come_back_after,
+)
 from simulator.verify.model import DISABLED, Observation, Output, Probe
 from simulator.verify.suite import journey_group, map_in_processes, outsider_after, variants
 from specs.model import FlowSet, Parameters
 
 __all__ = [
+    "BROWSER_ACTIONS",
     "LONG_WAITS",
+    "NEIGHBOUR_ACTIONS",
     "PRODUCER_CLASSES",
     "STREAM",
     "Walk",
     "WalkResult",
     "WalksReport",
+    "format_walk_departure",
+    "make_walk",
+    "run_walk",
     "run_walks",
+    "walk_departures",
 ]
 
 STREAM = 24  # the derive_seed stream of the walks (a number no other stream uses)
@@ -80,7 +98,74 @@ LONG_WAITS: tuple[Action, ...] = tuple(
     for name, minutes in (("an hour", 60.0), ("a day", 24 * 60.0), ("a week", 7 * 24 * 60.0))
 )
 
-WALK_ACTIONS: tuple[Action, ...] = (*ALPHABET, *LONG_WAITS)
+
+def _has_neighbour(k: Knowledge, p: Parameters) -> bool:
+    return len(k.group) > 1
+
+
+def _as_neighbour(password: Callable[[Producer], str], reset: bool = False) -> Any:
+    """In a second browser, the producer who shares the address (the group's second)
+    signs in with ``password``, or asks for a temporary password by name and address."""
+
+    def run(driver: Driver, target: Target, k: Knowledge, p: Parameters) -> Screen:
+        other, neighbour = target.open_browser(), k.group[1]
+        if reset:
+            other.click("Reset Password?")
+            return submit_reset_password(other, neighbour.user_name, neighbour.email)
+        return log_in(other, neighbour.user_name, password(neighbour))
+
+    return run
+
+
+_ELSEWHERE = action("log_in_wrong_password_in_another_browser").screens
+
+NEIGHBOUR_ACTIONS: tuple[Action, ...] = tuple(
+    Action(key, description, _ELSEWHERE, run, _has_neighbour, True, "walks: shared address")
+    for key, description, run in (
+        (
+            "log_in_as_neighbour_in_another_browser",
+            "in a second browser, the producer sharing the address logs in",
+            _as_neighbour(lambda n: n.password),
+        ),
+        (
+            "log_in_wrong_password_as_neighbour_in_another_browser",
+            "in a second browser, the producer sharing the address types a wrong password",
+            _as_neighbour(lambda n: WRONG_PASSWORD),
+        ),
+        (
+            "reset_password_as_neighbour_in_another_browser",
+            "in a second browser, the producer sharing the address asks for a reset",
+            _as_neighbour(lambda n: "", reset=True),
+        ),
+    )
+)
+"""Another producer at the same address acts: state shared between producers shows."""
+
+BROWSERS = 3
+"""Browsers a walk keeps open at most: a change in one must show in the others."""
+
+
+def _switch(n: int) -> Action:
+    # Run by the lockstep itself (a probe has one browser); never through Action.run.
+    return Action(
+        f"switch_to_browser_{n}",
+        f"go to open browser {n}",
+        _ANYWHERE,
+        lambda driver, target, k, p: driver.screen(),
+        source="walks: several browsers open",
+    )
+
+
+OPEN_ANOTHER = Action(
+    "open_another_browser",
+    "open the portal in one more browser (the others stay open)",
+    _ANYWHERE,
+    lambda driver, target, k, p: driver.screen(),
+    source="walks: several browsers open",
+)
+BROWSER_ACTIONS: tuple[Action, ...] = (OPEN_ANOTHER, *(_switch(n) for n in range(1, BROWSERS + 1)))
+
+WALK_ACTIONS: tuple[Action, ...] = (*ALPHABET, *LONG_WAITS, *NEIGHBOUR_ACTIONS, *BROWSER_ACTIONS)
 
 
 def _as_drawn(producers: list[Producer], n: int) -> list[Producer]:
@@ -135,6 +220,20 @@ class WalkResult:
     steps: tuple[str, ...]  # the actions the walk took (the shrunk ones when it failed)
     failure: str | None  # None: the target did as the flows at every step
     taken: int  # steps taken before the failure (or in all)
+    # The shrunk walk as a journey (its steps, what the flows fired and showed at each),
+    # where it first parted from the flows, and where it stood then: its departure.
+    journey: Journey = field(default_factory=lambda: Journey((), ()), compare=False)
+    first: FirstDifference | None = field(default=None, compare=False)
+    state: str = field(default="", compare=False)
+
+    @property
+    def producer(self) -> str:
+        return self.walk.group[0].user_name
+
+    @property
+    def replay(self) -> str:
+        """The command that runs this walk again, exactly."""
+        return f"rpp verify --seed {self.walk.seed} --walks {self.walk.number} --budget 0"
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -146,6 +245,9 @@ class WalkResult:
             "passed": self.failure is None,
             "steps": list(self.steps),
             "failure": self.failure,
+            "from_state": self.state,
+            "first": None if self.first is None else self.first.as_dict(),
+            "replay": self.replay,
         }
 
 
@@ -195,28 +297,117 @@ def _parameters(flow_set: FlowSet, walk: Walk) -> Parameters:
     return dict(variants(flow_set))[walk.variant]
 
 
+@dataclass
+class _Browser:
+    """One open browser of a portal, and what the producer knows of its session."""
+
+    driver: Driver
+    screen: Screen
+    signed_in_with: str | None = None
+    signed_in_before_change: bool = False
+
+
+class _Browsers:
+    """One portal's open browsers: its probe drives the active one."""
+
+    def __init__(self, probe: Probe) -> None:
+        self.probe = probe
+        self.open = [_Browser(probe.driver, probe.screen)]
+        self.active = 0
+
+    def go(self, act: Action) -> Observation:
+        """Open one more browser, or go to an open one: the screen it shows now."""
+        k, probe = self.probe.knowledge, self.probe
+        self.open[self.active] = _Browser(
+            probe.driver, probe.screen, k.signed_in_with, k.signed_in_before_change
+        )
+        if act is OPEN_ANOTHER:
+            driver = probe.target.open_browser()
+            self.open.append(_Browser(driver, driver.screen()))
+            self.active = len(self.open) - 1
+        else:
+            self.active = int(act.key.rsplit("_", 1)[1]) - 1
+        browser = self.open[self.active]
+        probe.driver = browser.driver
+        probe.screen = browser.driver.screen()
+        k.signed_in_with = browser.signed_in_with
+        k.signed_in_before_change = browser.signed_in_before_change
+        return Observation(probe.screen)
+
+
 class _Lockstep:
     """The reference and the target, one probe each, stepped together."""
 
     def __init__(self, flow_set: FlowSet, walk: Walk, target: Target) -> None:
         parameters = _parameters(flow_set, walk)
         self.reference = InProcessTarget(flow_set, parameters, hash_iterations=1)
-        self.fired: set[str] = set()
-        self.reference.portal.on_fired(lambda t: self.fired.add(t.name))
+        self.fired: list[str] = []
+        self.reference.portal.on_fired(lambda t: self.fired.append(t.name))
         self.want = Probe(self.reference, walk.group, walk.outsider, parameters, flow_set)
         self.got = Probe(target, walk.group, walk.outsider, parameters, flow_set)
+        self.wants, self.gots = _Browsers(self.want), _Browsers(self.got)
         self.target = target
         self.user_name = walk.group[0].user_name
+
+    def enabled(self, act: Action) -> bool:
+        """Whether the walk can take ``act`` now (as the flows' portal stands)."""
+        if act is OPEN_ANOTHER:
+            return len(self.wants.open) < BROWSERS
+        if act in BROWSER_ACTIONS:
+            n = int(act.key.rsplit("_", 1)[1]) - 1
+            return n < len(self.wants.open) and n != self.wants.active
+        return self.want.enabled(act)
+
+    def step(self, act: Action) -> tuple[Output, Output]:
+        """``act`` on both portals: what the flows show and send, what the target does."""
+        self.fired.clear()
+        if act in BROWSER_ACTIONS:
+            return self.wants.go(act), self.gots.go(act)
+        want = self.want.step(act)
+        assert isinstance(want, Observation)
+        # A served portal may send its mail after its page: wait for as many as the flows send.
+        got = self.got.step(act, expect=len(want.emails)) if self.got.enabled(act) else DISABLED
+        return want, got
+
+    def account(self) -> tuple[object, ...]:
+        """What a change elsewhere is: the password changed, the account (un)locked."""
+        view = self.reference.portal.view(self.user_name)
+        return () if view is None else (view.password_changes, view.lockout_state)
+
+    def others(self) -> list[int]:
+        """The open browsers other than the active one, numbered from 1."""
+        return [n + 1 for n in range(len(self.wants.open)) if n != self.wants.active]
 
     def state(self) -> tuple[object, ...]:
         """Where the walk is, as the guidance tells states apart: the screen, the lock
         and failures, and how many cycles have passed (temporary passwords emailed,
-        password changes, up to three each), so a second and third cycle count as new."""
+        password changes, up to three each), so a second and third cycle count as new;
+        and how many browsers are open."""
         view = self.reference.portal.view(self.user_name)
         lock = None if view is None else (view.lockout_state, view.failed_attempts)
         changes = 0 if view is None else min(view.password_changes, 3)
         emailed = min(len(self.want.knowledge.temporary_passwords), 3)
-        return (self.want.screen.name, lock, emailed, changes)
+        browsers = (len(self.wants.open), self.wants.active)
+        return (self.want.screen.name, lock, emailed, changes, browsers)
+
+    def describe(self) -> str:
+        """Where the walk stands, as a person reads it."""
+        view = self.reference.portal.view(self.user_name)
+        parts = [f"on {self.want.screen.title or self.want.screen.name}"]
+        if view is not None:
+            failures = view.failed_attempts
+            parts.append(
+                ("locked" if view.locked else "not locked")
+                + f", {failures} consecutive failure{'s' if failures != 1 else ''}"
+            )
+            if view.password_changes:
+                parts.append(f"the password changed {view.password_changes} time(s)")
+        emailed = len(self.want.knowledge.temporary_passwords)
+        if emailed:
+            parts.append(f"{emailed} temporary password(s) emailed")
+        if len(self.wants.open) > 1:
+            parts.append(f"in browser {self.wants.active + 1} of {len(self.wants.open)} open")
+        return "; ".join(parts)
 
     def close(self) -> None:
         close = getattr(self.target, "close", None)
@@ -242,43 +433,128 @@ def _choose(
     raise AssertionError("no action enabled")  # every screen offers one
 
 
-def _replay(
+class _Guide:
+    """The walk's next action: guided by what it has not done yet, and after a change
+    of the account (a password changed, a lock or unlock) each other open browser in
+    turn takes its next step, so that its screen is compared with the flows'."""
+
+    def __init__(self, walk: Walk, steps: int) -> None:
+        self.rng = random.Random(derive_seed(walk.seed, STREAM, walk.number, 2))
+        self.tried: set[tuple[tuple[object, ...], str]] = set()
+        self.taken: list[str] = []
+        self.left = steps
+        self.pending: list[str | None] = []  # a browser to go to, or None: any next step
+        self.account: tuple[object, ...] | None = None
+
+    def __call__(self, lockstep: _Lockstep) -> Action | None:
+        account = lockstep.account()
+        if self.account is not None and account != self.account and not self.pending:
+            back = lockstep.wants.active + 1
+            visits = [x for n in lockstep.others() for x in (f"switch_to_browser_{n}", None)]
+            self.pending = [*visits, f"switch_to_browser_{back}"] if visits else []
+        self.account = account
+        if self.left <= 0:
+            return None
+        self.left -= 1
+        enabled = [a for a in WALK_ACTIONS if lockstep.enabled(a)]
+        state = lockstep.state()
+        act: Action | None = None
+        while self.pending and act is None:
+            key = self.pending.pop(0)
+            if key is None:  # the visited browser's own next step
+                act = _choose(self.rng, [a for a in enabled if a not in BROWSER_ACTIONS],
+                              state, self.tried, set(self.taken))  # fmt: skip
+            elif lockstep.enabled(_BY_KEY[key]):
+                act = _BY_KEY[key]
+        if act is None:
+            act = _choose(self.rng, enabled, state, self.tried, set(self.taken))
+        self.tried.add((state, act.key))
+        self.taken.append(act.key)
+        return act
+
+
+_BY_KEY = {a.key: a for a in WALK_ACTIONS}
+
+
+def _replaying(steps: Sequence[str]) -> Callable[[_Lockstep], Action | None]:
+    """The next of ``steps`` the walk allows then (the others are skipped)."""
+    left = iter(steps)
+
+    def next_action(lockstep: _Lockstep) -> Action | None:
+        for key in left:
+            if lockstep.enabled(_BY_KEY[key]):
+                return _BY_KEY[key]
+        return None
+
+    return next_action
+
+
+@dataclass
+class _Trace:
+    """What one run of a walk did: its steps, what the flows fired and showed at each,
+    and where it first parted from them."""
+
+    keys: list[str] = field(default_factory=list)
+    steps: list[Step] = field(default_factory=list)
+    expected: list[Observation] = field(default_factory=list)
+    failure: str | None = None
+    first: FirstDifference | None = None
+    state: str = ""
+
+
+def _run(
     flow_set: FlowSet,
     walk: Walk,
     make_target: Callable[[Parameters], Target],
     compare: Compare,
-    steps: Sequence[str],
-) -> tuple[str | None, int]:
-    """Run ``steps`` in lockstep, skipping those the reference does not allow then; the
-    failure (None: none) and the number of steps taken."""
-    by_key = {a.key: a for a in WALK_ACTIONS}
+    next_action: Callable[[_Lockstep], Action | None],
+) -> _Trace:
+    trace = _Trace()
     lockstep = _Lockstep(flow_set, walk, make_target(_parameters(flow_set, walk)))
-    taken = 0
     try:
-        compare(Observation(lockstep.want.screen), Observation(lockstep.got.screen))
-        for key in steps:
-            act = by_key[key]
-            if not lockstep.want.enabled(act):
-                continue
-            taken += 1
-            failure = _step(lockstep, act, compare)
-            if failure is not None:
-                return f"step {taken} ({act.description}): {failure}", taken
+        start = Observation(lockstep.got.screen)
+        said = _difference(compare, Observation(lockstep.want.screen), start)
+        if said is not None:
+            trace.failure = f"step 0 (open the portal): {said}"
+            trace.first = FirstDifference(0, said, lockstep.got.screen.title)
+            trace.state = "the portal just opened"
+            return trace
+        while (act := next_action(lockstep)) is not None:
+            state = lockstep.describe()
+            want, got = lockstep.step(act)
+            assert isinstance(want, Observation)
+            trace.keys.append(act.key)
+            trace.expected.append(want)
+            trace.steps.append(
+                Step(act.key, want.screen.name, want.screen.messages, (), tuple(lockstep.fired))
+            )
+            if got == DISABLED:
+                said = f"the producer cannot {act.description} on {lockstep.got.screen.name}"
+            else:
+                said = _difference(compare, want, got)
+            if said is not None:
+                trace.failure = f"step {len(trace.keys)} ({act.description}): {said}"
+                seen = got if isinstance(got, Observation) else None
+                trace.first = FirstDifference(
+                    len(trace.keys),
+                    said,
+                    seen.screen.title if seen else "",
+                    seen.screen.messages if seen else (),
+                    tuple(e.subject for e in seen.emails) if seen else (),
+                )
+                trace.state = state
+                return trace
     except Exception as error:  # a broken portal may raise: that is a finding too
-        return f"step {taken}: the portal raised {error!r}", taken
+        said = f"the portal raised {error!r}"
+        trace.failure = f"step {len(trace.keys)}: {said}"
+        trace.first = FirstDifference(len(trace.keys), said)
+        trace.state = lockstep.describe()
     finally:
         lockstep.close()
-    return None, taken
+    return trace
 
 
-def _step(lockstep: _Lockstep, act: Action, compare: Compare) -> str | None:
-    want = lockstep.want.step(act)
-    assert isinstance(want, Observation)
-    # A served portal may send its mail after its page: wait for as many as the flows send.
-    expect = len(want.emails)
-    got = lockstep.got.step(act, expect=expect) if lockstep.got.enabled(act) else DISABLED
-    if got == DISABLED:
-        return f"the producer cannot {act.description} on {lockstep.got.screen.name}"
+def _difference(compare: Compare, want: Observation, got: Output) -> str | None:
     try:
         compare(want, got)
     except Exception as difference:
@@ -294,30 +570,22 @@ def run_walk(
     steps: int = STEPS,
 ) -> WalkResult:
     """One walk of ``steps`` steps; a failing one shrunk to its shortest failing form."""
-    rng = random.Random(derive_seed(walk.seed, STREAM, walk.number, 2))
-    lockstep = _Lockstep(flow_set, walk, make_target(_parameters(flow_set, walk)))
-    tried: set[tuple[tuple[object, ...], str]] = set()
-    taken: list[str] = []
-    failure: str | None = None
-    try:
-        compare(Observation(lockstep.want.screen), Observation(lockstep.got.screen))
-        for _ in range(steps):
-            enabled = [a for a in WALK_ACTIONS if lockstep.want.enabled(a)]
-            state = lockstep.state()
-            act = _choose(rng, enabled, state, tried, set(taken))
-            tried.add((state, act.key))
-            taken.append(act.key)
-            failure = _step(lockstep, act, compare)
-            if failure is not None:
-                break
-    except Exception as error:  # a broken portal may raise: that is a finding too
-        failure = f"the portal raised {error!r}"
-    finally:
-        lockstep.close()
-    if failure is None:
-        return WalkResult(walk, tuple(taken), None, len(taken))
-    shrunk, said = _shrink(flow_set, walk, make_target, compare, tuple(taken))
-    return WalkResult(walk, shrunk, said, len(taken))
+    trace = _run(flow_set, walk, make_target, compare, _Guide(walk, steps))
+    if trace.failure is None:
+        return WalkResult(walk, tuple(trace.keys), None, len(trace.keys))
+    shrunk = _shrink(flow_set, walk, make_target, compare, trace)
+    journey = Journey(
+        (),
+        tuple(shrunk.steps),
+        walk.variant,
+        number=walk.number,
+        part=f"random walk {walk.number} of seed {walk.seed}, {walk.producer_class}",
+        expected=tuple(shrunk.expected),
+    )
+    return WalkResult(
+        walk, tuple(shrunk.keys), shrunk.failure, len(trace.keys), journey, shrunk.first,
+        shrunk.state,
+    )  # fmt: skip
 
 
 def _shrink(
@@ -325,27 +593,31 @@ def _shrink(
     walk: Walk,
     make_target: Callable[[Parameters], Target],
     compare: Compare,
-    steps: tuple[str, ...],
-) -> tuple[tuple[str, ...], str]:
-    """The shortest form of ``steps`` that still fails, found by dropping chunks of
-    steps, halving the chunk each round (delta debugging), within SHRINK_REPLAYS."""
-    failure, _ = _replay(flow_set, walk, make_target, compare, steps)
-    if failure is None:  # not reproducible: keep the walk as it ran
-        return steps, "(did not fail again when replayed: the portal is not deterministic)"
+    failed: _Trace,
+) -> _Trace:
+    """The shortest form of the failed walk that still fails, found by dropping chunks
+    of steps, halving the chunk each round (delta debugging), within SHRINK_REPLAYS."""
+
+    def replay(steps: Sequence[str]) -> _Trace:
+        return _run(flow_set, walk, make_target, compare, _replaying(steps))
+
+    best = replay(failed.keys)
+    if best.failure is None:  # not reproducible: keep the walk as it ran
+        said = "(did not fail again when replayed: the portal is not deterministic)"
+        return replace(failed, failure=f"{failed.failure} {said}")
     replays = 1
-    chunk = max(1, len(steps) // 2)
+    chunk = max(1, len(best.keys) // 2)
     while chunk >= 1 and replays < SHRINK_REPLAYS:
         start = 0
-        while start < len(steps) and replays < SHRINK_REPLAYS:
-            shorter = steps[:start] + steps[start + chunk :]
-            said, _ = _replay(flow_set, walk, make_target, compare, shorter)
+        while start < len(best.keys) and replays < SHRINK_REPLAYS:
+            shorter = replay(best.keys[:start] + best.keys[start + chunk :])
             replays += 1
-            if said is not None:
-                steps, failure = shorter, said
+            if shorter.failure is not None:
+                best = shorter
             else:
                 start += chunk
         chunk //= 2
-    return steps, failure
+    return best
 
 
 def run_walks(
@@ -386,3 +658,96 @@ def _run_chunk(bounds: tuple[int, int, float | None]) -> list[WalkResult]:
         walk = make_walk(_RUN["flow_set"], _RUN["seed"], number)
         out.append(run_walk(_RUN["flow_set"], walk, _RUN["maker"], _RUN["compare"], _RUN["steps"]))
     return out
+
+
+_GUIDE_ID = re.compile(r"\b[A-Z]+-\d+\b")
+_STEP = re.compile(r"^step \d+( \(.*?\))?: ")
+
+
+def walk_departures(
+    results: Sequence[WalkResult], flow_set: FlowSet
+) -> list[tuple[Departure, list[WalkResult]]]:
+    """The failed walks as departures (issue 23's form), shortest witness first. Walks
+    are one departure when the flows expect the same at their first differing step and
+    the target gave the same instead, whatever action and step showed it."""
+    groups: dict[tuple[object, ...], list[WalkResult]] = {}
+    for r in results:
+        if r.first is None:
+            continue
+        want = r.journey.expected[r.first.step - 1] if r.first.step else None
+        expected = (
+            (want.screen.name, want.screen.messages, tuple(e.subject for e in want.emails))
+            if isinstance(want, Observation)
+            else ()
+        )
+        line = _STEP.sub("", (r.failure or "").splitlines()[0], count=1)
+        first = r.first
+        key = (*expected, first.got_screen, first.got_messages, first.got_emails, line)
+        groups.setdefault(key, []).append(r)
+    out = [(_departure(members, flow_set), members) for members in groups.values()]
+    return sorted(out, key=lambda d: (d[0].first.step, d[0].witness.number))
+
+
+def _departure(members: Sequence[WalkResult], flow_set: FlowSet) -> Departure:
+    r = min(members, key=lambda m: (len(m.steps), m.walk.number))
+    first, journey = r.first, r.journey
+    assert first is not None
+    actions = tuple(
+        dict.fromkeys(m.steps[m.first.step - 1] for m in members if m.first and m.first.step)
+    )
+    if not first.step:
+        return Departure(
+            "open the portal", "open the portal", (), (), (), (), "", (), (), first, journey,
+            r.producer, r.state, len(members), len({m.state for m in members}), (journey.part,),
+        )  # fmt: skip
+    step = journey.steps[first.step - 1]
+    act = _BY_KEY[step.action]
+    specs = {t.name: t for t in flow_set.transitions()}
+    guide: dict[str, None] = dict.fromkeys(_GUIDE_ID.findall(act.source))
+    notes = [act.source]
+    for name in step.transitions:
+        spec = specs.get(name)
+        if spec is not None:
+            guide.update(dict.fromkeys(spec.guide))
+            notes.append(spec.note or "")
+    text = " ".join(notes)
+    decisions = tuple(
+        k for k in flow_set.portal.decisions if re.search(rf"\b{re.escape(k)}\b", text)
+    )
+    want = journey.expected[first.step - 1]
+    assert isinstance(want, Observation)
+    return Departure(
+        action=step.action,
+        description=act.description,
+        actions=(step.action, *(a for a in actions if a != step.action)),
+        transitions=step.transitions,
+        guide=tuple(guide),
+        decisions=decisions,
+        expected_screen=want.screen.title,
+        expected_messages=want.screen.messages,
+        expected_emails=tuple(e.subject for e in want.emails),
+        first=first,
+        witness=journey,
+        producer=r.producer,
+        state=r.state,
+        journeys=len(members),
+        states=len({m.state for m in members}),
+        parts=(journey.part,),
+    )
+
+
+def format_walk_departure(
+    number: int,
+    departure: Departure,
+    members: Sequence[WalkResult],
+    expected: str = "the flows",
+    got: str = "the portal",
+) -> str:
+    """A walk departure as `rpp verify` prints it: issue 23's form, counted in walks,
+    with the shrunk witness walk and the command that replays it."""
+    lines = format_departure(number, departure, expected, got).splitlines()
+    walks = f"{len(members)} walk{'s' if len(members) != 1 else ''}"
+    lines[0] = f"WALK DEPARTURE {number}: {departure.description} ({walks})"
+    witness = min(members, key=lambda m: (len(m.steps), m.walk.number))
+    lines.append(f"  replay: {witness.replay}")
+    return "\n".join(lines)

@@ -13,13 +13,56 @@ import datetime as dt
 import re
 
 from simulator.portal.account import Account
-from simulator.portal.forms import AGENT_UNIQUE_ID, EMAIL, USER_NAME
+from simulator.portal.forms import AGENT_UNIQUE_ID, EMAIL, USER_NAME, normalize_identifier
+from simulator.portal.passwords import PasswordHash
 from simulator.portal.session import Session
 from tests.verify.broken_portals import BrokenPortal, _models
 
 __all__ = ["BEYOND_THE_SUITE", "KINDS"]
 
-KINDS = ("repeated cycles", "long waits", "producers' data")
+KINDS = (
+    "across parts",
+    "repeated cycles",
+    "long waits",
+    "producers' data",
+    "state shared between producers",
+    "emails to shared addresses",
+    "other open browsers",
+)
+
+
+# -- across parts -----------------------------------------------------------------------
+
+
+class UsernameRequestClearsFailures(Session):
+    """The username flow reuses the reset flow's "fresh start" helper: a user-name
+    request clears the failure count of the accounts at the address."""
+
+    def send_username_email(self) -> None:
+        super().send_username_email()
+        for account in self.portal.accounts_at(self._typed(EMAIL)):
+            account.failed_attempts = 0
+
+
+class TemporaryPasswordSurvivesPasswordChange(Session):
+    """Edit Profile's password change forgets the reset's pending temporary password:
+    it still signs in after the producer chose a new password."""
+
+    def change_password(self) -> None:
+        account = self.account
+        assert account is not None
+        temporary, issued = account.temporary, account.temporary_issued_at
+        super().change_password()
+        account.temporary, account.temporary_issued_at = temporary, issued
+
+
+class StateChoiceForgetsTemporarySignIn(Session):
+    """Choosing a state rebuilds the session and drops how it signed in: after a
+    temporary sign-in the password from before the reset is taken as current again."""
+
+    def remember_state(self) -> None:
+        super().remember_state()
+        self.signed_in_with_temporary = False
 
 
 # -- repeated cycles ---------------------------------------------------------------------
@@ -171,7 +214,239 @@ class UserNamesEmailedInLowerCase(Session):
             del self.portal.send
 
 
+class UpperCaseDomainNotMatched(Session):
+    """The addresses on file are kept lower-cased and the user-name form compares the
+    typed one as typed: an address with an upper-case domain matches nobody."""
+
+    def send_username_email(self) -> None:
+        typed = self._typed(EMAIL).strip()
+        if typed != typed.lower():
+            self.form[EMAIL] = "nobody@example.invalid"
+        super().send_username_email()
+
+
+# -- state shared between producers -------------------------------------------------------
+
+
+class _AtTheAddress(Account):
+    def neighbours(self) -> list[Account]:
+        """The other accounts registered at this account's address."""
+        return [a for a in self.portal.accounts_at(self.email) if a is not self]
+
+
+class FailuresCountedPerAddress(_AtTheAddress):
+    """The failure counter keyed by email address: a failure of one producer counts for
+    every account at the address."""
+
+    def count_failure(self) -> None:
+        super().count_failure()
+        for other in self.neighbours():
+            other.failed_attempts += 1
+
+
+class LockedPerAddress(_AtTheAddress):
+    """The lock flag kept on the address's row: locking one account locks every account
+    at the address."""
+
+    def lock_account(self) -> None:
+        super().lock_account()
+        for other in self.neighbours():
+            if not other.locked:
+                other.state = "locked"
+                other.locked_at = self.portal.clock.now()
+
+
+class TemporaryPasswordPerAddress(_AtTheAddress):
+    """The temporary password stored on the address: it signs in every account there."""
+
+    def store_temporary_password(self, temporary: str) -> None:
+        super().store_temporary_password(temporary)
+        for other in self.neighbours():
+            other.temporary = PasswordHash.of(
+                other._temporary_form(temporary), self.portal.hash_iterations
+            )
+            other.temporary_issued_at = self.temporary_issued_at
+
+
+# -- emails to shared addresses -----------------------------------------------------------
+
+
+class UsernameEmailListsMatchedOnly(Session):
+    """The user-name email lists the one producer whose Agent Unique ID was typed, not
+    every user name linked to the address."""
+
+    def send_username_email(self) -> None:
+        auid = self._typed(AGENT_UNIQUE_ID).strip()
+        linked = self.portal.accounts_at(self._typed(EMAIL))
+        mine = [a for a in linked if a.agent_unique_id == auid]
+        if mine and self.portal.recovery_allowed(mine[0].email):
+            self.portal.send("username", mine[0].email, user_names=[mine[0].user_name])
+        else:
+            super().send_username_email()
+
+
+class UsernameEmailPerAccount(Session):
+    """A loop over the linked accounts sends one user-name email per account."""
+
+    def send_username_email(self) -> None:
+        auid = self._typed(AGENT_UNIQUE_ID).strip()
+        linked = self.portal.accounts_at(self._typed(EMAIL))
+        if len(linked) > 1 and any(a.agent_unique_id == auid for a in linked):
+            names = [a.user_name for a in linked]
+            for account in linked:
+                self.portal.send("username", account.email, user_names=names)
+        else:
+            super().send_username_email()
+
+
+class ResetByAddressPicksFirstAccount(Session):
+    """Reset Password? with an address resets the first account registered at it,
+    whichever of its user names was typed."""
+
+    def issue_temporary_password(self) -> None:
+        named = self._typed_account()
+        typed = self._typed(EMAIL)
+        linked = self.portal.accounts_at(typed)
+        if (
+            named is not None
+            and linked
+            and normalize_identifier(named.email) == (normalize_identifier(typed))
+        ):
+            self.form[USER_NAME] = linked[0].user_name
+        super().issue_temporary_password()
+
+
+# -- other open browsers ------------------------------------------------------------------
+
+
+class TemporarySessionsSurviveChange(Session):
+    """Sessions signed in with a temporary password are not ended by a password change
+    in another browser (they are kept in a table of their own)."""
+
+    def session_ended(self) -> bool:
+        return super().session_ended() and not self.signed_in_with_temporary
+
+
+class SessionsEndedOnlyByOneChange(Session):
+    """The check compares the change counter with the session's plus one: after two
+    changes elsewhere, the old session is signed in again."""
+
+    def session_ended(self) -> bool:
+        account = self.account
+        return account is not None and account.password_changes == self.signed_in_at_change + 1
+
+
+class LockEndsOtherSessions(Session):
+    """A lock ends every session of the account (the guide ends sessions only on a
+    password change)."""
+
+    def session_ended(self) -> bool:
+        account = self.account
+        return super().session_ended() or (account is not None and account.locked)
+
+
 BEYOND_THE_SUITE: tuple[tuple[str, BrokenPortal], ...] = (
+    *(
+        ("across parts", p)
+        for p in (
+            BrokenPortal(
+                "username-request-clears-failures",
+                ("LOCK-2", "USER-4"),
+                "a user-name request clears the failure count of the accounts at the address",
+                _models(session=UsernameRequestClearsFailures),
+            ),
+            BrokenPortal(
+                "temporary-password-survives-password-change",
+                ("RESET-7", "RESET-9"),
+                "a pending temporary password still signs in after a password change",
+                _models(session=TemporaryPasswordSurvivesPasswordChange),
+            ),
+            BrokenPortal(
+                "state-choice-forgets-temporary-sign-in",
+                ("decision:temporary-session-current-password",),
+                "choosing a state drops the temporary sign-in: the old password is current",
+                _models(session=StateChoiceForgetsTemporarySignIn),
+            ),
+        )
+    ),
+    *(
+        ("state shared between producers", p)
+        for p in (
+            BrokenPortal(
+                "failures-counted-per-address",
+                ("LOCK-2",),
+                "a failure of one producer counts for every account at the address",
+                _models(account=FailuresCountedPerAddress),
+            ),
+            BrokenPortal(
+                "locked-per-address",
+                ("LOCK-3",),
+                "locking one account locks every account at the address",
+                _models(account=LockedPerAddress),
+            ),
+            BrokenPortal(
+                "temporary-password-per-address",
+                ("RESET-5",),
+                "the temporary password signs in every account at the address",
+                _models(account=TemporaryPasswordPerAddress),
+            ),
+        )
+    ),
+    *(
+        ("emails to shared addresses", p)
+        for p in (
+            BrokenPortal(
+                "username-email-lists-matched-only",
+                ("USER-4",),
+                "the user-name email lists only the producer whose Agent Unique ID was typed",
+                _models(session=UsernameEmailListsMatchedOnly),
+            ),
+            BrokenPortal(
+                "username-email-per-account",
+                ("USER-4",),
+                "one user-name email per account linked to the address",
+                _models(session=UsernameEmailPerAccount),
+            ),
+            BrokenPortal(
+                "reset-by-address-picks-first-account",
+                ("RESET-3", "RESET-5"),
+                "Reset Password? with an address resets the first account registered at it",
+                _models(session=ResetByAddressPicksFirstAccount),
+            ),
+        )
+    ),
+    *(
+        ("other open browsers", p)
+        for p in (
+            BrokenPortal(
+                "temporary-sessions-survive-change",
+                ("decision:password-change-ends-other-sessions",),
+                "sessions signed in with a temporary password survive a change elsewhere",
+                _models(session=TemporarySessionsSurviveChange),
+            ),
+            BrokenPortal(
+                "sessions-ended-only-by-one-change",
+                ("decision:password-change-ends-other-sessions",),
+                "after two changes elsewhere, an old session is signed in again",
+                _models(session=SessionsEndedOnlyByOneChange),
+            ),
+            BrokenPortal(
+                "lock-ends-other-sessions",
+                ("LOCK-3", "decision:password-change-ends-other-sessions"),
+                "a lock ends every session of the account",
+                _models(session=LockEndsOtherSessions),
+            ),
+        )
+    ),
+    (
+        "producers' data",
+        BrokenPortal(
+            "upper-case-domain-not-matched",
+            ("USER-4", "decision:identifiers-case"),
+            "the user-name form looks an address up without folding its case",
+            _models(session=UpperCaseDomainNotMatched),
+        ),
+    ),
     (
         "repeated cycles",
         BrokenPortal(
