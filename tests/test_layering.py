@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 # Lowest first: a module may import its own layer and the layers before it.
 LAYERS: tuple[tuple[str, ...], ...] = (
-    ("specs.errors", "specs.model", "specs.guide"),
+    ("specs.errors", "specs.model", "specs.guide", "specs.authority"),
     ("specs.yamlsource",),
     ("specs.reader",),
     ("specs.validate",),

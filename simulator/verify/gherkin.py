@@ -388,6 +388,13 @@ def scenario_text(
         steps.append(
             f"Given the portal unlocks locked accounts automatically after {minutes} minutes"
         )
+    # The other readings of behavioural decisions (a decision's `parameter:`).
+    if not parameters.empty_login_counts and base.empty_login_counts:
+        steps.append(
+            "Given the portal does not count an empty User Name or Password as a failed attempt"
+        )
+    if not parameters.wrong_current_password_counts and base.wrong_current_password_counts:
+        steps.append("Given the portal does not count a wrong Current Password toward the lock-out")
     steps.append("When the producer opens the portal")
     journey = d.witness
     for index in range(d.first.step):
