@@ -121,8 +121,6 @@ class Authority:
             return f"decision {self.decision}"
         if self.kind == "reconstructed":
             return f"reconstructed from {ids}" if ids else "reconstructed"
-        if self.kind == _TEAM:
-            return "the team's text"
         return f"guide {ids}" if ids else "the guide"
 
 
@@ -227,7 +225,7 @@ class Oracle:
         name = want.name
         if normalized(want.title) != normalized(got.title):
             authority = of_screen(self._flows, name, "title")
-            text = f"the title: expected {want.title!r}, got {got.title!r} ({authority.describe()})"
+            text = f"the title: expected {want.title!r}, got {got.title!r} ({_describe(authority)})"
             out.append(self._judged("the title", want.title, got.title, authority, text))
         out += self._messages(want, got)
         out += self._texts(want, got)
@@ -244,7 +242,7 @@ class Oracle:
                     continue
                 authority = of_screen(self._flows, name, element, label)
                 text = (
-                    f"{what} {label!r} is not on the page ({authority.describe()}); it shows"
+                    f"{what} {label!r} is not on the page ({_describe(authority)}); it shows"
                     f" {list(b)!r}"
                 )
                 out.append(self._judged(what, label, ", ".join(b), authority, text))
@@ -254,7 +252,7 @@ class Oracle:
                 authority = of_screen(self._flows, name, "menu_links", link)
                 text = (
                     f"the menus' links: expected {link!r} in the {menu} menu, got"
-                    f" {_in_menus(got)} ({authority.describe()})"
+                    f" {_in_menus(got)} ({_describe(authority)})"
                 )
                 out.append(
                     self._judged(
@@ -311,11 +309,11 @@ class Oracle:
                 shown = instead.get(message, " / ".join(others))
                 text = (
                     f"message: the flows decided {message!r}, the portal shows"
-                    f" {shown!r} ({authority.describe()})"
+                    f" {shown!r} ({_describe(authority)})"
                 )
                 out.append(self._judged("message", message, shown, authority, text))
                 continue
-            text = f"message: expected {message!r} ({authority.describe()})\n  got {list(got.messages)!r}"
+            text = f"message: expected {message!r} ({_describe(authority)})\n  got {list(got.messages)!r}"
             out.append(Difference("message", message, " / ".join(got.messages), authority, text))
         if others and not want.messages:
             text = f"message: expected none, got {others!r}"
@@ -331,7 +329,7 @@ class Oracle:
             authority = self._authority(want.name, "texts", line)
             if _contains(page, line, authority):
                 continue
-            text = f"text: expected {line!r} on the page ({authority.describe()})\n  got {list(got.texts)!r}"
+            text = f"text: expected {line!r} on the page ({_describe(authority)})\n  got {list(got.texts)!r}"
             out.append(self._judged("text", line, " / ".join(got.texts), authority, text))
         return out
 
@@ -373,7 +371,7 @@ class Oracle:
                 if self.mode == "strict":
                     out.append(Difference(f"email {number} {what}", x, y, authority, text))
                 else:
-                    text += f" ({authority.describe()})"
+                    text += f" ({_describe(authority)})"
                     out.append(self._judged(f"email {number} {what}", x, y, authority, text))
         form = _TEMPORARY_FORM.search(b.body)
         if a.body != b.body and form is not None and form.group(0) not in a.body:
@@ -436,11 +434,11 @@ class Oracle:
                 values = [v for v in _PLACEHOLDER.findall(line) if v not in body]
                 if values:
                     text = (
-                        f"{where}: {', '.join(values)} is not in the email ({authority.describe()})"
+                        f"{where}: {', '.join(values)} is not in the email ({_describe(authority)})"
                     )
                     out.append(Difference(f"email {number} body", line, "", authority, text))
                 else:
-                    text = f"{where}: the flows decided the line {line!r} ({authority.describe()})"
+                    text = f"{where}: the flows decided the line {line!r} ({_describe(authority)})"
                     out.append(
                         self._judged(
                             f"email {number} body", line, "worded otherwise", authority, text
@@ -450,7 +448,7 @@ class Oracle:
             earlier = body.find(wanted)
             said = "out of order" if earlier >= 0 else "missing"
             text = (
-                f"{where}: the line {line!r} is {said} ({authority.describe()})\n--- got\n{b.body}"
+                f"{where}: the line {line!r} is {said} ({_describe(authority)})\n--- got\n{b.body}"
             )
             out.append(Difference(f"email {number} body", line, said, authority, text))
         return out
@@ -486,6 +484,11 @@ def _other_screen(want: Screen, got: Screen) -> Difference:
         f" ({got.title!r})\n{got.describe()}"
     )
     return Difference("the screen", want.name, got.name, _GUIDE, text)
+
+
+def _describe(authority: Authority) -> str:
+    """The authority as a failure names it ("guide LOGIN-1", "decision ...")."""
+    return "the team's text" if authority.kind == _TEAM else authority.describe()
 
 
 def _contains(page: str, line: str, authority: Authority) -> bool:

@@ -270,3 +270,19 @@ def test_guide_emails_by_lines_in_order(flow_set: FlowSet) -> None:
     assert order.failing and "is out of order (guide" in order.text
     (subject,) = oracle.emails([want], [replace(want, subject="Your new password")])
     assert subject.failing and "guide RESET-6" in subject.text
+
+
+def test_the_decisions_option_refuses_before_the_first_journey(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from simulator.cli import main
+
+    assert main(["verify", "--decisions", str(tmp_path / "none.yaml")]) == 2
+    captured = capsys.readouterr()
+    assert "--decisions" in captured.err and "no such file" in captured.err
+    bad = tmp_path / "decisions.yaml"
+    bad.write_text("texts:\n  no_such_text: x\n", encoding="utf-8")
+    assert main(["verify", "--decisions", str(bad)]) == 1
+    captured = capsys.readouterr()
+    assert f"{bad}:2:3: unknown text key 'no_such_text'" in captured.err
+    assert "journeys passed" not in captured.out and "Traceback" not in captured.err
