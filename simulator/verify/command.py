@@ -831,16 +831,22 @@ def _held_to(decisions: str | TeamDecisions) -> str:
     return ""
 
 
-def compare_observation(want: Observation, got: Output, oracle: Oracle | None = None) -> None:
+def compare_observation(
+    want: Observation,
+    got: Output,
+    oracle: Oracle | None = None,
+    acceptances: tuple[Acceptance, ...] = (),
+) -> None:
     """Raises an AssertionError saying every difference of ``got`` from ``want`` (the
-    whole screen, then the emails) that ``oracle`` (default: strict) fails, as a
-    journey's step is compared."""
+    whole screen, then the emails) that ``oracle`` (default: strict) fails and no
+    acceptance of a team accepts, as a journey's step is compared."""
     assert isinstance(got, Observation)
-    oracle = _STRICT if oracle is None else oracle
+    judging = _Judging(_STRICT if oracle is None else oracle, acceptances)
     failing = [
         d
-        for d in oracle.screens(want.screen, got.screen) + oracle.emails(want.emails, got.emails)
-        if d.failing
+        for d in judging.oracle.screens(want.screen, got.screen)
+        + judging.oracle.emails(want.emails, got.emails)
+        if d.failing and judging.accepted_by(d) is None
     ]
     if failing:
         raise AssertionError("\n".join(d.text for d in failing))
@@ -866,7 +872,11 @@ def _walk(
         maker,
         compare_observation
         if decisions == "strict"
-        else functools.partial(compare_observation, oracle=_oracle(flow_set, decisions)),
+        else functools.partial(
+            compare_observation,
+            oracle=_oracle(flow_set, decisions),
+            acceptances=decisions.accepted if isinstance(decisions, TeamDecisions) else (),
+        ),
         args.walks,
         budget=args.budget or None,
         workers=1 if is_url(args.target) else workers,

@@ -34,6 +34,7 @@ __all__ = [
     "RECONSTRUCTED_WITHOUT_WORDS",
     "TEAM_MESSAGES",
     "TeamMaker",
+    "drawn",
     "presentation",
 ]
 
@@ -62,7 +63,7 @@ def _split(text: str) -> tuple[str, ...]:
     return (text,) if middle < 0 else (text[:middle], text[middle + 1 :])
 
 
-def _drawn(screen: Screen) -> Screen:
+def drawn(screen: Screen) -> Screen:
     """The screen as the team's pages show it."""
     return replace(
         screen,
@@ -76,7 +77,7 @@ def _drawn(screen: Screen) -> Screen:
 
 class _TeamDriver(InProcessDriver):
     def screen(self) -> Screen:
-        return _drawn(super().screen())
+        return drawn(super().screen())
 
     def click(self, label: str) -> Screen:
         super().click(label)
