@@ -24,7 +24,8 @@ from dataclasses import dataclass, field, replace
 
 from simulator.portal.screens import DirectoryRow, Screen
 from simulator.verify.model import EmailSeen
-from specs.model import EmailTemplate, PortalSpec, TextPart
+from specs.authority import Authority, line_authorities, of_email_part, of_screen
+from specs.model import EmailTemplate, PortalSpec
 
 __all__ = [
     "MODES",
@@ -101,89 +102,6 @@ _TEMPORARY_FORM = re.compile(r"\{temporary_password: ([^}]*)\}")
 _PLACEHOLDER = re.compile(r"\{[a-z_.]+(?: [a-z ]+)?\}")
 
 
-# -- authority: a private stand-in for specs.authority (branch i32-spec), derived from
-# today's portal.yaml: texts' `source:`, and what the design file lists as decided.
-
-
-@dataclass(frozen=True)
-class Authority:
-    """Who fixes an expectation: the guide, the guide's description (``words`` it must
-    keep), or a decision of portal.yaml (``decision``)."""
-
-    kind: str  # "guide" | "reconstructed" | "decided" (| "team": a team's own text)
-    guide: tuple[str, ...] = ()
-    decision: str | None = None
-    words: tuple[str, ...] = ()
-
-    def describe(self) -> str:
-        ids = ", ".join(self.guide)
-        if self.kind == "decided":
-            return f"decision {self.decision}"
-        if self.kind == "reconstructed":
-            return f"reconstructed from {ids}" if ids else "reconstructed"
-        return f"guide {ids}" if ids else "the guide"
-
-
-_SCREEN_DECISIONS = {
-    ("welcome", "title"): "welcome-page-content",
-    ("welcome", "texts"): "welcome-page-content",
-    ("welcome", "menus"): "welcome-page-content",
-    ("state_selected", "title"): "welcome-page-content",
-    ("forgot_user_name", "title"): "forgot-user-name-heading",
-    ("reset_request_submitted", "title"): "reset-confirmation-title",
-}
-_TEXT_DECISIONS = {"new_password_unchanged": "new-password-unchanged-message"}
-_WORDS = {
-    "username_request_submitted": ("Your User Nam",),
-    "reset_request_submitted": ("temporary password",),
-}
-
-
-def of_screen(portal: PortalSpec, screen: str, element: str, label: str | None = None) -> Authority:
-    """A screen element's authority: decided where the flows decided it, else the
-    screen's guide IDs."""
-    spec = portal.screens.get(screen)
-    guide = tuple(spec.guide) if spec is not None else ()
-    decision = _SCREEN_DECISIONS.get((screen, label or element)) or _SCREEN_DECISIONS.get(
-        (screen, element)
-    )
-    if decision is not None:
-        return Authority("decided", guide, decision)
-    return Authority("guide", guide)
-
-
-def _of_source(source: str, guide: tuple[str, ...], key: str | None) -> Authority:
-    if source == "decided":
-        return Authority("decided", guide, _TEXT_DECISIONS.get(key or "", "form-field-messages"))
-    if source == "reconstructed":
-        return Authority("reconstructed", guide, words=_WORDS.get(key or "", ()))
-    return Authority("guide", guide)
-
-
-def of_email_part(portal: PortalSpec, part: TextPart) -> Authority:
-    """An email subject's or body line's authority."""
-    if part.text_ref is not None and part.text_ref in portal.texts:
-        text = portal.texts[part.text_ref]
-        return _of_source(text.source, text.guide, text.key)
-    for template in portal.emails.values():
-        if part is template.subject and part.source == "decided":
-            return Authority("decided", template.guide, f"{template.key}-email-subject")
-        if part in template.body and part.source == "decided":
-            return Authority("decided", template.guide, "temporary-password-line")
-        if part is template.subject or part in template.body:
-            return _of_source(part.source, template.guide, None)
-    return _of_source(part.source, (), None)
-
-
-def line_authorities(portal: PortalSpec) -> dict[str, Authority]:
-    """Every rendered line of ``texts:`` -> its authority."""
-    return {
-        line: _of_source(text.source, text.guide, key)
-        for key, text in portal.texts.items()
-        for line in text.lines
-    }
-
-
 _GUIDE = Authority("guide")
 _TEAM = "team"  # a team's own decided text: checked exactly (specs.team)
 
@@ -202,6 +120,7 @@ class Oracle:
         self.mode = mode
         self.team_texts = frozenset(normalized(t) for t in team_texts)
         self._lines = line_authorities(portal) if portal is not None else {}
+        self._known = frozenset(normalized(line) for line in self._lines)
         self._templates = {t.subject.text: t for t in portal.emails.values()} if portal else {}
 
     @property
@@ -301,14 +220,17 @@ class Oracle:
         # The portal's messages none of the flows' accounts for (a message split in
         # two is accounted for by the one it is part of).
         others = [m for m in got.messages if not any(normalized(m) in shown for shown in matched)]
+        # A text of the flows' own shown instead (LOCK-1 where the flows refuse an empty
+        # form) is another behaviour, not another wording: it takes no decided message's place.
+        theirs = [m for m in others if normalized(m) not in self._known]
         out: list[Difference] = []
         decided = [m for m, a in unmatched if a.kind == "decided"]
         # One message of the portal's own for each the flows decided: in order, one for
         # one; else (one message for several fields) all of them for each.
-        instead = dict(zip(decided, others, strict=True)) if len(decided) == len(others) else {}
+        instead = dict(zip(decided, theirs, strict=True)) if len(decided) == len(theirs) else {}
         for message, authority in unmatched:
-            if authority.kind == "decided" and others:
-                shown = instead.get(message, " / ".join(others))
+            if authority.kind == "decided" and theirs:
+                shown = instead.get(message, " / ".join(theirs))
                 text = (
                     f"message: the flows decided {message!r}, the portal shows"
                     f" {shown!r} ({_describe(authority)})"
@@ -492,7 +414,9 @@ def _other_screen(want: Screen, got: Screen) -> Difference:
 
 def _describe(authority: Authority) -> str:
     """The authority as a failure names it ("guide LOGIN-1", "decision ...")."""
-    return "the team's text" if authority.kind == _TEAM else authority.describe()
+    if authority.kind == _TEAM:
+        return "the team's text"
+    return authority.describe() if authority.guide or authority.kind != "guide" else "the guide"
 
 
 def _contains(page: str, line: str, authority: Authority) -> bool:

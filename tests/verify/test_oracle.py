@@ -286,3 +286,31 @@ def test_the_decisions_option_refuses_before_the_first_journey(
     captured = capsys.readouterr()
     assert f"{bad}:2:3: unknown text key 'no_such_text'" in captured.err
     assert "journeys passed" not in captured.out and "Traceback" not in captured.err
+
+
+def test_a_teams_reading_of_silent_behaviour_sets_the_flows_parameter(
+    flow_set: FlowSet, tmp_path: Path
+) -> None:
+    """decision empty-login-counts read the other way (an empty submission is refused with
+    its own message and not counted): the suite is built for that reading, so a portal
+    built that way passes and one that counts empty submissions fails."""
+    from dataclasses import replace
+
+    team = _decisions(tmp_path, flow_set, "behaviour:\n  empty-login-counts: false\n")
+    assert team.parameters == {"empty_login_counts": False}
+    theirs = team.apply(flow_set)
+    exploration = explore(theirs, workers=2, part_names=["user names"])
+
+    def reading(counts: bool) -> TeamMaker:
+        def make(flows: FlowSet, parameters: Parameters) -> Any:
+            ours = replace(parameters, empty_login_counts=counts)
+            return InProcessTarget(flows, ours, hash_iterations=1)
+
+        return make
+
+    report = _run(flow_set, exploration, reading(False), team)
+    assert not report.failed, report.failed[0].failure
+    counted = _run(flow_set, exploration, reading(True), team, stop_after=1)
+    assert counted.failed
+    failed = counted.failed[0]
+    assert any("empty" in s.action for s in failed.journey.steps), failed.failure
