@@ -299,6 +299,10 @@ class Oracle:
                 else:
                     text += f" ({_describe(authority)})"
                     out.append(self._judged(f"email {number} {what}", x, y, authority, text))
+        if any(d.failing and d.what.endswith("Subject") for d in out):
+            # Another email than the flows': its body is not this one's (and the secrets
+            # it may hold are not known to be secrets), so it is not compared.
+            return out
         form = _TEMPORARY_FORM.search(b.body)
         if a.body != b.body and form is not None and form.group(0) not in a.body:
             text = (
