@@ -45,11 +45,11 @@ run: $(STAMP)
 	@echo "make run: the report is $(CURDIR)/reports/verify.json"
 
 lint: $(STAMP)
-	$(BIN)/ruff check specs simulator tests benchmarks
-	$(BIN)/ruff format --check specs simulator tests benchmarks
+	$(BIN)/ruff check specs simulator tests benchmarks examples
+	$(BIN)/ruff format --check specs simulator tests benchmarks examples
 
 typecheck: $(STAMP)
-	$(BIN)/mypy specs simulator
+	$(BIN)/mypy specs simulator examples
 
 unit: $(STAMP) $(NODE_STAMP)
 	$(BIN)/pytest --cucumber-report=reports/cucumber.json --junitxml=reports/junit.xml \
