@@ -79,6 +79,25 @@ Feature: Account lock-outs
       | nothing       | "Camp2019" |
       | nothing       | nothing    |
 
+  @LOCK-1 @LOGIN-2 @decision-empty-login-counts
+  Scenario Outline: Read the other way, a missing User Name or Password is asked for and counts nothing
+    Given the portal does not count an empty User Name or Password as a failed attempt
+    When the producer logs in with "Camp2018"
+    And the producer logs in with the User Name <User Name> and the Password <Password>
+    Then the producer sees the "Please Sign-In" page
+    And the page shows the message "User Name and Password are required."
+    When the producer logs in with the User Name <User Name> and the Password <Password>
+    And the producer logs in with "Camp2017"
+    Then the page shows the LOCK-1 message
+    When the producer logs in with "Camp2019"
+    Then the producer sees the "Welcome" page
+
+    Examples:
+      | User Name     | Password   |
+      | "jessicacamp" | nothing    |
+      | nothing       | "Camp2019" |
+      | nothing       | nothing    |
+
   @LOCK-3 @LOCK-4 @decision-temporary-lock-duration
   Scenario: As shipped, a locked account stays locked however long the producer waits
     Given the producer has locked their account
@@ -184,6 +203,31 @@ Feature: Account lock-outs
     And the producer logs in with "Camp2016"
     Then the page shows the LOCK-1 message
     When the producer logs in with "Texas2026"
+    Then the producer sees the "Welcome" page
+
+  @LOCK-1 @RESET-9 @RESET-10 @decision-wrong-current-password-counts
+  Scenario: Read the other way, a wrong Current Password is refused and counts nothing
+    Given the portal does not count a wrong Current Password toward the lock-out
+    And the producer has signed in and opened Edit Profile
+    When the producer changes the password with Current Password nothing, New Password "Texas2026" and Confirm New Password "Texas2026"
+    Then the page shows the change_password_fields_required message
+    When the producer changes the password from "Camp2018" to "Texas2026"
+    Then the page shows the current_password_incorrect message
+    When the producer changes the password from "Camp2017" to "Texas2026"
+    And the producer changes the password from "Camp2016" to "Texas2026"
+    Then the producer sees the "Change Password" page
+    And the page shows the current_password_incorrect message
+    When the producer opens another browser
+    And the producer logs in with "Camp2015"
+    And the producer logs in with "Camp2014"
+    And the producer returns to the first browser
+    And the producer changes the password from "Camp2013" to "Texas2026"
+    Then the producer sees the "Change Password" page
+    And the page shows the current_password_incorrect message
+    When the producer changes the password from "Camp2019" to "Tex-2026"
+    Then the page shows the new_password_policy message
+    When the producer closes the browser and clears its history and cache
+    And the producer logs in with "Camp2019"
     Then the producer sees the "Welcome" page
 
   @LOCK-4 @RESET-6 @decision-reset-completes-on-update-password @decision-temporary-password-rules

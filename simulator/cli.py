@@ -321,6 +321,16 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
         " http://HOST:PORT (a portal served with `rpp serve --test-api`)",
     )
     p.add_argument(
+        "--decisions",
+        default=None,
+        metavar="guide|strict|FILE",
+        help="what verify holds the portal to: strict (the flows' screens and emails exactly;"
+        " the default for reference and flows:DIR), guide (what the guide fixes; decided"
+        " elements that differ are listed, not failed; the default for MODULE:CALLABLE and"
+        " http://), or a team's decisions file (guide, plus its readings of silent"
+        " behaviour, its own texts checked exactly and its accepted departures)",
+    )
+    p.add_argument(
         "--mailbox",
         metavar="URL",
         help="with --target http://...: the portal's mail API (`rpp mailbox`, Mailpit)",

@@ -66,7 +66,15 @@ TEXT_SOURCES = ("quoted", "ocr_corrected", "reconstructed", "decided")
 _FLOW_KEYS = ("machine", "model", "initial", "states", "transitions")
 _STATE_KEYS = ("guide", "description", "final")
 _TRANSITION_REQUIRED = ("id", "trigger", "source", "dest", "guide")
-_TRANSITION_OPTIONAL = ("conditions", "unless", "before", "after", "shows", "note")
+_TRANSITION_OPTIONAL = (
+    "conditions",
+    "unless",
+    "before",
+    "after",
+    "shows",
+    "note",
+    "decisions",
+)
 
 
 def _read_flow(reader: Reader, root: Node, stem: str) -> FlowSpec | None:
@@ -167,6 +175,7 @@ def _read_transition(reader: Reader, node: Node, index: int, machine: str) -> Tr
         guide=guide,
         note=reader.optional_string(fields.get("note"), f"{what}: note"),
         where=reader.where(node),
+        decisions=reader.names(fields.get("decisions"), f"{what}: decisions"),
     )
 
 
@@ -192,7 +201,13 @@ _PARAMETER_KEYS = (
     "states",
     "sender",
 )
-_OPTIONAL_PARAMETER_KEYS = ("temporary_password_case_sensitive", "recovery_emails_per_hour")
+_BEHAVIOUR_PARAMETERS = ("empty_login_counts", "wrong_current_password_counts")
+"""The readings of a silent guide a decision sets (``parameter:``): booleans, true as shipped."""
+_OPTIONAL_PARAMETER_KEYS = (
+    "temporary_password_case_sensitive",
+    "recovery_emails_per_hour",
+    *_BEHAVIOUR_PARAMETERS,
+)
 PARAMETER_BOUNDS: dict[str, tuple[int, int]] = {
     "lockout_threshold": (1, 100),
     "auto_unlock_after_minutes": (1, 525_600),
@@ -215,6 +230,7 @@ _SCALAR_PARAMETERS = (
     "temporary_password_length",
     "sender",
     "temporary_password_case_sensitive",
+    *_BEHAVIOUR_PARAMETERS,
 )
 """The parameters a verification variant may change (not the policy or the states)."""
 
@@ -316,6 +332,10 @@ def _read_parameters(reader: Reader, node: Node) -> Parameters | None:
             "parameters.recovery_emails_per_hour",
         )
     )
+    behaviour = {
+        key: reader.boolean(p.get(key), f"parameters.{key}", default=True)
+        for key in _BEHAVIOUR_PARAMETERS
+    }
     if None in (policy, threshold, valid, length, sender) or not states:
         return None
     assert policy and threshold and valid and length and sender
@@ -329,12 +349,15 @@ def _read_parameters(reader: Reader, node: Node) -> Parameters | None:
         sender,
         case_sensitive,
         recovery_limit,
+        **behaviour,
     )
 
 
 def _read_text(reader: Reader, key: str, node: Node, key_node: Node) -> Text | None:
     what = f"text '{key}'"
-    f = reader.mapping(node, what, ("guide", "source"), ("text", "lines", "note"))
+    f = reader.mapping(
+        node, what, ("guide", "source"), ("text", "lines", "note", "decision", "words")
+    )
     if f is None:
         return None
     source = reader.string(f.get("source"), f"{what}: source")
@@ -356,11 +379,16 @@ def _read_text(reader: Reader, key: str, node: Node, key_node: Node) -> Text | N
         lines=lines,
         note=reader.optional_string(f.get("note"), f"{what}: note"),
         where=reader.where(key_node),
+        decision=reader.optional_string(f.get("decision"), f"{what}: decision"),
+        words=reader.names(f.get("words"), f"{what}: words"),
     )
 
 
-def _read_part(reader: Reader, node: Node, what: str, texts: dict[str, Text]) -> TextPart | None:
-    f = reader.mapping(node, what, (), ("text", "source", "note", "text_ref"))
+def _read_part(
+    reader: Reader, node: Node, what: str, texts: dict[str, Text], guide: tuple[str, ...]
+) -> TextPart | None:
+    """A subject or body paragraph; ``guide``: its email's guide IDs."""
+    f = reader.mapping(node, what, (), ("text", "source", "note", "text_ref", "decision", "words"))
     if f is None:
         return None
     if "text_ref" in f:
@@ -374,7 +402,17 @@ def _read_part(reader: Reader, node: Node, what: str, texts: dict[str, Text]) ->
             return None
         if not ref:
             return None
-        return TextPart(texts[ref].text, texts[ref].source, None, ref)
+        referred = texts[ref]
+        return TextPart(
+            referred.text,
+            referred.source,
+            None,
+            ref,
+            decision=referred.decision,
+            words=referred.words,
+            guide=referred.guide,
+            where=reader.where(node),
+        )
     text = reader.string(f.get("text"), f"{what}: text")
     source = reader.string(f.get("source"), f"{what}: source")
     if "text" not in f or "source" not in f:
@@ -383,7 +421,16 @@ def _read_part(reader: Reader, node: Node, what: str, texts: dict[str, Text]) ->
         reader.fail(f["source"], f"{what}: source: expected one of {', '.join(TEXT_SOURCES)}")
     if not text or not source:
         return None
-    return TextPart(text, source, reader.optional_string(f.get("note"), f"{what}: note"), None)
+    return TextPart(
+        text,
+        source,
+        reader.optional_string(f.get("note"), f"{what}: note"),
+        None,
+        decision=reader.optional_string(f.get("decision"), f"{what}: decision"),
+        words=reader.names(f.get("words"), f"{what}: words"),
+        guide=guide,
+        where=reader.where(node),
+    )
 
 
 def _read_screen(reader: Reader, name: str, node: Node, key_node: Node) -> ScreenSpec | None:
@@ -402,6 +449,7 @@ def _read_screen(reader: Reader, name: str, node: Node, key_node: Node) -> Scree
             "texts",
             "directory",
             "clicks",
+            "decided",
         ),
     )
     if f is None:
@@ -419,6 +467,14 @@ def _read_screen(reader: Reader, name: str, node: Node, key_node: Node) -> Scree
         trigger = reader.string(trigger_node, f"{what}: clicks.{label}")
         if trigger:
             clicks[label] = trigger
+    decided: dict[str, str] = {}
+    decided_where = {}
+    decided_entries = reader.entries(f["decided"], f"{what}: decided") if "decided" in f else None
+    for element, (element_node, decision_node) in (decided_entries or {}).items():
+        decision = reader.string(decision_node, f"{what}: decided.{element}")
+        if decision:
+            decided[element] = decision
+            decided_where[element] = reader.where(element_node)
     if not title:
         return None
     return ScreenSpec(
@@ -435,6 +491,8 @@ def _read_screen(reader: Reader, name: str, node: Node, key_node: Node) -> Scree
         where=reader.where(key_node),
         menu_links=menu_links,
         required=reader.names(f.get("required"), f"{what}: required"),
+        decided=decided,
+        decided_where=decided_where,
     )
 
 
@@ -571,8 +629,9 @@ def _read_portal(reader: Reader, root: Node) -> PortalSpec | None:
         ef = reader.mapping(node, what, ("guide", "subject", "body"))
         if ef is None:
             continue
+        email_guide = reader.names(ef.get("guide"), f"{what}: guide")
         subject = (
-            _read_part(reader, ef["subject"], f"{what}: subject", texts)
+            _read_part(reader, ef["subject"], f"{what}: subject", texts, email_guide)
             if "subject" in ef
             else None
         )
@@ -582,13 +641,13 @@ def _read_portal(reader: Reader, root: Node) -> PortalSpec | None:
             reader.fail(bnode, f"{what}: body: expected a list of paragraphs, found {kind(bnode)}")
         elif bnode is not None:
             for i, item in enumerate(bnode.value):
-                part = _read_part(reader, item, f"{what}: body[{i}]", texts)
+                part = _read_part(reader, item, f"{what}: body[{i}]", texts, email_guide)
                 if part:
                     body.append(part)
         if subject and body:
             emails[key] = EmailTemplate(
                 key,
-                reader.names(ef.get("guide"), f"{what}: guide"),
+                email_guide,
                 subject,
                 tuple(body),
                 reader.where(key_node),
@@ -621,14 +680,15 @@ def _read_portal(reader: Reader, root: Node) -> PortalSpec | None:
         (reader.entries(top["decisions"], "decisions") or {}).items() if "decisions" in top else ()
     ):
         what = f"decision '{key}'"
-        df = reader.mapping(node, what, ("question", "decision", "rationale"))
+        df = reader.mapping(node, what, ("question", "decision", "rationale"), ("parameter",))
         if df is None:
             continue
         q = reader.string(df.get("question"), f"{what}: question")
         d = reader.string(df.get("decision"), f"{what}: decision")
         r = reader.string(df.get("rationale"), f"{what}: rationale")
         if q and d and r:
-            decisions[key] = Decision(key, q, d, r, reader.where(key_node))
+            parameter = reader.optional_string(df.get("parameter"), f"{what}: parameter")
+            decisions[key] = Decision(key, q, d, r, reader.where(key_node), parameter)
 
     deviations: list[Deviation] = []
     dnode = top.get("known_deviations")

@@ -69,6 +69,12 @@ class Parameters:
     # Decision recovery-email-limit: at most this many recovery emails to one address
     # in any 60 minutes (None: no limit); optional in portal.yaml.
     recovery_emails_per_hour: int | None = None
+    # Decision empty-login-counts: an empty User Name or Password is a failed attempt
+    # (false: refused with login_fields_required, not counted); optional in portal.yaml.
+    empty_login_counts: bool = True
+    # Decision wrong-current-password-counts: a wrong Current Password counts toward the
+    # lock-out (false: current_password_incorrect, nothing counted); optional in portal.yaml.
+    wrong_current_password_counts: bool = True
 
 
 @dataclass(frozen=True)
@@ -87,6 +93,10 @@ class Text:
     lines: tuple[str, ...]
     note: str | None
     where: Where
+    # Decided texts: the decision (a key of portal.yaml `decisions`) that words them.
+    decision: str | None = None
+    # Reconstructed texts: the guide's own words the text keeps (each in the text).
+    words: tuple[str, ...] = ()
 
     @property
     def text(self) -> str:
@@ -109,6 +119,9 @@ class ScreenSpec:
     menu_links: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # menu -> its links
     # The fields the screen marks required with "*" (USER-8, RESET-2, RESET-9).
     required: tuple[str, ...] = ()
+    # What the guide does not show: element ("title", "texts", ... or a label) -> decision.
+    decided: Mapping[str, str] = field(default_factory=dict)
+    decided_where: Mapping[str, Where] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -119,6 +132,10 @@ class TextPart:
     source: str
     note: str | None
     text_ref: str | None
+    decision: str | None = None  # decided parts: the decision that words them
+    words: tuple[str, ...] = ()  # reconstructed parts: the guide's words they keep
+    guide: tuple[str, ...] = ()  # the guide IDs behind it (its text's, or its email's)
+    where: Where | None = None
 
 
 @dataclass(frozen=True)
@@ -183,6 +200,8 @@ class Decision:
     decision: str
     rationale: str
     where: Where
+    # A behavioural reading of a silent guide: the parameter (of `parameters`) it sets.
+    parameter: str | None = None
 
 
 @dataclass(frozen=True)
@@ -239,6 +258,7 @@ class TransitionSpec:
     guide: tuple[str, ...]
     note: str | None
     where: Where
+    decisions: tuple[str, ...] = ()  # the decisions (portal.yaml) the behaviour rests on
 
     @property
     def name(self) -> str:

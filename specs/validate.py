@@ -7,12 +7,14 @@ reachable and has a way out, and no two transitions compete without a guard.
 
 from __future__ import annotations
 
+import dataclasses
 from collections import deque
 from collections.abc import Iterable, Iterator
 from itertools import islice
 
+from specs.authority import GIVEN_SOURCES, SCREEN_ELEMENTS
 from specs.errors import SpecProblem
-from specs.model import FlowSet, FlowSpec, TransitionSpec, Where
+from specs.model import FlowSet, FlowSpec, Parameters, TransitionSpec, Where
 
 __all__ = ["SESSION_MODEL", "citations", "model_graph", "validate"]
 
@@ -42,6 +44,7 @@ def validate(flow_set: FlowSet) -> list[SpecProblem]:
     problems.extend(_check_required_fields(flow_set))
     problems.extend(_check_state_farm_row(flow_set))
     problems.extend(_check_email_subjects(flow_set))
+    problems.extend(_check_authorities(flow_set))
     for model in flow_set.models:
         # A transition to or from an unknown state would make every state after it
         # look unreachable: report the cause, not the echoes.
@@ -253,6 +256,116 @@ def _check_email_subjects(flow_set: FlowSet) -> Iterator[SpecProblem]:
                 f" emails.{seen[subject]}: a producer could not tell the two emails apart",
             )
         seen.setdefault(subject, key)
+
+
+def _check_source(
+    flow_set: FlowSet,
+    where: Where,
+    what: str,
+    source: str,
+    text: str,
+    guide: tuple[str, ...],
+    decision: str | None,
+    words: tuple[str, ...],
+) -> Iterator[SpecProblem]:
+    """A text's authority: guide IDs for a given one, the guide's words for a reconstructed
+    one, a known decision for a decided one; and nothing that belongs to another source."""
+    decisions = flow_set.portal.decisions
+    if source == "decided":
+        if decision is None:
+            yield _at(
+                where,
+                f"{what}: source decided names no decision; add decision: <id>, a key of"
+                " portal.yaml decisions saying why",
+            )
+        elif decision not in decisions:
+            yield _at(
+                where,
+                f"{what}: decision '{decision}' is not a key of portal.yaml decisions"
+                f" ({_listing(sorted(decisions))})",
+            )
+    elif decision is not None:
+        yield _at(
+            where,
+            f"{what}: decision '{decision}' on a {source} text; only a decided one names a decision",
+        )
+    if source == "reconstructed":
+        if not words:
+            yield _at(
+                where,
+                f"{what}: source reconstructed gives no words; add words: [...], the guide's"
+                " own words the text keeps",
+            )
+        for word in words:
+            if word not in text:
+                yield _at(
+                    where,
+                    f"{what}: words: {word!r} is not in the text {text!r}",
+                )
+    elif words:
+        yield _at(where, f"{what}: words on a {source} text; only a reconstructed one has them")
+    if source in GIVEN_SOURCES and not guide:
+        yield _at(where, f"{what}: a {source} text cites no guide ID; add guide: [ID, ...]")
+
+
+def _check_authorities(flow_set: FlowSet) -> Iterator[SpecProblem]:
+    """Every expectation has an authority (specs.authority): texts, email parts, screen
+    elements the guide does not show, transitions' decisions, decisions' parameters."""
+    portal = flow_set.portal
+    decisions = portal.decisions
+    known = _listing(sorted(decisions))
+    for key, text in portal.texts.items():
+        yield from _check_source(
+            flow_set, text.where, f"text '{key}'", text.source, text.text, text.guide,
+            text.decision, text.words,
+        )  # fmt: skip
+    for key, email in portal.emails.items():
+        parts = [("subject", email.subject), *((f"body[{i}]", p) for i, p in enumerate(email.body))]
+        for name, part in parts:
+            if part.text_ref is not None:
+                continue  # its text is checked as a text
+            yield from _check_source(
+                flow_set, part.where or email.where, f"emails.{key}.{name}", part.source,
+                part.text, part.guide, part.decision, part.words,
+            )  # fmt: skip
+    for screen in portal.screens.values():
+        labels = {
+            *screen.fields, *screen.buttons, *screen.links, *screen.menus, *screen.texts,
+            *(link for links in screen.menu_links.values() for link in links),
+        }  # fmt: skip
+        for element, decision in screen.decided.items():
+            where = screen.decided_where.get(element, screen.where)
+            if element not in SCREEN_ELEMENTS and element not in labels:
+                yield _at(
+                    where,
+                    f"screen '{screen.name}': decided names '{element}', which is neither an"
+                    f" element ({', '.join(SCREEN_ELEMENTS)}) nor a label the screen shows"
+                    f" ({_listing(sorted(labels)) or 'none'})",
+                )
+            if decision not in decisions:
+                yield _at(
+                    where,
+                    f"screen '{screen.name}': decided.{element}: '{decision}' is not a key of"
+                    f" portal.yaml decisions ({known})",
+                )
+    for flow in flow_set.flows.values():
+        for t in flow.transitions:
+            for decision in t.decisions:
+                if decision not in decisions:
+                    yield _at(
+                        t.where,
+                        f"transition '{t.id}': decisions: '{decision}' is not a key of"
+                        f" portal.yaml decisions ({known})",
+                    )
+    settable = {f.name for f in dataclasses.fields(Parameters) if f.type in ("bool", bool)}
+    for decision_spec in decisions.values():
+        parameter = decision_spec.parameter
+        if parameter is not None and parameter not in settable:
+            yield _at(
+                decision_spec.where,
+                f"decision '{decision_spec.key}': parameter '{parameter}' is not a parameter a"
+                f" decision sets (true or false: {_listing(sorted(settable))})",
+            )
 
 
 def model_graph(flow_set: FlowSet, model: str) -> dict[str, list[TransitionSpec]]:

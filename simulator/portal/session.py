@@ -99,6 +99,15 @@ class Session:
             return account.failure_reaches_lockout_threshold()
         return self.portal.ledger.failures(self._ledger_key()) + 1 >= self._threshold()
 
+    def login_fields_given(self) -> bool:
+        return bool(self._typed(USER_NAME)) and bool(self._typed(PASSWORD))
+
+    def empty_login_counts(self) -> bool:
+        return self.portal.parameters.empty_login_counts
+
+    def wrong_current_password_counts(self) -> bool:
+        return self.portal.parameters.wrong_current_password_counts
+
     def session_ended(self) -> bool:
         account = self.account
         return account is not None and account.password_changes != self.signed_in_at_change

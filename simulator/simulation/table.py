@@ -107,6 +107,10 @@ _CHANGE_RIGHT = frozenset(
 )
 
 
+# Guards that read a behavioural parameter (a decision's `parameter:`): its value.
+_PARAMETER_GUARDS = frozenset({"empty_login_counts", "wrong_current_password_counts"})
+
+
 class TableCompileError(SimulationError, ValueError):
     """The flows use something the compiled table cannot express."""
 
@@ -171,6 +175,7 @@ class _Interpreter:
 
     def __init__(self, flow_set: FlowSet, parameters: Parameters) -> None:
         self.threshold = parameters.lockout_threshold
+        self.parameters = parameters
         accounts = flow_set.flows_of("account")
         sessions = flow_set.flows_of("session")
         if len(accounts) != 1:
@@ -243,6 +248,10 @@ class _Interpreter:
                 return not locked and facts.password == CURRENT_PASSWORD
             if name == "failure_reaches_lockout_threshold":
                 return account.failures + 1 >= self.threshold
+            if name == "login_fields_given":
+                return True  # the simulation's producers type both
+            if name in _PARAMETER_GUARDS:
+                return bool(getattr(self.parameters, name))
             if name == "session_ended":
                 return False  # one session per producer
             if name == "current_password_correct":

@@ -24,7 +24,6 @@ import os
 import re
 import sys
 import time
-import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -36,11 +35,19 @@ from simulator.drivers.in_process import InProcessTarget
 from simulator.drivers.protocol import Target
 from simulator.population import Population, Producer
 from simulator.portal.portal import PortalUsageError
-from simulator.portal.screens import DirectoryRow, Screen
+from simulator.portal.screens import Screen
 from simulator.verify.departures import Departure, FirstDifference, departures_of, format_departure
+from simulator.verify.differently import (
+    AcceptedDeparture,
+    DecidedDifference,
+    accepted_of,
+    decided_of,
+    format_noted,
+)
 from simulator.verify.gherkin import emit_features
 from simulator.verify.journeys import PARTS, Journey, action
-from simulator.verify.model import EmailSeen, Observation, Output, Probe
+from simulator.verify.model import Observation, Output, Probe
+from simulator.verify.oracle import Difference, Oracle, first_difference
 from simulator.verify.suite import (
     Exploration,
     PartModel,
@@ -56,6 +63,7 @@ from specs import atomic
 from specs.errors import UsageError
 from specs.loader import load_flows_dir
 from specs.model import FlowSet, Parameters
+from specs.team import Acceptance, TeamDecisions, load_decisions
 
 __all__ = [
     "JourneyResult",
@@ -80,6 +88,8 @@ class JourneyResult:
     passed: bool
     failure: str | None = None
     first: FirstDifference | None = None  # where it first differed, when it failed
+    # What did not fail it: decided differences (guide mode), a team's acceptances.
+    noted: tuple[Difference, ...] = ()
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -99,6 +109,9 @@ class VerifyReport:
     transitions: list[str]
     unreached: list[str]
     departures: list[Departure] = field(default_factory=list)
+    decisions: str = "strict"  # what the portal was held to (--decisions)
+    decided: list[DecidedDifference] = field(default_factory=list)
+    accepted: list[AcceptedDeparture] = field(default_factory=list)
 
     @property
     def passed(self) -> bool:
@@ -114,7 +127,10 @@ class VerifyReport:
             "target": self.target,
             "passed": self.passed,
             "models": [p.as_dict() for p in self.parts],
+            "decisions": self.decisions,
             "departures": [d.as_dict() for d in self.departures],
+            "decisions_differ": [d.as_dict() for d in self.decided],
+            "accepted": [a.as_dict() for a in self.accepted],
             "journeys": [r.as_dict() for r in self.results],
             "transitions": {
                 "total": len(self.transitions),
@@ -125,139 +141,41 @@ class VerifyReport:
 
 
 class _Mismatch(Exception):
-    pass
+    """The step's failing differences (their texts, one after another)."""
+
+    def __init__(self, text: str, differences: tuple[Difference, ...] = ()) -> None:
+        super().__init__(text)
+        self.differences = differences
 
 
-def first_difference(want: str, got: str) -> str:
-    """Where two texts part: the position, and each side's character there with its
-    Unicode name (a hyphen for an en dash is otherwise hard to see)."""
-    for i, (a, b) in enumerate(zip(want, got, strict=False)):
-        if a != b:
-            return (
-                f"first difference at character {i + 1}: expected {a!r} ({_name(a)}),"
-                f" got {b!r} ({_name(b)})"
-            )
-    shorter, longer = ("got", want) if len(got) < len(want) else ("expected", got)
-    return f"{shorter} stops at character {min(len(want), len(got))} of {len(longer)}"
+def _judge(differences: list[Difference], noted: list[Difference] | None, run: _Judging) -> None:
+    """Raise the step's failing differences (every one, the first first); keep the
+    decided ones and those a team accepted in ``noted``."""
+    failing = []
+    for difference in differences:
+        accepted = run.accepted_by(difference) if difference.failing else None
+        if accepted is not None:
+            difference = replace(difference, accepted=accepted)
+        if difference.failing and accepted is None:
+            failing.append(difference)
+        elif noted is not None:
+            noted.append(difference)
+    if failing:
+        raise _Mismatch("\n".join(d.text for d in failing), tuple(failing))
 
 
-def _name(character: str) -> str:
-    return unicodedata.name(character, f"U+{ord(character):04X}")
+@dataclass(frozen=True)
+class _Judging:
+    """How a run judges a step: its oracle and a team's acceptances."""
 
+    oracle: Oracle
+    acceptances: tuple[Acceptance, ...] = ()
 
-def _compare_lines(what: str, want: tuple[str, ...], got: tuple[str, ...]) -> None:
-    if want == got:
-        return
-    for i, (a, b) in enumerate(zip(want, got, strict=False)):
-        if a != b:
-            raise _Mismatch(
-                f"{what} {i + 1}: expected {a!r}\n  got {b!r}\n  ({first_difference(a, b)})"
-            )
-    missing = [x for x in want if x not in got]
-    extra = [x for x in got if x not in want]
-    raise _Mismatch(
-        f"{what}: expected {len(want)}, got {len(got)}"
-        + (f"; missing {missing!r}" if missing else "")
-        + (f"; unexpected {extra!r}" if extra else "")
-    )
-
-
-def _unknown(cell: str | None) -> str:
-    return "unknown" if cell is None else repr(cell)
-
-
-def _in_menus(screen: Screen) -> str:
-    """Which menu holds which link, as a person reads it (Screen.menu_links)."""
-    held = [f"{link!r} in the {menu} menu" for link, menu in screen.menu_links]
-    return ", ".join(held) or "no link in a menu"
-
-
-def _compare_screens(want: Screen, got: Screen) -> None:
-    """Whole screens, exactly: the first difference, in the order a producer reads."""
-    if want.name != got.name or want.title != got.title:
-        raise _Mismatch(
-            f"expected the {want.name} screen ({want.title!r}), got {got.name} ({got.title!r})"
-            f"\n{got.describe()}"
-        )
-    _compare_lines("message", want.messages, got.messages)
-    _compare_lines("text", want.texts, got.texts)
-    for what, a, b in (
-        ("field", want.fields, got.fields),
-        ('field marked required "*"', want.required, got.required),
-        ("button", want.buttons, got.buttons),
-        ("link", want.links, got.links),
-        ("menu item", want.menus, got.menus),
-        ("Producer Services column", want.directory_states, got.directory_states),
-    ):
-        _compare_lines(what, a, b)
-    if want.menu_links != got.menu_links:
-        raise _Mismatch(f"the menus' links: expected {_in_menus(want)}, got {_in_menus(got)}")
-    if want.chosen_state != got.chosen_state:
-        raise _Mismatch(
-            f"the State field: expected {want.chosen_state or 'no state'} chosen,"
-            f" got {got.chosen_state or 'no state'}"
-        )
-    want_rows = {row.label: row for row in want.directory}
-    got_rows = {row.label: row for row in got.directory}
-    # A row the guide may hide (decision reset-form-state-farm-row): shown or not, and
-    # when shown, its cells as the spec has them.
-    maybe = {row.label: row for row in want.directory_unknown if row.label not in want_rows}
-    for label, row in want_rows.items():
-        if label not in got_rows:
-            raise _Mismatch(f"Producer Services: the row {label!r} is missing")
-        _compare_cells(want.directory_states, row, got_rows[label])
-    for label, row in maybe.items():
-        if label in got_rows:
-            _compare_cells(want.directory_states, row, got_rows[label])
-    extra = [label for label in got_rows if label not in want_rows and label not in maybe]
-    if extra:
-        raise _Mismatch(f"Producer Services: unexpected row(s) {extra!r}")
-    if [r.label for r in want.directory] != [
-        r.label for r in got.directory if r.label not in maybe
-    ]:
-        raise _Mismatch("Producer Services: the rows are in another order")
-
-
-def _compare_cells(states: tuple[str, ...], want: DirectoryRow, got: DirectoryRow) -> None:
-    for column, cell, shown in zip(states, want.numbers, got.numbers, strict=False):
-        if cell != shown:
-            raise _Mismatch(
-                f"Producer Services {want.label!r} {column}: the directory gives"
-                f" {_unknown(shown)}, expected {_unknown(cell)}"
-            )
-    if len(want.numbers) != len(got.numbers):
-        raise _Mismatch(f"Producer Services {want.label!r}: {len(got.numbers)} cells")
-
-
-def _compare_emails(want: tuple[EmailSeen, ...], got: tuple[EmailSeen, ...]) -> None:
-    if len(want) != len(got):
-        raise _Mismatch(
-            f"expected {len(want)} email(s) {[e.subject for e in want]!r},"
-            f" got {len(got)} {[e.subject for e in got]!r}"
-        )
-    for number, (a, b) in enumerate(zip(want, got, strict=True), 1):
-        for what, x, y in (
-            ("From", a.sender, b.sender),
-            ("To", a.to, b.to),
-            ("Subject", a.subject, b.subject),
-        ):
-            if x != y:
-                raise _Mismatch(f"email {number} {what}: expected {x!r}, got {y!r}")
-        form = _TEMPORARY_FORM.search(b.body)
-        if a.body != b.body and form is not None and form.group(0) not in a.body:
-            raise _Mismatch(
-                f"email {number} ({a.subject}): the temporary password's form:"
-                f" {form.group(1)} (decision temporary-password-rules)"
-            )
-        if a.body != b.body:
-            raise _Mismatch(
-                f"email {number} ({a.subject}) body: {first_difference(a.body, b.body)}"
-                f"\n--- expected\n{a.body}\n--- got\n{b.body}"
-            )
-
-
-# How the model masks a temporary password of another form (model.temporary_password_mask).
-_TEMPORARY_FORM = re.compile(r"\{temporary_password: ([^}]*)\}")
+    def accepted_by(self, difference: Difference) -> str | None:
+        for acceptance in self.acceptances:
+            if acceptance.departure in difference.text:
+                return acceptance.departure
+        return None
 
 
 class _MailMismatch(_Mismatch):
@@ -273,6 +191,8 @@ def check_journey_at(
     parameters: Parameters,
     initial: Screen,
     again: Callable[[], Target] | None = None,
+    judging: _Judging | None = None,
+    noted: list[Difference] | None = None,
 ) -> tuple[str | None, FirstDifference | None]:
     """Run ``journey`` on ``target``: (None, None) when it passed, else what differed
     where and the first differing step.
@@ -282,26 +202,46 @@ def check_journey_at(
     given ``again`` (a maker of a fresh target): mail nobody expects is then caught at
     the next read, and the journey runs again on ``again()`` reading the mail after
     every step, to name the step that sent it. Any other target has its mail read after
-    every step."""
+    every step.
+
+    ``judging``: the oracle (default: the flows' screens and emails exactly); the
+    differences it does not fail on (decided, or accepted by a team) go to ``noted``."""
+    judging = judging or _Judging(Oracle(flow_set.portal))
+    kept: list[Difference] = []
 
     def run(on: Target, every_step: bool) -> tuple[str | None, bool, FirstDifference | None]:
-        return _run_journey(flow_set, journey, on, group, outsider, parameters, initial, every_step)
+        kept.clear()
+        return _run_journey(
+            flow_set, journey, on, group, outsider, parameters, initial, every_step, judging, kept
+        )
+
+    def done(
+        result: tuple[str | None, FirstDifference | None],
+    ) -> tuple[str | None, FirstDifference | None]:
+        if noted is not None:
+            noted.extend(kept)
+        return result
 
     defer = again is not None and bool(getattr(target, "defer_mail_reads", False))
     failure, deferred, first = run(target, every_step=not defer)
     if not deferred or again is None:
-        return failure, first
+        return done((failure, first))
     try:
         second = again()
     except Exception as error:  # the portal could not even be set up: a finding too
-        return f"{failure}\n  (run again to name the step: the portal raised {error!r})", first
+        return done(
+            (f"{failure}\n  (run again to name the step: the portal raised {error!r})", first)
+        )
     named, _, named_first = run(second, every_step=True)
     if named is None:
-        return (
-            f"{failure}\n  (run again reading the mail after every step, the journey passed:"
-            " the portal's mail is not the same from one run to the next)"
-        ), first
-    return named, named_first
+        return done(
+            (
+                f"{failure}\n  (run again reading the mail after every step, the journey"
+                " passed: the portal's mail is not the same from one run to the next)",
+                first,
+            )
+        )
+    return done((named, named_first))
 
 
 def check_journey(*args: Any, **kwargs: Any) -> str | None:
@@ -319,6 +259,8 @@ def _run_journey(
     parameters: Parameters,
     initial: Screen,
     every_step: bool,
+    judging: _Judging,
+    noted: list[Difference],
 ) -> tuple[str | None, bool, FirstDifference | None]:
     """The failure (None when the journey passed), whether it is a mail difference
     found at a read that follows unread steps, and the first differing step."""
@@ -329,7 +271,8 @@ def _run_journey(
     unread = 0  # steps done since the mail was last read
     try:
         probe = Probe(target, group, outsider, parameters, flow_set)
-        _compare_screens(initial, probe.screen)
+        oracle = judging.oracle
+        _judge(oracle.screens(initial, probe.screen), noted, judging)
         steps = list(zip(journey.steps, journey.expected, strict=True))
         for number, (step, want) in enumerate(steps, 1):
             act = action(step.action)
@@ -340,24 +283,28 @@ def _run_journey(
             got = probe.step(step.action, read_mail=read, expect=len(want.emails))
             if not isinstance(got, Observation):
                 raise _Mismatch(f"the producer cannot {description} on {probe.screen.name}")
-            _compare_screens(want.screen, got.screen)
+            screen = oracle.screens(want.screen, got.screen)
             if not read:
+                _judge(screen, noted, judging)
                 unread += 1
                 continue
             try:
-                _compare_emails(want.emails, got.emails)
+                # Every difference of the step: its screen's and its emails'.
+                _judge(screen + oracle.emails(want.emails, got.emails), noted, judging)
             except _Mismatch as mismatch:
                 # Fewer emails than this step sends: its own are missing, whatever came
                 # before. More, or others: some may be from the steps not read.
                 if unread and len(got.emails) >= len(want.emails):
                     raise _MailMismatch(
-                        f"{mismatch} (in the mail of steps {number - unread} to {number})"
+                        f"{mismatch} (in the mail of steps {number - unread} to {number})",
+                        mismatch.differences,
                     ) from None
                 raise
             unread = 0
     except _Mismatch as mismatch:
         failure = _failure(journey, number, description, str(mismatch), probe, secrets)
-        first = _first(number, str(mismatch), got, probe, secrets)
+        every = tuple(d.text for d in mismatch.differences)
+        first = _first(number, str(mismatch), got, probe, secrets, every)
         return failure, isinstance(mismatch, _MailMismatch), first
     except PortalUsageError as error:  # the screen lacks what the step needs
         difference = (
@@ -373,11 +320,34 @@ def _run_journey(
         close = getattr(target, "close", None)
         if callable(close):
             close()
+        noted[:] = _redacted(noted, secrets, probe)
     return None, False, None
 
 
+def _redacted(noted: list[Difference], secrets: set[str], probe: Probe | None) -> list[Difference]:
+    """The differences a passing step kept, with no password in them."""
+    if probe is not None:
+        k = probe.knowledge
+        secrets = secrets | {k.password, k.previous_password or "", k.signed_in_with or ""}
+        secrets |= set(k.temporary_passwords)
+    return [
+        replace(
+            d,
+            expected=_redact(d.expected, secrets),
+            got=_redact(d.got, secrets),
+            text=_redact(d.text, secrets),
+        )
+        for d in noted
+    ]
+
+
 def _first(
-    number: int, difference: str, got: object, probe: Probe | None, secrets: set[str]
+    number: int,
+    difference: str,
+    got: object,
+    probe: Probe | None,
+    secrets: set[str],
+    every: tuple[str, ...] = (),
 ) -> FirstDifference:
     """The first differing step as a departure groups it (passwords redacted)."""
     secrets = set(secrets)
@@ -392,9 +362,15 @@ def _first(
             got.screen.title,
             tuple(_redact(m, secrets) for m in got.screen.messages),
             tuple(_redact(e.subject, secrets) for e in got.emails),
+            tuple(_redact(text, secrets) for text in every),
         )
     screen = probe.screen.title if probe is not None and got is not None else ""
-    return FirstDifference(number, _redact(difference, secrets), screen)
+    return FirstDifference(
+        number,
+        _redact(difference, secrets),
+        screen,
+        differences=tuple(_redact(text, secrets) for text in every),
+    )
 
 
 def _failure(
@@ -441,12 +417,21 @@ def verify(
     target_name: str = "reference",
     workers: int = 1,
     stop_after: int | None = None,
+    decisions: str | TeamDecisions = "strict",
 ) -> VerifyReport:
     """Run every journey of the suite against ``make_target`` (default: the reference
     portal of ``flow_set``), each with fresh producers made from ``seed``, in
     ``workers`` processes. The report does not depend on ``workers``. ``stop_after``:
     stop once that many journeys failed (the report then holds the journeys up to the
-    last of those)."""
+    last of those). ``decisions``: "strict" (the flows exactly), "guide" (what the guide
+    fixes, decided elements listed when they differ) or a team's decisions (guide, with
+    its readings, texts and acceptances; an ``exploration`` given must then be built
+    from ``decisions.apply(flow_set)``): see :mod:`simulator.verify.oracle`."""
+    team = decisions if isinstance(decisions, TeamDecisions) else None
+    if team is not None:
+        flow_set = team.apply(flow_set)
+    mode = "strict" if decisions == "strict" else "guide"
+    judging = _Judging(_oracle(flow_set, decisions), team.accepted if team else ())
     exploration = exploration or explore(flow_set, extra_states, workers)
     # The reference is checked for its behaviour, not its hashing cost: one iteration.
     maker: TargetMaker = make_target or (lambda p: InProcessTarget(flow_set, p, hash_iterations=1))
@@ -467,6 +452,7 @@ def verify(
         groups=groups,
         parameters=dict(variants(flow_set)),
         initial={p.model.variant: p.model.initial_screen for p in exploration.parts},
+        judging=judging,
     )
     size = max(1, -(-len(journeys) // (4 * max(1, workers))))
     chunks = [(i, min(i + size, len(journeys))) for i in range(0, len(journeys), size)]
@@ -486,23 +472,40 @@ def verify(
                 break
     _RUN.clear()
     results = [
-        JourneyResult(journey, group[0].user_name, failure is None, failure, first)
-        for journey, (group, _), (failure, first) in zip(journeys, groups, failures, strict=True)
+        JourneyResult(journey, group[0].user_name, failure is None, failure, first, noted)
+        for journey, (group, _), (failure, first, noted) in zip(
+            journeys, groups, failures, strict=True
+        )
     ]
     names = [t.name for t in flow_set.transitions()]
     unreached = [n for n in names if n not in exploration.reached]
     models = {(p.part.name, p.model.variant): p.model for p in exploration.parts}
     departures = departures_of(results, models, flow_set)
-    return VerifyReport(seed, target_name, exploration.parts, results, names, unreached, departures)
+    noted = [r.noted for r in results]
+    return VerifyReport(
+        seed,
+        target_name,
+        exploration.parts,
+        results,
+        names,
+        unreached,
+        departures,
+        team.path if team else mode,
+        decided_of(noted),
+        accepted_of(noted, judging.acceptances),
+    )
 
 
 # What the journeys of one run share; set before the worker processes fork.
 _RUN: dict[str, Any] = {}
 
 
-def _run_chunk(bounds: tuple[int, int]) -> list[tuple[str | None, FirstDifference | None]]:
+_Run = tuple[str | None, FirstDifference | None, tuple[Difference, ...]]
+
+
+def _run_chunk(bounds: tuple[int, int]) -> list[_Run]:
     flow_set: FlowSet = _RUN["flow_set"]
-    out: list[tuple[str | None, FirstDifference | None]] = []
+    out: list[_Run] = []
     for index in range(*bounds):
         journey: Journey = _RUN["journeys"][index]
         group, outsider = _RUN["groups"][index]
@@ -513,21 +516,23 @@ def _run_chunk(bounds: tuple[int, int]) -> list[tuple[str | None, FirstDifferenc
         except Exception as error:  # the portal could not even be set up: a finding too
             difference = f"the portal raised {error!r}"
             out.append(
-                (f"step 0 (opening the portal): {difference}", FirstDifference(0, difference))
+                (f"step 0 (opening the portal): {difference}", FirstDifference(0, difference), ())
             )
             continue
-        out.append(
-            check_journey_at(
-                flow_set,
-                journey,
-                target,
-                group,
-                outsider,
-                parameters,
-                initial,
-                again=functools.partial(_RUN["maker"], parameters),
-            )
+        noted: list[Difference] = []
+        failure, first = check_journey_at(
+            flow_set,
+            journey,
+            target,
+            group,
+            outsider,
+            parameters,
+            initial,
+            again=functools.partial(_RUN["maker"], parameters),
+            judging=_RUN["judging"],
+            noted=noted,
         )
+        out.append((failure, first, tuple(noted)))
     return out
 
 
@@ -722,6 +727,9 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError("--mail-wait goes with --target http://HOST:PORT")
     if not 0 <= mail_wait <= 600:
         raise UsageError("--mail-wait takes 0 to 600 seconds")
+    decisions = _decisions(args.decisions, args.target, flow_set)
+    if isinstance(decisions, TeamDecisions):  # the suite of the team's readings and texts
+        flow_set = decisions.apply(flow_set)
     make_target = load_target(args.target, flow_set, args.mailbox, args.browser, mail_wait)
     if make_target is not None:
         check_target(args.target, make_target, flow_set.portal.parameters)
@@ -742,8 +750,9 @@ def run(args: argparse.Namespace) -> int:
         # A served portal is one portal: its journeys run one after another.
         workers=1 if is_url(args.target) else workers,
         stop_after=args.max_failures,
+        decisions=decisions,
     )
-    print(f"rpp verify: {args.target} against the flows of {args.flows}")
+    print(f"rpp verify: {args.target} against the flows of {args.flows}" + _held_to(decisions))
     departures = report.departures
     copy = args.target.startswith("flows:")
     ways = f"{len(departures)} way{'s' if len(departures) != 1 else ''}"
@@ -759,6 +768,10 @@ def run(args: argparse.Namespace) -> int:
     if len(departures) > len(shown):
         print(f"\n... and {len(departures) - len(shown)} more departures (--show N, --json)")
     if departures:
+        print()
+    noted = format_noted(report.decided, report.accepted, len(report.results))
+    if noted:
+        print(noted)
         print()
     print(_summary(report))
     failed = report.failed
@@ -778,7 +791,7 @@ def run(args: argparse.Namespace) -> int:
         report = replace(report, unreached=[])
     for name in report.unreached:
         print(f"unreached: {name}")
-    walked = _walk(args, flow_set, make_target, workers)
+    walked = _walk(args, flow_set, make_target, workers, decisions)
     if args.json:
         data = report.as_dict()
         if walked is not None:
@@ -789,15 +802,57 @@ def run(args: argparse.Namespace) -> int:
     return 0 if report.passed and (walked is None or not walked.failed) else 1
 
 
-def compare_observation(want: Observation, got: Output) -> None:
-    """Raises an AssertionError saying the first difference of ``got`` from ``want``
-    (the whole screen, then the emails), as a journey's step is compared."""
+def _decisions(given: str | None, target: str, flow_set: FlowSet) -> str | TeamDecisions:
+    """``--decisions``: strict by default for the flows' own portals (reference,
+    flows:DIR), guide for a team's (MODULE:CALLABLE, a URL); else a decisions file."""
+    if given is None:
+        return "strict" if target == "reference" or target.startswith("flows:") else "guide"
+    if given in ("strict", "guide"):
+        return given
+    path = Path(given)
+    if not path.is_file():
+        raise UsageError(
+            f"--decisions {given}: no such file (give guide, strict or a team's decisions file)"
+        )
+    return load_decisions(path, flow_set.portal)
+
+
+def _oracle(flow_set: FlowSet, decisions: str | TeamDecisions) -> Oracle:
+    if isinstance(decisions, TeamDecisions):
+        return Oracle(flow_set.portal, "guide", decisions.team_lines)
+    return Oracle(flow_set.portal, decisions)
+
+
+def _held_to(decisions: str | TeamDecisions) -> str:
+    if isinstance(decisions, TeamDecisions):
+        return f", with the team's decisions of {decisions.path}"
+    if decisions == "guide":
+        return ", by what the guide fixes (--decisions guide)"
+    return ""
+
+
+def compare_observation(
+    want: Observation,
+    got: Output,
+    oracle: Oracle | None = None,
+    acceptances: tuple[Acceptance, ...] = (),
+) -> None:
+    """Raises an AssertionError saying every difference of ``got`` from ``want`` (the
+    whole screen, then the emails) that ``oracle`` (default: strict) fails and no
+    acceptance of a team accepts, as a journey's step is compared."""
     assert isinstance(got, Observation)
-    try:
-        _compare_screens(want.screen, got.screen)
-        _compare_emails(want.emails, got.emails)
-    except _Mismatch as mismatch:
-        raise AssertionError(str(mismatch)) from None
+    judging = _Judging(_STRICT if oracle is None else oracle, acceptances)
+    failing = [
+        d
+        for d in judging.oracle.screens(want.screen, got.screen)
+        + judging.oracle.emails(want.emails, got.emails)
+        if d.failing and judging.accepted_by(d) is None
+    ]
+    if failing:
+        raise AssertionError("\n".join(d.text for d in failing))
+
+
+_STRICT = Oracle(None)
 
 
 def _walk(
@@ -805,6 +860,7 @@ def _walk(
     flow_set: FlowSet,
     make_target: TargetMaker | None,
     workers: int,
+    decisions: str | TeamDecisions = "strict",
 ) -> WalksReport | None:
     """The walks after the suite (None when ``--walks 0``), printed."""
     if args.walks == 0:
@@ -814,7 +870,13 @@ def _walk(
         flow_set,
         args.seed,
         maker,
-        compare_observation,
+        compare_observation
+        if decisions == "strict"
+        else functools.partial(
+            compare_observation,
+            oracle=_oracle(flow_set, decisions),
+            acceptances=decisions.accepted if isinstance(decisions, TeamDecisions) else (),
+        ),
         args.walks,
         budget=args.budget or None,
         workers=1 if is_url(args.target) else workers,

@@ -44,11 +44,14 @@ class FirstDifference:
     got_screen: str = ""  # the title of the page the portal showed ("" when none)
     got_messages: tuple[str, ...] = ()
     got_emails: tuple[str, ...] = ()  # the subjects of the emails it sent
+    # Every difference of the step, the first first (``difference`` holds them all).
+    differences: tuple[str, ...] = ()
 
     def as_dict(self) -> dict[str, object]:
         return {
             "step": self.step,
             "difference": self.difference,
+            "differences": list(self.differences or (self.difference,)),
             "got": {
                 "screen": self.got_screen,
                 "messages": list(self.got_messages),
@@ -329,10 +332,14 @@ def format_departure(
         f"  {expected}: {_shown(d.expected_screen, d.expected_messages, d.expected_emails)}"
     )
     lines.append(f"  {got}: {_shown(d.first.got_screen, d.first.got_messages, d.first.got_emails)}")
-    difference = d.first.difference.splitlines()
+    every = d.first.differences or (d.first.difference,)
+    difference = every[0].splitlines()
     lines += [
         f"  {line}" if i == 0 else f"    {line.strip()}" for i, line in enumerate(difference[:4])
     ]
+    if len(every) > 1:  # the whole triage of the step, one line each
+        lines.append(f"  and {len(every) - 1} more difference(s) at this step:")
+        lines += [f"  {other.splitlines()[0]}" for other in every[1:]]
     actions = [s.action for s in d.witness.steps[: d.first.step]]
     lines.append(
         f"  witness: journey {d.witness.name} ({d.witness.part}; producer {d.producer}):"

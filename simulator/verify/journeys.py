@@ -932,6 +932,11 @@ def _with_auto_unlock(variant: str | None, p: Parameters) -> bool:
     return p.auto_unlock_after_minutes is not None
 
 
+def _with_other_readings(variant: str | None, p: Parameters) -> bool:
+    """A behavioural decision read the other way (a decision's `parameter:` false)."""
+    return not (p.empty_login_counts and p.wrong_current_password_counts)
+
+
 @dataclass(frozen=True)
 class Part:
     """A part of the guide and the actions that drive it: one conformance model each.
@@ -1101,5 +1106,19 @@ PARTS: tuple[Part, ...] = (
             "close_browser",
         ),
         applies=_with_auto_unlock,
+    ),
+    Part(
+        "other readings",
+        "decisions empty-login-counts, wrong-current-password-counts read the other way",
+        (
+            "log_in",
+            "log_in_wrong_password",
+            "log_in_empty_password",
+            "log_in_empty_user_name",
+            *_SIGN_IN_TO_PROFILE,
+            "update_password_wrong_current",
+        ),
+        applies=_with_other_readings,
+        extra_states=1,
     ),
 )

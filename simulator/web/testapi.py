@@ -24,7 +24,8 @@ Promises:
   portal.yaml does not have), with ``{"parameters": {NAME: N}}`` other values of
   ``lockout_threshold``, ``temporary_password_valid_minutes`` or
   ``auto_unlock_after_minutes`` (null: off), within the bounds the flows' loader
-  holds them to (:data:`specs.loader.PARAMETER_BOUNDS`), until the next reset. With
+  holds them to (:data:`specs.loader.PARAMETER_BOUNDS`), or ``empty_login_counts`` and
+  ``wrong_current_password_counts`` (true or false), until the next reset. With
   ``{"producers": [PRODUCER, ...]}`` (each as ``/test/producers`` takes it) the new
   portal has those accounts, registered in order: one request sets up a journey. The
   whole body is checked first: a bad producer (400, naming its position and field) or
@@ -106,22 +107,27 @@ async def _json_object(request: Request) -> dict[str, Any]:
     return body
 
 
-# The parameters a reset may change: the plain numbers of portal.yaml's parameters.
+# The parameters a reset may change: the plain numbers of portal.yaml's parameters, and
+# the behavioural readings its decisions set (true or false).
 _SETTABLE = {
     "lockout_threshold": (int,),
     "temporary_password_valid_minutes": (int,),
     "auto_unlock_after_minutes": (int, type(None)),
 }
+_SETTABLE_READINGS = ("empty_login_counts", "wrong_current_password_counts")
 
 
 def _parameter_changes(given: object) -> dict[str, object]:
     if not isinstance(given, dict):
         raise _BadRequest(400, "field 'parameters' must be an object")
     for name, value in given.items():
+        if name in _SETTABLE_READINGS:
+            if not isinstance(value, bool):
+                raise _BadRequest(400, f"parameter {name!r} must be true or false")
+            continue
         if name not in _SETTABLE:
-            raise _BadRequest(
-                400, f"parameter {name!r} cannot be set (settable: {', '.join(_SETTABLE)})"
-            )
+            settable = ", ".join([*_SETTABLE, *_SETTABLE_READINGS])
+            raise _BadRequest(400, f"parameter {name!r} cannot be set (settable: {settable})")
         if isinstance(value, bool) or not isinstance(value, _SETTABLE[name]):
             raise _BadRequest(400, f"parameter {name!r} must be a whole number")
         low, high = PARAMETER_BOUNDS[name]

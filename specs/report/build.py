@@ -10,9 +10,16 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from specs.authority import (
+    SCREEN_ELEMENTS,
+    Authority,
+    of_email_part,
+    of_screen,
+    of_text,
+)
 from specs.diagram import EdgeStyle
 from specs.guide import ID_PATTERN
-from specs.model import FlowSet, TransitionSpec
+from specs.model import FlowSet, TransitionSpec, Where
 from specs.report.inputs import (
     FeatureRun,
     JourneyRecord,
@@ -24,11 +31,13 @@ from specs.trace import trace
 
 __all__ = [
     "COVERAGE",
+    "AuthorityRow",
     "GuideEntry",
     "Inputs",
     "ReportContent",
     "ScenarioRef",
     "TransitionEntry",
+    "authorities",
     "build",
     "edge_styles",
     "hints",
@@ -97,6 +106,17 @@ class GuideEntry:
         return [s.name for s in self.scenarios if s.result == "passed"]
 
 
+@dataclass(frozen=True)
+class AuthorityRow:
+    """One expectation and why: a text, a screen element, an email line."""
+
+    part: str  # "texts", "screens", "emails"
+    what: str  # "text login_failed", "screen welcome: title", "email username: subject"
+    expected: str  # what the portal must show or send
+    authority: Authority
+    where: Where
+
+
 @dataclass
 class ReportContent:
     flow_set: FlowSet
@@ -104,6 +124,65 @@ class ReportContent:
     guide: list[GuideEntry]
     transitions: dict[str, TransitionEntry]  # by name, in file order
     missing: list[tuple[str, str]]  # (what is missing, how to produce it)
+    authorities: list[AuthorityRow] = field(default_factory=list)
+
+
+def _screen_elements(flow_set: FlowSet, name: str) -> list[tuple[str, str, str | None]]:
+    """A screen's (element, what it shows, label) rows: the title, then each label."""
+    screen = flow_set.portal.screens[name]
+    rows: list[tuple[str, str, str | None]] = [("title", screen.title, None)]
+    shown = {
+        "texts": screen.texts,
+        "menus": screen.menus,
+        "fields": screen.fields,
+        "buttons": screen.buttons,
+        "links": screen.links,
+    }
+    for element in SCREEN_ELEMENTS:
+        for label in shown.get(element, ()):
+            rows.append((element, label, label))
+    for menu, links in screen.menu_links.items():
+        rows.append(("menu_links", f"{menu} › {', '.join(links)}", menu))
+    return rows
+
+
+def authorities(flow_set: FlowSet) -> list[AuthorityRow]:
+    """Every text, screen element and email line of the flows with its authority."""
+    portal = flow_set.portal
+    rows = [
+        AuthorityRow("texts", f"text {key}", text.text, of_text(portal, key), text.where)
+        for key, text in portal.texts.items()
+    ]
+    for name, screen in portal.screens.items():
+        for element, shown, label in _screen_elements(flow_set, name):
+            where = screen.decided_where.get(label or element) or screen.decided_where.get(
+                element, screen.where
+            )
+            rows.append(
+                AuthorityRow(
+                    "screens",
+                    f"screen {name}: {element}",
+                    shown,
+                    of_screen(portal, name, element, label),
+                    where,
+                )
+            )
+    for key, email in portal.emails.items():
+        parts = [
+            ("subject", email.subject),
+            *((f"line {i + 1}", p) for i, p in enumerate(email.body)),
+        ]
+        for name, part in parts:
+            rows.append(
+                AuthorityRow(
+                    "emails",
+                    f"email {key}: {name}",
+                    part.text,
+                    of_email_part(portal, part),
+                    part.where or email.where,
+                )
+            )
+    return rows
 
 
 def yaml_excerpt(path: str, line: int, column: int) -> list[tuple[int, str]]:
@@ -221,7 +300,9 @@ def build(flow_set: FlowSet, inputs: Inputs) -> ReportContent:
                 _decisions(flow_set, gid, notes_by_id.get(gid, []), decision_tags),
             )
         )
-    return ReportContent(flow_set, inputs, guide, transitions, _missing(inputs))
+    return ReportContent(
+        flow_set, inputs, guide, transitions, _missing(inputs), authorities(flow_set)
+    )
 
 
 def hints(inputs: Inputs) -> dict[str, tuple[str, str]]:

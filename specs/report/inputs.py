@@ -184,6 +184,29 @@ class DepartureRecord:
 
 
 @dataclass(frozen=True)
+class DecidedRecord:
+    """A decision the portal makes differently (``decisions_differ`` of the JSON)."""
+
+    decision: str
+    what: str
+    flows: str  # what the flows decided
+    portal: str  # what the portal did
+    journeys: int
+
+
+@dataclass(frozen=True)
+class AcceptedRecord:
+    """A departure the team's decisions file accepts (``accepted`` of the JSON)."""
+
+    departure: str
+    why: str
+    who: str
+    where: str
+    differences: list[str]
+    journeys: int
+
+
+@dataclass(frozen=True)
 class VerifyRecord:
     seed: int
     target: str
@@ -192,6 +215,9 @@ class VerifyRecord:
     transitions_total: int
     unreached: list[str]
     departures: list[DepartureRecord] = field(default_factory=list)
+    decisions: str = "strict"  # what the portal was held to: strict, guide or a file
+    decisions_differ: list[DecidedRecord] = field(default_factory=list)
+    accepted: list[AcceptedRecord] = field(default_factory=list)
 
     @property
     def failed(self) -> list[JourneyRecord]:
@@ -243,6 +269,33 @@ def read_verify(path: Path) -> VerifyRecord | None:
         _departure(r, item, f"departures[{index}]")
         for index, item in enumerate(r.items(data.get("departures", []), "departures"))
     ]
+    decided = []
+    for index, item in enumerate(r.items(data.get("decisions_differ", []), "decisions_differ")):
+        where = f"decisions_differ[{index}]"
+        d = r.mapping(item, where)
+        decided.append(
+            DecidedRecord(
+                r.string(d, "decision", where),
+                r.string(d, "what", where),
+                r.string(d, "flows", where),
+                r.string(d, "portal", where),
+                r.integer(d, "journeys", where),
+            )
+        )
+    accepted = []
+    for index, item in enumerate(r.items(data.get("accepted", []), "accepted")):
+        where = f"accepted[{index}]"
+        a = r.mapping(item, where)
+        accepted.append(
+            AcceptedRecord(
+                r.string(a, "departure", where),
+                r.string(a, "why", where),
+                r.string(a, "who", where),
+                r.string(a, "where", where),
+                r.strings(r.key(a, "differences", where), f"{where}.differences"),
+                r.integer(a, "journeys", where),
+            )
+        )
     return VerifyRecord(
         r.integer(data, "seed", ""),
         r.string(data, "target", ""),
@@ -251,6 +304,9 @@ def read_verify(path: Path) -> VerifyRecord | None:
         r.integer(transitions, "total", "transitions"),
         r.strings(r.key(transitions, "unreached", "transitions"), "transitions.unreached"),
         departures,
+        r.optional_string(data, "decisions", "") or "strict",
+        decided,
+        accepted,
     )
 
 

@@ -112,13 +112,20 @@ def message_key(message: EmailMessage) -> str:
     return "sha256:" + hashlib.sha256(message.as_bytes()).hexdigest()
 
 
-def parameter_changes(shipped: Parameters, wanted: Parameters) -> dict[str, int | None]:
+# The behavioural readings (a decision's `parameter:`) a served portal's reset also takes.
+BEHAVIOUR_PARAMETERS = ("empty_login_counts", "wrong_current_password_counts")
+
+
+def parameter_changes(shipped: Parameters, wanted: Parameters) -> dict[str, int | bool | None]:
     """The parameters ``wanted`` sets otherwise than ``shipped``, as a served portal's
-    reset takes them (whole numbers, or None for "off")."""
-    changes: dict[str, int | None] = {}
+    reset takes them (whole numbers, None for "off", or a behavioural reading's boolean)."""
+    changes: dict[str, int | bool | None] = {}
     for field in dataclasses.fields(Parameters):
         value = getattr(wanted, field.name)
         if value == getattr(shipped, field.name):
+            continue
+        if field.name in BEHAVIOUR_PARAMETERS:
+            changes[field.name] = value
             continue
         if isinstance(value, bool) or not (value is None or isinstance(value, int)):
             raise AssertionError(

@@ -147,13 +147,15 @@ def test_several_transitions_between_two_states_are_one_edge(flow_set: FlowSet) 
             flows = [flow_set.flows[name]] if name != OVERVIEW else flow_set.flows_of(region.id)
             expected = sorted(t.name for f in flows for t in f.transitions for _ in t.sources)
             assert drawn_transitions == expected, name
-    # login's three refusals on Please Sign-In: one line in its box, three guards under it;
+    # login's four refusals on Please Sign-In: one line in its box, their guards under it;
     # then the portal's address, which stays there too
     login_page = next(
         n for n in picture(flow_set, "login").regions[0].nodes if n.state == "login_page"
     )
     assert [line.text for line in login_page.loops[0].lines] == [
         "click Login",
+        "unless empty login counts",
+        "or login fields given",
         "if account locked",
         "if failure reaches lockout threshold",
         "unless failure reaches lockout threshold",
@@ -168,8 +170,8 @@ def _ranked(lines: list[str]) -> list[str]:
 
 @pytest.mark.parametrize("fmt", ["svg", "mermaid"])
 def test_the_login_diagram_shows_the_order_rules_are_tried(flow_set: FlowSet, fmt: str) -> None:
-    """Read alone, the picture says a locked account is refused (the box's 2nd rule)
-    before the password is checked (the arrow's 3rd): each rule of Click Login carries
+    """Read alone, the picture says a locked account is refused (the box's 3rd rule)
+    before the password is checked (the arrow's 4th): each rule of Click Login carries
     its place in the file, in Graphviz's picture and in Mermaid's alike."""
     if fmt == "svg":
         root = _svg(draw(flow_set, "login", "svg"))
@@ -192,12 +194,13 @@ def test_the_login_diagram_shows_the_order_rules_are_tried(flow_set: FlowSet, fm
         assert "the order in which a control's rules are tried" in source[1]
     ranked_box, ranked_arrow = _ranked(box), _ranked(arrow)
     assert [" ".join(line.split()[:3]) for line in ranked_box] == [
-        "2nd if account",
-        "4th if failure",
-        "5th unless failure",
+        "1st unless empty",
+        "3rd if account",
+        "5th if failure",
+        "6th unless failure",
     ], box
-    assert ranked_arrow[0].startswith("1st if temporary password"), arrow
-    assert ranked_arrow[1].startswith("3rd if credentials"), arrow
+    assert ranked_arrow[0].startswith("2nd if temporary password"), arrow
+    assert ranked_arrow[1].startswith("4th if credentials"), arrow
     # a wrapped guard goes on under its phrase (indented), never as a rule of its own
     rest = [line for line in box if "threshold" in line and not line.strip()[:1].isdigit()]
     assert rest and all(line[:1] in (" ", "\u00a0") or fmt == "svg" for line in rest), box

@@ -79,6 +79,21 @@ def auto_unlock_after(world: World, minutes: int) -> None:
     world.parameters = dataclasses.replace(world.parameters, auto_unlock_after_minutes=minutes)
 
 
+@given(Template("the portal does not count an empty User Name or Password as a failed attempt"))
+def empty_login_not_counted(world: World) -> None:
+    """The other reading of decision empty-login-counts (parameters.empty_login_counts)."""
+    world.before_portal_opens("the empty-login setting")
+    world.parameters = dataclasses.replace(world.parameters, empty_login_counts=False)
+
+
+@given(Template("the portal does not count a wrong Current Password toward the lock-out"))
+def wrong_current_password_not_counted(world: World) -> None:
+    """The other reading of decision wrong-current-password-counts
+    (parameters.wrong_current_password_counts)."""
+    world.before_portal_opens("the wrong-Current-Password setting")
+    world.parameters = dataclasses.replace(world.parameters, wrong_current_password_counts=False)
+
+
 @given(Template("the producer's email provider files the portal's emails in the spam folder"))
 def mail_goes_to_spam(world: World) -> None:
     world.before_portal_opens("the spam folder setting")
