@@ -69,7 +69,18 @@ class TeamDecisions:
         for key, text in self.texts.items():
             texts[key] = replace(texts[key], lines=tuple(text.splitlines()) or (text,))
         parameters = replace(portal.parameters, **self.parameters)  # type: ignore[arg-type]
-        return replace(flow_set, portal=replace(portal, texts=texts, parameters=parameters))
+        # A variant explores other parameter values, never another reading than the team's:
+        # the team's portal reads the silent behaviour one way in every variant.
+        variants = tuple(
+            replace(
+                v, parameters={k: x for k, x in v.parameters.items() if k not in self.parameters}
+            )
+            for v in portal.variants
+        )
+        return replace(
+            flow_set,
+            portal=replace(portal, texts=texts, parameters=parameters, variants=variants),
+        )
 
     @property
     def team_lines(self) -> tuple[str, ...]:

@@ -130,7 +130,7 @@ OURS: dict[str, str] = {
     # Decided by us too, where the guide's screenshot is cut off or shows nothing; verify
     # lists them among the decisions this portal makes differently.
     "username_sent": "Your User Name has been sent to the e-mail address we have on file.",
-    "temporary_sent": "A temporary password has been sent to the e-mail address we have on file.",
+    "temporary_sent": "A temporary password has been sent to your email address on file.",
     "username_subject": "Your Retail Producer Portal User Name",
     "temporary_line": "Your temporary password is {password} (it is case-sensitive).",
 }
