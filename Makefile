@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 # Mermaid's CLI (the versions package-lock.json pins), which the diagram tests render with
 NODE_STAMP := node_modules/.installed-stamp
 
-.PHONY: run test lint typecheck unit features-http features-browser mutate report bench clean corpus
+.PHONY: run test lint typecheck unit features-http features-browser mutate report bench clean corpus example
 
 $(STAMP): pyproject.toml
 	@echo "setup 1/4: a virtualenv in $(VENV) ($(PYTHON))"
@@ -74,6 +74,11 @@ report: $(STAMP)
 	$(BIN)/rpp report --out reports/site
 
 test: lint typecheck unit features-http features-browser mutate report
+
+# The worked example of docs/targets.md alone: a team's portal passes verify, its bug
+# copies fail it (part of `unit`, so of `make test`).
+example: $(STAMP)
+	$(BIN)/pytest -q tests/examples
 
 corpus: $(STAMP)
 	$(BIN)/python -m pytest -q tests/verify/test_broken_portals.py
