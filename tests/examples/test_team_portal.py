@@ -69,6 +69,11 @@ def test_the_decisions_file_is_read_and_keeps_its_readings_in_every_variant() ->
     assert applied.parameters.empty_login_counts is False
     for variant in applied.variants:  # other-readings must not read them back the flows' way
         assert not set(variant.parameters) & set(decisions.parameters), variant.name
+    # The transition of the reading the team did not choose is not its to walk.
+    names = {t.name for t in decisions.apply(flow_set).transitions()}
+    assert "password_reset.refuse_wrong_current_password_uncounted" not in names
+    assert "login.refuse_empty_login" in names
+    assert len(names) == len(flow_set.transitions()) - 1
 
 
 # verify reads the example's temporary-password line and checks its Log Out only with
