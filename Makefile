@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 # Mermaid's CLI (the versions package-lock.json pins), which the diagram tests render with
 NODE_STAMP := node_modules/.installed-stamp
 
-.PHONY: run test lint typecheck unit features-http features-browser mutate report bench clean corpus
+.PHONY: run test lint typecheck unit features-http features-browser mutate report bench clean corpus example
 
 $(STAMP): pyproject.toml
 	@echo "setup 1/4: a virtualenv in $(VENV) ($(PYTHON))"
@@ -45,11 +45,11 @@ run: $(STAMP)
 	@echo "make run: the report is $(CURDIR)/reports/verify.json"
 
 lint: $(STAMP)
-	$(BIN)/ruff check specs simulator tests benchmarks
-	$(BIN)/ruff format --check specs simulator tests benchmarks
+	$(BIN)/ruff check specs simulator tests benchmarks examples
+	$(BIN)/ruff format --check specs simulator tests benchmarks examples
 
 typecheck: $(STAMP)
-	$(BIN)/mypy specs simulator
+	$(BIN)/mypy specs simulator examples
 
 # The tests other than the features on every core (pytest-xdist), then the features
 # in-process with their reports (Cucumber JSON, JUnit by feature, pytest-html) and the
@@ -79,6 +79,11 @@ report: $(STAMP)
 	$(BIN)/rpp report --out reports/site
 
 test: lint typecheck unit features-http features-browser mutate report
+
+# The worked example of docs/targets.md alone: a team's portal passes verify, its bug
+# copies fail it (part of `unit`, so of `make test`).
+example: $(STAMP)
+	$(BIN)/pytest -q tests/examples
 
 corpus: $(STAMP)
 	$(BIN)/python -m pytest -q tests/verify/test_broken_portals.py

@@ -27,7 +27,7 @@ from pathlib import Path
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from specs.errors import SpecError, SpecProblem
-from specs.model import FlowSet, PortalSpec
+from specs.model import FlowSet, PortalSpec, TransitionSpec
 from specs.yamlsource import compose_file, scalar_value
 
 __all__ = ["Acceptance", "TeamDecisions", "load_decisions"]
@@ -69,7 +69,34 @@ class TeamDecisions:
         for key, text in self.texts.items():
             texts[key] = replace(texts[key], lines=tuple(text.splitlines()) or (text,))
         parameters = replace(portal.parameters, **self.parameters)  # type: ignore[arg-type]
-        return replace(flow_set, portal=replace(portal, texts=texts, parameters=parameters))
+        # A variant explores other parameter values, never another reading than the team's:
+        # the team's portal reads the silent behaviour one way in every variant.
+        variants = tuple(
+            replace(
+                v, parameters={k: x for k, x in v.parameters.items() if k not in self.parameters}
+            )
+            for v in portal.variants
+        )
+        # A transition that fires only under the reading the team did not choose is not
+        # its portal's to walk (it would stay unreached and fail the run).
+        flows = {
+            name: replace(flow, transitions=tuple(t for t in flow.transitions if self.reads(t)))
+            for name, flow in flow_set.flows.items()
+        }
+        return replace(
+            flow_set,
+            portal=replace(portal, texts=texts, parameters=parameters, variants=variants),
+            flows=flows,
+        )
+
+    def reads(self, transition: TransitionSpec) -> bool:
+        """Whether ``transition`` can fire under the team's readings (a behaviour guard is
+        the name of the parameter it reads)."""
+        return not any(
+            (guard in transition.conditions and value is False)
+            or (guard in transition.unless and value is True)
+            for guard, value in self.parameters.items()
+        )
 
     @property
     def team_lines(self) -> tuple[str, ...]:

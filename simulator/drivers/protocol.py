@@ -23,6 +23,7 @@ from simulator.portal.forms import (
     USER_NAME,
 )
 from simulator.portal.screens import Screen
+from specs.model import Parameters
 
 __all__ = [
     "Driver",
@@ -82,7 +83,11 @@ class Target(Protocol):
         ...
 
 
-TargetFactory = Callable[[], Target]
+TargetFactory = Callable[[Parameters], Target]
+"""What ``rpp verify --target MODULE:CALLABLE`` and ``pytest --target MODULE:CALLABLE`` call:
+``make(parameters)`` with the parameters of the suite being run (the flows' own, a
+verification variant's, or those a team's decisions file sets), once per journey; a new,
+empty portal each time (docs/targets.md)."""
 
 
 # -- what a producer does, in the guide's words --------------------------------------------
