@@ -1,5 +1,5 @@
 """Shared fixtures. Step definitions for features/ are registered here too (once), and
-the options choosing where the features run (``--target``, ``--mailbox``, ``--browser``:
+the options choosing where the features run (``--target``, ``--decisions``, ``--mailbox``, ``--browser``:
 see tests/bdd/targets.py)."""
 
 from __future__ import annotations
@@ -36,10 +36,17 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("rpp-features", "where the features of features/ run")
     group.addoption(
         "--target",
-        metavar="URL|serve",
+        metavar="URL|serve|MODULE:CALLABLE",
         help="run the features against a portal served with `rpp serve --test-api` at URL"
-        " (needs --mailbox), or `serve`: serve the flows under test for this session"
-        " (env $RPP_TARGET; default: in-process)",
+        " (needs --mailbox), `serve`: serve the flows under test for this session, or a"
+        " team's target factory MODULE:CALLABLE (docs/targets.md), its texts held to the"
+        " guide's authority (env $RPP_TARGET; default: in-process)",
+    )
+    group.addoption(
+        "--decisions",
+        metavar="FILE",
+        help="the team's decisions file for --target MODULE:CALLABLE: its behaviour readings"
+        " set the flows' parameters, its texts are checked exactly (env $RPP_DECISIONS)",
     )
     group.addoption(
         "--mailbox",
