@@ -221,10 +221,15 @@ class World:
             name = spec.parameter
             if name is None or getattr(self.parameters, name) == getattr(theirs, name):
                 continue
+            source = (
+                team.decisions.path
+                if team.decisions is not None and decision_id in team.decisions.behaviour
+                else "the flows' reading: no --decisions file says otherwise"
+            )
             pytest.skip(
                 f"this scenario reads decision {decision_id} as {name}:"
                 f" {getattr(self.parameters, name)}; the team reads it as"
-                f" {getattr(theirs, name)} ({team.decisions.path if team.decisions else 'the flows'})"
+                f" {getattr(theirs, name)} ({source})"
             )
         return team.make(self.parameters)
 
@@ -238,6 +243,14 @@ class World:
             if text == self._shipped.texts[key].text:
                 return team_text
         return text
+
+    def advance_clock(self, minutes: float) -> None:
+        """Let ``minutes`` pass on the portal's clock; a team's target without a clock
+        skips the scenario."""
+        target = self.target
+        if self.team is not None and not callable(getattr(target, "advance_clock", None)):
+            self.lacks("clock the scenario can move on (advance_clock)")
+        target.advance_clock(minutes)
 
     def lacks(self, what: str) -> NoReturn:
         """Skip the scenario: the team's target cannot give ``what`` (never a pass)."""
@@ -716,3 +729,28 @@ def world(
     request.node.stash[WORLD] = made
     yield made
     made.close()
+    if made.decisions_differ:
+        from tests.bdd.reports import mask  # reports reads the world: imported when used
+
+        secrets = made.secrets()
+        differ = request.config.stash.setdefault(_DIFFER, {})
+        for difference in made.decisions_differ:
+            seen = f"{difference.what}: {difference.expected!r} -> {difference.got!r}"
+            differ.setdefault(difference.decision or "?", set()).add(mask(seen, secrets))
+
+
+_DIFFER = pytest.StashKey[dict[str, set[str]]]()  # decision -> how the portal differed
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """On a team's target: the decisions its portal makes differently, once each."""
+    differ = terminalreporter.config.stash.get(_DIFFER, {})
+    if not differ:
+        return
+    terminalreporter.section("decisions this portal makes differently (not failed)")
+    for decision, seen in sorted(differ.items()):
+        terminalreporter.write_line(f"decision {decision}:")
+        for line in sorted(seen)[:5]:
+            terminalreporter.write_line(f"  {line[:200]}")
+        if len(seen) > 5:
+            terminalreporter.write_line(f"  ... and {len(seen) - 5} more")
