@@ -80,16 +80,18 @@ def pytest_configure(config: pytest.Config) -> None:
     (of the flows under test), so --strict-markers rejects a misspelt tag."""
     from specs import SpecError
     from tests.bdd.tags import register_markers
-    from tests.bdd.targets import TargetChoice
+    from tests.bdd.targets import FACTORY, TargetChoice, load_factory
     from tests.bdd.world import features_flows_dir, load_features_flows
 
-    TargetChoice.of(config)  # a usage error names the option to change, before any test
+    choice = TargetChoice.of(config)  # a usage error names the option to change, first
 
     try:
         flow_set = load_features_flows(str(features_flows_dir()))
     except SpecError as error:
         raise pytest.UsageError(f"the flows under test do not load:\n{error}") from None
     register_markers(config, flow_set)
+    if choice.is_factory:  # an adapter that does not import, or a bad decisions file
+        config.stash[FACTORY] = load_factory(choice, flow_set)
 
 
 @pytest.fixture(scope="session")

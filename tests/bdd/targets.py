@@ -48,6 +48,7 @@ from specs.team import TeamDecisions, load_decisions
 __all__ = [
     "BROWSER_ENV",
     "DECISIONS_ENV",
+    "FACTORY",
     "MAILBOX_ENV",
     "SCREENS_DIR",
     "SERVE",
@@ -154,7 +155,7 @@ class TargetChoice:
                 )
             if not url.startswith(("http://", "https://")):
                 raise pytest.UsageError(
-                    f"{option} {url}: expected serve or an http:// or https:// URL"
+                    f"{option} {url}: expected serve, an http:// or https:// URL or MODULE:CALLABLE"
                     if option == "--target"
                     else f"{option} {url}: expected an http:// or https:// URL"
                 )
@@ -228,6 +229,10 @@ def load_factory(choice: TargetChoice, flow_set: FlowSet) -> Factory:
     return Factory(choice.target, make, decisions)
 
 
+FACTORY = pytest.StashKey[Factory]()
+"""The team's factory, loaded when pytest is configured (a bad one is a usage error)."""
+
+
 @contextmanager
 def serve(flow_set: FlowSet) -> Iterator[tuple[str, str]]:
     """``flow_set`` served as ``rpp serve --test-api --port 0`` serves it: on loopback,
@@ -254,7 +259,8 @@ def remote(
     in-process). ``serve`` starts it once for the whole session."""
     choice = TargetChoice.of(request.config)
     if choice.is_factory:
-        yield load_factory(choice, features_flow_set)
+        loaded = request.config.stash.get(FACTORY, None)  # conftest loads it at configure
+        yield loaded if loaded is not None else load_factory(choice, features_flow_set)
         return
     if choice.target is None:
         yield None

@@ -11,6 +11,8 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from pathlib import Path
 
+import pytest
+
 from examples.team_portal.portal import DECISIONS
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -77,3 +79,28 @@ def test_a_lockout_off_by_one_fails_the_lockout_scenario(tmp_path: Path) -> None
     run = _features("make_lockout_off_by_one", tmp_path)
     assert run.returncode == 1, run.output[-4000:]
     assert LOCKOUT_SCENARIO in run.named("failed"), run.output[-4000:]
+
+
+@pytest.mark.parametrize(
+    ("options", "said"),
+    [
+        (["--target", f"{TARGET}:nosuch"], f"{TARGET} has no callable 'nosuch'"),
+        (["--target", "nosuch_module:make"], "cannot import nosuch_module"),
+        (["--decisions", "examples/team_portal/decisions.yaml"], "goes with --target MODULE"),
+        (["--target", f"{TARGET}:make", "--decisions", "nosuch.yaml"], "nosuch.yaml: no such"),
+        (["--target", f"{TARGET}:make", "--decisions", "BAD"], "has no parameter"),
+    ],
+)
+def test_a_wrong_option_is_a_usage_error_before_any_scenario(
+    tmp_path: Path, options: list[str], said: str
+) -> None:
+    bad = tmp_path / "decisions.yaml"
+    bad.write_text("behaviour:\n  welcome-page-content: false\n", encoding="utf-8")
+    options = [str(bad) if option == "BAD" else option for option in options]
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/test_features.py",
+         *options],
+        cwd=ROOT, capture_output=True, text=True, timeout=300, check=False,
+    )  # fmt: skip
+    assert done.returncode == pytest.ExitCode.USAGE_ERROR, done.stdout[-2000:] + done.stderr
+    assert said in done.stderr
