@@ -1,5 +1,5 @@
 """Shared fixtures. Step definitions for features/ are registered here too (once), and
-the options choosing where the features run (``--target``, ``--mailbox``, ``--browser``:
+the options choosing where the features run (``--target``, ``--decisions``, ``--mailbox``, ``--browser``:
 see tests/bdd/targets.py)."""
 
 from __future__ import annotations
@@ -36,10 +36,17 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("rpp-features", "where the features of features/ run")
     group.addoption(
         "--target",
-        metavar="URL|serve",
+        metavar="URL|serve|MODULE:CALLABLE",
         help="run the features against a portal served with `rpp serve --test-api` at URL"
-        " (needs --mailbox), or `serve`: serve the flows under test for this session"
-        " (env $RPP_TARGET; default: in-process)",
+        " (needs --mailbox), `serve`: serve the flows under test for this session, or a"
+        " team's target factory MODULE:CALLABLE (docs/targets.md), its texts held to the"
+        " guide's authority (env $RPP_TARGET; default: in-process)",
+    )
+    group.addoption(
+        "--decisions",
+        metavar="FILE",
+        help="the team's decisions file for --target MODULE:CALLABLE: its behaviour readings"
+        " set the flows' parameters, its texts are checked exactly (env $RPP_DECISIONS)",
     )
     group.addoption(
         "--mailbox",
@@ -73,16 +80,18 @@ def pytest_configure(config: pytest.Config) -> None:
     (of the flows under test), so --strict-markers rejects a misspelt tag."""
     from specs import SpecError
     from tests.bdd.tags import register_markers
-    from tests.bdd.targets import TargetChoice
+    from tests.bdd.targets import FACTORY, TargetChoice, load_factory
     from tests.bdd.world import features_flows_dir, load_features_flows
 
-    TargetChoice.of(config)  # a usage error names the option to change, before any test
+    choice = TargetChoice.of(config)  # a usage error names the option to change, first
 
     try:
         flow_set = load_features_flows(str(features_flows_dir()))
     except SpecError as error:
         raise pytest.UsageError(f"the flows under test do not load:\n{error}") from None
     register_markers(config, flow_set)
+    if choice.is_factory:  # an adapter that does not import, or a bad decisions file
+        config.stash[FACTORY] = load_factory(choice, flow_set)
 
 
 @pytest.fixture(scope="session")

@@ -24,7 +24,7 @@ import secrets
 import string
 from dataclasses import dataclass, field
 from email.message import EmailMessage
-from email.utils import formataddr
+from email.utils import formataddr, make_msgid
 from html import escape
 from pathlib import Path
 
@@ -523,6 +523,7 @@ class TeamPortal:
         message["From"] = self.settings.sender
         message["To"] = formataddr(("", to))
         message["Subject"] = subject
+        message["Message-ID"] = make_msgid(domain="team-portal.example")  # as a mail server sets
         message.set_content("\n".join(lines) + "\n")
         self.outbox.append(message)
 

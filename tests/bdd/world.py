@@ -28,6 +28,7 @@ import functools
 import hashlib
 import os
 import time
+import warnings
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from email.message import EmailMessage
 from pathlib import Path
@@ -43,16 +44,18 @@ from simulator.drivers.in_process import InProcessTarget
 from simulator.drivers.protocol import Driver, Target
 from simulator.mail.mailbox import Mailbox, normalize_address
 from simulator.mail.mailpit import MailpitError
-from simulator.mail.messages import email_kind, temporary_password_in
+from simulator.mail.messages import MissingEmailPart, email_kind, temporary_password_in
 from simulator.mail.reader import MailReader
 from simulator.population import Population, Producer
 from simulator.portal.forms import AGENT_UNIQUE_ID, EMAIL, PASSWORD, STATE, USER_NAME
 from simulator.portal.screens import Screen
+from simulator.verify.oracle import Difference, Oracle
 from specs import DEFAULT_FLOWS_DIR, FlowSet, load_flows
 from specs.loader import GUIDE_NOT_READ
 from specs.model import Cell, Parameters, Text
 from tests.bdd.routes import way_to
-from tests.bdd.targets import Remote
+from tests.bdd.tags import DECISION_TAG
+from tests.bdd.targets import Factory, Remote
 from tests.bdd.texts import resolve
 from tests.bdd.vocabulary import VALUE_PHRASES
 
@@ -60,6 +63,7 @@ __all__ = [
     "FLOWS_ENV",
     "PRODUCER_COLUMNS",
     "WORLD",
+    "DecisionDiffers",
     "World",
     "features_flows_dir",
     "guide_not_read",
@@ -140,12 +144,35 @@ class World:
     """One scenario's portal, producers, browser and mail."""
 
     def __init__(
-        self, flow_set: FlowSet, population: Population, remote: Remote | None = None
+        self,
+        flow_set: FlowSet,
+        population: Population,
+        remote: Remote | Factory | None = None,
+        decisions_tagged: Iterable[str] = (),
     ) -> None:
-        self.flow_set = flow_set
+        self.team = remote if isinstance(remote, Factory) else None  # a team's target
+        # A team's portal is read with its decisions: its behaviour readings and texts.
+        self.flow_set = flow_set if self.team is None else self.team.flows(flow_set)
         self.population = population
-        self.remote = remote  # the served portal to run on; None: in-process
-        self.parameters: Parameters = flow_set.portal.parameters
+        self.remote = remote if isinstance(remote, Remote) else None  # None: not served
+        # How texts are compared: exactly (None) on our own portals; by the guide's
+        # authority (verify's guide mode, the team's texts exactly) on a team's.
+        self.oracle: Oracle | None = None
+        if self.team is not None:
+            team_texts = self.team.decisions.team_lines if self.team.decisions else ()
+            self.oracle = Oracle(self.flow_set.portal, "guide", team_texts)
+        self.decisions_differ: list[Difference] = []  # decided elements worded otherwise
+        # The scenario's reading of the silent behaviour: on a team's target the team's,
+        # except for the decisions the scenario is tagged with (it tests the flows'
+        # reading until a Given step reads it the other way): a team's target runs only
+        # the scenarios of its own readings (:meth:`_team_target`).
+        self.parameters: Parameters = self.flow_set.portal.parameters
+        for decision_id in decisions_tagged:
+            spec = flow_set.portal.decisions.get(decision_id)
+            if self.team is not None and spec is not None and spec.parameter is not None:
+                shipped = getattr(flow_set.portal.parameters, spec.parameter)
+                self.parameters = dataclasses.replace(self.parameters, **{spec.parameter: shipped})
+        self._shipped = flow_set.portal  # the flows' own texts, as the features quote them
         self.spam_folder = False  # the producers' mail provider files the portal's mail as spam
         self.fired: list[str] = []  # machine.id of every transition fired, in order
         self.producers: list[Producer] = []
@@ -169,7 +196,12 @@ class World:
         """The portal under test, built (or reset, when served) at the first thing a
         producer does."""
         if self._target is None:
-            target = self._in_process() if self.remote is None else self._serve(self.remote)
+            if self.team is not None:
+                target = self._team_target(self.team)
+            elif self.remote is None:
+                target = self._in_process()
+            else:
+                target = self._serve(self.remote)
             for producer in self.producers:
                 target.register(producer)
             self._target = target
@@ -180,6 +212,71 @@ class World:
         target = InProcessTarget(self.flow_set, self.parameters, mailbox=mailbox)
         target.portal.on_fired(lambda spec: self.fired.append(spec.name))
         return target
+
+    def _team_target(self, team: Factory) -> Target:
+        if self.spam_folder:
+            self.lacks("spam folder (nothing in its mailbox is filed as spam)")
+        theirs = self.flow_set.portal.parameters
+        for decision_id, spec in self.flow_set.portal.decisions.items():
+            name = spec.parameter
+            if name is None or getattr(self.parameters, name) == getattr(theirs, name):
+                continue
+            source = (
+                team.decisions.path
+                if team.decisions is not None and decision_id in team.decisions.behaviour
+                else "the flows' reading: no --decisions file says otherwise"
+            )
+            pytest.skip(
+                f"this scenario reads decision {decision_id} as {name}:"
+                f" {getattr(self.parameters, name)}; the team reads it as"
+                f" {getattr(theirs, name)} ({source})"
+            )
+        return team.make(self.parameters)
+
+    def wording(self, text: str) -> str:
+        """``text`` as a feature quotes it, in the portal's words: on a team's target a
+        decided text its decisions file words otherwise is the team's (checked exactly);
+        any other text as quoted."""
+        if self.team is None or self.team.decisions is None:
+            return text
+        for key, team_text in self.team.decisions.texts.items():
+            if text == self._shipped.texts[key].text:
+                return team_text
+        return text
+
+    def advance_clock(self, minutes: float) -> None:
+        """Let ``minutes`` pass on the portal's clock; a team's target without a clock
+        skips the scenario."""
+        target = self.target
+        if self.team is not None and not callable(getattr(target, "advance_clock", None)):
+            self.lacks("clock the scenario can move on (advance_clock)")
+        target.advance_clock(minutes)
+
+    def lacks(self, what: str) -> NoReturn:
+        """Skip the scenario: the team's target cannot give ``what`` (never a pass)."""
+        assert self.team is not None
+        pytest.skip(f"the team's target {self.team.spec} has no {what}")
+
+    @property
+    def reads_transitions(self) -> bool:
+        """Whether the transitions fired can be read (not from a team's target)."""
+        return self.team is None
+
+    def judge(self, differences: Iterable[Difference], context: str = "") -> None:
+        """Fail on every failing difference (all of them named); a decided element the
+        team's portal words its own way is kept and warned of, never failed nor hidden."""
+        from tests.bdd.reports import mask  # reports reads the world: imported when used
+
+        differences = list(differences)
+        failing = [d for d in differences if d.failing]
+        for difference in differences:
+            if not difference.failing:
+                self.decisions_differ.append(difference)
+                # A warning is no report the masks reach: no password in it.
+                text = mask(difference.text, self.secrets())
+                warnings.warn(DecisionDiffers(text), stacklevel=2)
+        if failing:
+            self.fail((context + "\n" if context else "") + "\n".join(d.text for d in failing))
 
     def _serve(self, remote: Remote) -> HttpTarget:
         changes = parameter_changes(self.flow_set.portal.parameters, self.parameters) or None
@@ -447,17 +544,42 @@ class World:
     def caused_by_given(self, message: EmailMessage) -> bool:
         return message_key(message) in self._given
 
+    def email_kind(self, message: EmailMessage) -> str:
+        """Which email of portal.yaml ``message`` is: by its Subject, or on a team's
+        target whose subject the guide leaves open, by what its mailbox files it as."""
+        try:
+            return email_kind(message, self.flow_set.portal)
+        except MissingEmailPart:
+            if self.team is None:
+                raise
+            key = message_key(message)
+            for kind in self.flow_set.portal.emails:
+                found = self.target.mailbox.search(to=str(message["To"]), kind=kind)
+                if any(message_key(m) == key for m in found):
+                    return kind
+            raise
+
+    def temporary_password_of(self, message: EmailMessage) -> str:
+        """The temporary password a reset email gives: where the team's target reads it
+        (its own wording), else in the template's paragraph."""
+        read = getattr(self.target, "temporary_password", None)
+        if self.team is not None and read is not None:
+            found = read(message)
+            if found:
+                return str(found)
+        return temporary_password_in(message, self.flow_set.portal)
+
     def temporary_passwords(self) -> list[str]:
         """The temporary passwords of every reset email to the producer, oldest first."""
         address = self.producer.email
         emails = [
             message
             for message in self.messages_awaited(address, 1)
-            if email_kind(message, self.flow_set.portal) == "password_reset"
+            if self.email_kind(message) == "password_reset"
         ]
         if not emails:
             self.fail(f"no password reset email has reached {normalize_address(address)}")
-        passwords = [temporary_password_in(message, self.flow_set.portal) for message in emails]
+        passwords = [self.temporary_password_of(message) for message in emails]
         self._secrets.update(passwords)
         return passwords
 
@@ -471,11 +593,11 @@ class World:
             except Exception:  # a closed or unreachable mailbox: mask what is known
                 held = []
             for message in held:
-                if email_kind(message, self.flow_set.portal) == "password_reset":
-                    try:
-                        found.add(temporary_password_in(message, self.flow_set.portal))
-                    except Exception:  # an email without one: nothing to mask
-                        continue
+                try:
+                    if self.email_kind(message) == "password_reset":
+                        found.add(self.temporary_password_of(message))
+                except Exception:  # an email without one: nothing to mask
+                    continue
         self._secrets = found
         return {secret for secret in found if secret}
 
@@ -507,6 +629,11 @@ class World:
     def fail(self, message: str) -> NoReturn:
         page = _page(self._browser.screen()) if self._browser is not None else "(no browser)"
         raise AssertionError(f"{message}\n\nThe page the producer saw:\n{page}")
+
+
+class DecisionDiffers(UserWarning):
+    """A decision the team's portal makes differently from the flows (where the guide is
+    silent): listed in pytest's warnings summary, not failed."""
 
 
 class _SpamFilter:
@@ -591,9 +718,39 @@ def world(
     request: pytest.FixtureRequest,
     features_flow_set: FlowSet,
     population: Population,
-    remote: Remote | None,
+    remote: Remote | Factory | None,
 ) -> Iterator[World]:
-    made = World(features_flow_set, population, remote)
+    tagged = [
+        marker.name.removeprefix(DECISION_TAG)
+        for marker in request.node.iter_markers()
+        if marker.name.startswith(DECISION_TAG)
+    ]
+    made = World(features_flow_set, population, remote, tagged)
     request.node.stash[WORLD] = made
     yield made
     made.close()
+    if made.decisions_differ:
+        from tests.bdd.reports import mask  # reports reads the world: imported when used
+
+        secrets = made.secrets()
+        differ = request.config.stash.setdefault(_DIFFER, {})
+        for difference in made.decisions_differ:
+            seen = f"{difference.what}: {difference.expected!r} -> {difference.got!r}"
+            differ.setdefault(difference.decision or "?", set()).add(mask(seen, secrets))
+
+
+_DIFFER = pytest.StashKey[dict[str, set[str]]]()  # decision -> how the portal differed
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """On a team's target: the decisions its portal makes differently, once each."""
+    differ = terminalreporter.config.stash.get(_DIFFER, {})
+    if not differ:
+        return
+    terminalreporter.section("decisions this portal makes differently (not failed)")
+    for decision, seen in sorted(differ.items()):
+        terminalreporter.write_line(f"decision {decision}:")
+        for line in sorted(seen)[:5]:
+            terminalreporter.write_line(f"  {line[:200]}")
+        if len(seen) > 5:
+            terminalreporter.write_line(f"  ... and {len(seen) - 5} more")

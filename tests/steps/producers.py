@@ -106,4 +106,4 @@ _MINUTES = {"minute": 1, "minutes": 1, "hour": 60, "hours": 60, "day": 1440, "da
 @when(Template("{amount:int} {unit:minute|minutes|hour|hours|day|days} {verb:pass|passes}"))
 def time_passes(world: World, amount: int, unit: str) -> None:
     """Simulated time moves on (nothing else happens)."""
-    world.target.advance_clock(amount * _MINUTES[unit])
+    world.advance_clock(amount * _MINUTES[unit])
