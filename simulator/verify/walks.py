@@ -43,6 +43,7 @@ from simulator.drivers.protocol import Target
 from simulator.population import Population, Producer, derive_seed
 from simulator.verify.journeys import ALPHABET, Action, come_back_after
 from simulator.verify.model import DISABLED, Observation, Output, Probe
+from simulator.verify.secrets_seen import mask
 from simulator.verify.suite import journey_group, map_in_processes, outsider_after, variants
 from specs.model import FlowSet, Parameters
 
@@ -218,6 +219,10 @@ class _Lockstep:
         emailed = min(len(self.want.knowledge.temporary_passwords), 3)
         return (self.want.screen.name, lock, emailed, changes)
 
+    def hide(self, text: str) -> str:
+        """``text`` with every password either side has seen hidden."""
+        return mask(text, self.want.secrets | self.got.secrets)
+
     def close(self) -> None:
         close = getattr(self.target, "close", None)
         if callable(close):
@@ -265,7 +270,7 @@ def _replay(
             if failure is not None:
                 return f"step {taken} ({act.description}): {failure}", taken
     except Exception as error:  # a broken portal may raise: that is a finding too
-        return f"step {taken}: the portal raised {error!r}", taken
+        return lockstep.hide(f"step {taken}: the portal raised {error!r}"), taken
     finally:
         lockstep.close()
     return None, taken
@@ -282,7 +287,7 @@ def _step(lockstep: _Lockstep, act: Action, compare: Compare) -> str | None:
     try:
         compare(want, got)
     except Exception as difference:
-        return str(difference)
+        return lockstep.hide(str(difference))
     return None
 
 
@@ -311,7 +316,7 @@ def run_walk(
             if failure is not None:
                 break
     except Exception as error:  # a broken portal may raise: that is a finding too
-        failure = f"the portal raised {error!r}"
+        failure = lockstep.hide(f"the portal raised {error!r}")
     finally:
         lockstep.close()
     if failure is None:
