@@ -4,11 +4,15 @@ one) can be checked with the same journeys.
 
 A :class:`Target` is a portal under test with its mailbox; a :class:`Driver` is one
 producer's browser on it. The in-process implementations are in :mod:`simulator.drivers.in_process`.
+
+Two hooks are optional: a target may have either (:class:`DeclaresExtraActions`,
+:class:`ReadsTemporaryPasswords`), and verify uses it when it is there.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from email.message import EmailMessage
 from typing import Any, Protocol
 
 from simulator.mail.reader import MailReader
@@ -26,7 +30,9 @@ from simulator.portal.screens import Screen
 from specs.model import Parameters
 
 __all__ = [
+    "DeclaresExtraActions",
     "Driver",
+    "ReadsTemporaryPasswords",
     "Target",
     "TargetFactory",
     "choose_state",
@@ -80,6 +86,26 @@ class Target(Protocol):
 
     def advance_clock(self, minutes: float) -> None:
         """Let simulated time pass."""
+        ...
+
+
+class DeclaresExtraActions(Protocol):
+    """Optional: actions the guide does not name that the portal offers, each the label
+    the producer clicks, e.g. ``{"log_out": "Log Out"}``. A sign-out (``log_out``,
+    ``logout``, ``sign_out``, ``signout``) is checked from every signed-in screen by
+    rules that hold for any portal (:mod:`simulator.verify.extra_actions`)."""
+
+    extra_actions: Mapping[str, str]
+
+
+class ReadsTemporaryPasswords(Protocol):
+    """Optional: how the portal's reset email gives the temporary password. Without it,
+    verify reads the flows' line ("Temporary Password: ...") or else the one word of
+    the email the flows' texts never use that has a temporary password's form
+    (:mod:`simulator.verify.secrets_seen`)."""
+
+    def temporary_password(self, message: EmailMessage) -> str | None:
+        """The temporary password ``message`` gives, or None when it gives none."""
         ...
 
 

@@ -21,7 +21,6 @@ import functools
 import importlib
 import json
 import os
-import re
 import sys
 import time
 from collections.abc import Callable
@@ -44,10 +43,19 @@ from simulator.verify.differently import (
     decided_of,
     format_noted,
 )
+from simulator.verify.extra_actions import check_extra_actions, format_extra_actions
 from simulator.verify.gherkin import emit_features
 from simulator.verify.journeys import PARTS, Journey, action
-from simulator.verify.model import Observation, Output, Probe
+from simulator.verify.model import (
+    HOME_STATE,
+    OTHER_OFFERED_STATE,
+    Observation,
+    Output,
+    Probe,
+    roles,
+)
 from simulator.verify.oracle import Difference, Oracle, first_difference
+from simulator.verify.secrets_seen import mask
 from simulator.verify.suite import (
     Exploration,
     PartModel,
@@ -126,6 +134,17 @@ class VerifyReport:
     def failed(self) -> list[JourneyResult]:
         return [r for r in self.results if not r.passed]
 
+    @property
+    def walked(self) -> list[str]:
+        """The transitions of the flows walked by steps the portal matched (a failing
+        journey's steps before its first difference), in the flows' order."""
+        seen: set[str] = set()
+        for r in self.results:
+            matched = len(r.journey.steps) if r.passed else (r.first.step - 1 if r.first else 0)
+            for step in r.journey.steps[: max(0, matched)]:
+                seen.update(step.transitions)
+        return [name for name in self.transitions if name in seen]
+
     def as_dict(self) -> dict[str, object]:
         return {
             "seed": self.seed,
@@ -140,6 +159,7 @@ class VerifyReport:
             "transitions": {
                 "total": len(self.transitions),
                 "reached": len(self.transitions) - len(self.unreached),
+                "walked": len(self.walked),
                 "unreached": self.unreached,
             },
         }
@@ -272,6 +292,7 @@ def _run_journey(
     probe: Probe | None = None
     got: object = None  # what the step being checked showed
     secrets = {p.password for p in (*group, outsider)}
+    values = _values(group, outsider)
     number, description = 0, "opening the portal"
     unread = 0  # steps done since the mail was last read
     try:
@@ -307,7 +328,7 @@ def _run_journey(
                 raise
             unread = 0
     except _Mismatch as mismatch:
-        failure = _failure(journey, number, description, str(mismatch), probe, secrets)
+        failure = _failure(journey, number, description, str(mismatch), probe, secrets, values)
         every = tuple(d.text for d in mismatch.differences)
         first = _first(number, str(mismatch), got, probe, secrets, every)
         return failure, isinstance(mismatch, _MailMismatch), first
@@ -315,11 +336,11 @@ def _run_journey(
         difference = (
             f"the journey could not be taken: the producer cannot {description} here: {error}"
         )
-        failure = _failure(journey, number, description, difference, probe, secrets)
+        failure = _failure(journey, number, description, difference, probe, secrets, values)
         return failure, False, _first(number, difference, got, probe, secrets)
     except Exception as error:  # a broken portal may raise: that is a finding too
         difference = f"the portal raised {error!r}"
-        failure = _failure(journey, number, description, difference, probe, secrets)
+        failure = _failure(journey, number, description, difference, probe, secrets, values)
         return failure, False, _first(number, difference, got, probe, secrets)
     finally:
         close = getattr(target, "close", None)
@@ -331,10 +352,7 @@ def _run_journey(
 
 def _redacted(noted: list[Difference], secrets: set[str], probe: Probe | None) -> list[Difference]:
     """The differences a passing step kept, with no password in them."""
-    if probe is not None:
-        k = probe.knowledge
-        secrets = secrets | {k.password, k.previous_password or "", k.signed_in_with or ""}
-        secrets |= set(k.temporary_passwords)
+    secrets = set(secrets) | (probe.secrets if probe is not None else set())
     return [
         replace(
             d,
@@ -354,12 +372,9 @@ def _first(
     secrets: set[str],
     every: tuple[str, ...] = (),
 ) -> FirstDifference:
-    """The first differing step as a departure groups it (passwords redacted)."""
-    secrets = set(secrets)
-    if probe is not None:
-        k = probe.knowledge
-        secrets |= {k.password, k.previous_password or "", k.signed_in_with or ""}
-        secrets |= set(k.temporary_passwords)
+    """The first differing step as a departure groups it (passwords redacted, the
+    producers' details kept as their roles)."""
+    secrets = set(secrets) | (probe.secrets if probe is not None else set())
     if isinstance(got, Observation):
         return FirstDifference(
             number,
@@ -385,7 +400,11 @@ def _failure(
     difference: str,
     probe: Probe | None,
     secrets: set[str],
+    values: dict[str, str] | None = None,
 ) -> str:
+    """A journey's failure as its reader needs it: the step, what differed, the steps
+    before and the flows' transitions; the producers' details as they were (``values``:
+    each role placeholder of the model and its value), every password hidden."""
     before = [s.action for s in journey.steps[: max(0, number - 1)]]
     walks = journey.steps[number - 1].transitions if number else ()
     text = (
@@ -393,24 +412,29 @@ def _failure(
         + (f"\n  after: {', '.join(before)}" if before else "")
         + (f"\n  the flows: {', '.join(walks)}" if walks else "")
     )
-    if probe is not None:
-        k = probe.knowledge
-        secrets |= {k.password, k.previous_password or "", k.signed_in_with or ""}
-        secrets |= set(k.temporary_passwords)
-    return _redact(text, secrets)
+    values = dict(values or {})
+    if probe is not None and probe.screen.chosen_state:  # the state the portal showed
+        values[OTHER_OFFERED_STATE] = probe.screen.chosen_state
+    for role, value in values.items():
+        text = text.replace(role, value)
+    return _redact(text, set(secrets) | (probe.secrets if probe is not None else set()))
 
 
-HIDDEN = "[password hidden]"
+def _values(group: list[Producer], outsider: Producer) -> dict[str, str]:
+    """Each role placeholder of the model (:func:`simulator.verify.model.roles`) and the
+    value it stood for on this journey."""
+    values = {HOME_STATE: group[0].home_state}
+    values.update({role: value for value, role in roles(group, outsider)})
+    return values
+
+
 SCREENSHOTS = Path("reports/screens")  # where a browser run saves each screen it visits
 
 
 def _redact(text: str, secrets: set[str]) -> str:
-    """A failure goes into reports and CI logs: no password may appear in it (nor the
-    temporary password in the wrong case a journey typed)."""
-    secrets = {s for s in secrets | {s.swapcase() for s in secrets} if s}
-    for secret in sorted(secrets, key=len, reverse=True):
-        text = text.replace(secret, HIDDEN)
-    return text
+    """A failure goes into reports and CI logs: no password may appear in it, in any
+    case (the temporary password in the wrong case a journey typed, too)."""
+    return mask(text, secrets)
 
 
 def verify(
@@ -697,6 +721,19 @@ def _summary(report: VerifyReport) -> str:
     )
 
 
+def _totals(report: VerifyReport, parts: list[str] | None = None) -> str:
+    """Journeys passed, steps, and the transitions of the flows walked: only those of
+    steps the portal matched count (a portal failing every journey at its first step
+    walked none)."""
+    results, failed = report.results, report.failed
+    steps = sum(len(r.journey.steps) for r in results)
+    only = " (by the parts asked for)" if parts else ""
+    return (
+        f"{len(results) - len(failed)}/{len(results)} journeys passed ({steps} steps);"
+        f" {len(report.walked)}/{len(report.transitions)} transitions of the flows walked{only}"
+    )
+
+
 def run(args: argparse.Namespace) -> int:
     """The ``rpp verify`` command."""
     if args.extra_states is not None and not 0 <= args.extra_states <= 2:
@@ -779,32 +816,29 @@ def run(args: argparse.Namespace) -> int:
         print(noted)
         print()
     print(_summary(report))
-    failed = report.failed
     if args.emit_features:
         written = emit_features(departures, flow_set, Path(args.emit_features), args.seed)
         print(f"features: {len(written)} scenario file(s) in {args.emit_features}")
-    total = len(report.transitions)
-    reached = total - len(report.unreached)
-    steps = sum(len(r.journey.steps) for r in report.results)
-    only = " (by the parts asked for)" if args.part else ""
-    print(
-        f"\n{len(report.results) - len(failed)}/{len(report.results)} journeys passed"
-        f" ({steps} steps); {reached}/{total} transitions of the flows walked{only};"
-        f" {time.perf_counter() - started:.1f} s"
-    )
+    print(f"\n{_totals(report, args.part)}; {time.perf_counter() - started:.1f} s")
     if args.part:  # the other parts' transitions are not this run's to walk
         report = replace(report, unreached=[])
     for name in report.unreached:
         print(f"unreached: {name}")
+    extra = check_extra_actions(flow_set, make_target, args.seed) if make_target else None
+    for line in format_extra_actions(extra) if extra else []:
+        print(line)
     walked = _walk(args, flow_set, make_target, workers, decisions)
     if args.json:
         data = report.as_dict()
+        if extra is not None:
+            data["extra_actions"] = extra.as_dict()
         if walked is not None:
             data["walks"] = walked.as_dict()
         # Whole or not at all: a temporary file beside it, then renamed onto it.
         atomic.write_text(Path(args.json), json.dumps(data, indent=2, ensure_ascii=False) + "\n")
         print(f"report: {args.json}")
-    return 0 if report.passed and (walked is None or not walked.failed) else 1
+    extra_passed = extra is None or not extra.failed
+    return 0 if report.passed and extra_passed and (walked is None or not walked.failed) else 1
 
 
 def _decisions(given: str | None, target: str, flow_set: FlowSet) -> str | TeamDecisions:

@@ -8,6 +8,10 @@ departing step the whole page and every email, letter for letter). It is tagged 
 the departure's guide IDs, its decisions and ``@departure``, so it passes on the flows
 verify ran with and fails on the portal that departed: QA keeps it as a regression
 test, an analyst as the record of what an edit changes.
+
+A temporary password is only ever written as its phrase ("the temporary password",
+``{temporary password}``), never a value the portal emailed; the producers' passwords
+are the seed's Faker data, which the Background registers and the steps type.
 """
 
 from __future__ import annotations

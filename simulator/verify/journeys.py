@@ -29,6 +29,7 @@ from simulator.mail.mailbox import normalize_address
 from simulator.mail.messages import email_kind, temporary_password_in
 from simulator.population import Producer
 from simulator.portal.screens import Screen
+from simulator.verify.secrets_seen import TemporaryPasswordReader
 from specs.model import Parameters, PortalSpec
 
 __all__ = [
@@ -91,18 +92,33 @@ class Knowledge:
     def copy(self) -> Knowledge:
         return replace(self)
 
-    def read(self, messages: Sequence[EmailMessage]) -> None:
+    def read(
+        self, messages: Sequence[EmailMessage], find: TemporaryPasswordReader | None = None
+    ) -> None:
         """Read newly arrived mail as the producer would (inbox and spam): the messages
-        to their address teach them the temporary passwords emailed."""
+        to their address teach them the temporary passwords emailed, each found by
+        ``find`` (default: the flows' line of the reset email)."""
         mine = normalize_address(self.producer.email)
         for message in messages:
             try:
                 if normalize_address(str(message.get("To", ""))) != mine:
                     continue
-                if email_kind(message, self.portal) == "password_reset":
-                    self.temporary_passwords += (temporary_password_in(message, self.portal),)
+                if find is not None:
+                    found = find(message)
+                elif email_kind(message, self.portal) == "password_reset":
+                    found = temporary_password_in(message, self.portal)
+                else:
+                    found = None
             except Exception:  # an email the producer cannot read: the oracle reports it
                 continue
+            if found:
+                self.temporary_passwords += (found,)
+
+    @property
+    def secrets(self) -> set[str]:
+        """Every password the producer knows or typed as theirs on the journey."""
+        known = {self.password, self.previous_password, self.signed_in_with}
+        return {s for s in (*known, *self.temporary_passwords) if s}
 
     @property
     def temporary_password(self) -> str | None:

@@ -41,6 +41,7 @@ from simulator.mail.messages import MissingEmailPart, body_of
 from simulator.population import Producer
 from simulator.portal.screens import Screen
 from simulator.verify.journeys import ALPHABET, UNKNOWN_USER_NAME, Action, Knowledge, action
+from simulator.verify.secrets_seen import temporary_password_reader
 from simulator.verify.wmethod import MealyMachine
 from specs.errors import RppError
 from specs.model import FlowSet, Parameters, TransitionSpec
@@ -48,6 +49,7 @@ from specs.model import FlowSet, Parameters, TransitionSpec
 __all__ = [
     "DISABLED",
     "HOME_STATE",
+    "OTHER_OFFERED_STATE",
     "TEMPORARY_PASSWORD",
     "ConformanceModel",
     "EmailSeen",
@@ -56,6 +58,7 @@ __all__ = [
     "Output",
     "Probe",
     "build_model",
+    "roles",
     "temporary_password_mask",
 ]
 
@@ -111,8 +114,18 @@ class Probe:
         self.driver = target.open_browser()
         self.screen = self.driver.screen()
         self.knowledge = Knowledge.of(group[0], flow_set.portal, tuple(group), outsider)
-        self._roles = _roles(group, outsider)
+        self._roles = roles(group, outsider)
+        self._passwords = {p.password for p in (*group, outsider)}
+        self._found: set[str] = set()  # temporary passwords of any email, whoever it was to
+        details = [v for p in (*group, outsider) for v in (p.user_name, p.agent_unique_id)]
+        self._find = temporary_password_reader(flow_set.portal, parameters, target, lambda: details)
         self._seen = len(target.mailbox.search())
+
+    @property
+    def secrets(self) -> set[str]:
+        """Every password of the journey: the producers', those made or typed as theirs,
+        and every temporary password an email gave (to be masked wherever verify writes)."""
+        return self._passwords | self._found | self.knowledge.secrets
 
     def enabled(self, key: str | Action) -> bool:
         """Whether the producer can do ``key`` (an action of the alphabet, or any
@@ -156,8 +169,19 @@ class Probe:
         elif expect and len(mail) - self._seen >= expect:
             _EXPIRED[0] = 0
         new, self._seen = mail[self._seen :], len(mail)
-        self.knowledge.read(new)
-        return tuple(self._email(m) for m in new)
+        found = {id(m): self._temporary_password(m) for m in new}  # each email read once
+        self.knowledge.read(new, lambda m: found[id(m)])
+        return tuple(self._email(m, found[id(m)]) for m in new)
+
+    def _temporary_password(self, message: EmailMessage) -> str | None:
+        """The temporary password ``message`` gives, to anyone (None: none read)."""
+        try:
+            found = self._find(message)
+        except Exception:  # an email nobody can read a password in: compared as it is
+            return None
+        if found:
+            self._found.add(found)
+        return found
 
     def _screen(self, screen: Screen) -> Screen:
         """The screen with the chosen state as a role: journeys' producers live in
@@ -170,12 +194,13 @@ class Probe:
             return replace(screen, chosen_state=OTHER_OFFERED_STATE)
         return screen
 
-    def _email(self, message: EmailMessage) -> EmailSeen:
+    def _email(self, message: EmailMessage, found: str | None) -> EmailSeen:
         try:
             body = body_of(message)
         except MissingEmailPart:
             body = "(no plain text body)"
-        for secret in sorted(set(self.knowledge.temporary_passwords), key=len, reverse=True):
+        temporary = {*self.knowledge.temporary_passwords, *([found] if found else [])}
+        for secret in sorted(temporary, key=len, reverse=True):
             body = body.replace(secret, temporary_password_mask(secret, self.parameters))
         return EmailSeen(
             str(message.get("From", "")),
@@ -214,7 +239,7 @@ def temporary_password_mask(temporary: str, parameters: Parameters) -> str:
     return "{temporary_password: " + "; ".join(problems) + "}"
 
 
-def _roles(group: Sequence[Producer], outsider: Producer) -> list[tuple[str, str]]:
+def roles(group: Sequence[Producer], outsider: Producer) -> list[tuple[str, str]]:
     """Each producer's details and the placeholder that stands for them, longest first."""
     pairs: list[tuple[str, str]] = []
     for who, producer in [

@@ -55,6 +55,7 @@ from simulator.verify.journeys import (
     come_back_after,
 )
 from simulator.verify.model import DISABLED, Observation, Output, Probe
+from simulator.verify.secrets_seen import mask
 from simulator.verify.suite import journey_group, map_in_processes, outsider_after, variants
 from specs.model import FlowSet, Parameters
 
@@ -409,6 +410,10 @@ class _Lockstep:
             parts.append(f"in browser {self.wants.active + 1} of {len(self.wants.open)} open")
         return "; ".join(parts)
 
+    def hide(self, text: str) -> str:
+        """``text`` with every password either side has seen hidden."""
+        return mask(text, self.want.secrets | self.got.secrets)
+
     def close(self) -> None:
         close = getattr(self.target, "close", None)
         if callable(close):
@@ -513,7 +518,7 @@ def _run(
     lockstep = _Lockstep(flow_set, walk, make_target(_parameters(flow_set, walk)))
     try:
         start = Observation(lockstep.got.screen)
-        said = _difference(compare, Observation(lockstep.want.screen), start)
+        said = _difference(lockstep, compare, Observation(lockstep.want.screen), start)
         if said is not None:
             trace.failure = f"step 0 (open the portal): {said}"
             trace.first = FirstDifference(0, said, lockstep.got.screen.title)
@@ -531,7 +536,7 @@ def _run(
             if got == DISABLED:
                 said = f"the producer cannot {act.description} on {lockstep.got.screen.name}"
             else:
-                said = _difference(compare, want, got)
+                said = _difference(lockstep, compare, want, got)
             if said is not None:
                 trace.failure = f"step {len(trace.keys)} ({act.description}): {said}"
                 seen = got if isinstance(got, Observation) else None
@@ -545,7 +550,7 @@ def _run(
                 trace.state = state
                 return trace
     except Exception as error:  # a broken portal may raise: that is a finding too
-        said = f"the portal raised {error!r}"
+        said = lockstep.hide(f"the portal raised {error!r}")
         trace.failure = f"step {len(trace.keys)}: {said}"
         trace.first = FirstDifference(len(trace.keys), said)
         trace.state = lockstep.describe()
@@ -554,11 +559,14 @@ def _run(
     return trace
 
 
-def _difference(compare: Compare, want: Observation, got: Output) -> str | None:
+def _difference(
+    lockstep: _Lockstep, compare: Compare, want: Observation, got: Output
+) -> str | None:
+    """What ``compare`` says differs, every password either side has seen hidden."""
     try:
         compare(want, got)
     except Exception as difference:
-        return str(difference)
+        return lockstep.hide(str(difference))
     return None
 
 
