@@ -55,7 +55,7 @@ typecheck: $(STAMP)
 # in-process with their reports (Cucumber JSON, JUnit by feature, pytest-html) and the
 # coverage gate, which need the scenarios in one process.
 unit: $(STAMP) $(NODE_STAMP)
-	$(BIN)/pytest -n auto --dist load -p no:cacheprovider --ignore=tests/test_features.py \
+	$(BIN)/pytest -n auto --dist worksteal -p no:cacheprovider --ignore=tests/test_features.py \
 	  --junitxml=reports/junit-unit.xml
 	$(BIN)/pytest tests/test_features.py --cucumber-report=reports/cucumber.json \
 	  --junitxml=reports/junit.xml --html=reports/report.html --self-contained-html

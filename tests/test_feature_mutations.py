@@ -128,7 +128,10 @@ MISTAKES: dict[str, Mistake] = {
     ),
     "no Menu once a state is chosen": Mistake(
         "portal.yaml",
+        '    decided: {title: welcome-page-content, "Menu": welcome-page-content}'
+        "   # LOGIN-4 gives the Account menu only\n"
         '    menus: ["Menu", "Account"]\n    links: ["Edit Profile"]',
+        "    decided: {title: welcome-page-content}\n"
         '    menus: ["Account"]\n    links: ["Edit Profile"]',
         "login",
         "test_once_signed_in_the_producer_selects_a_state_and_finds_edit_profile_in_the_account_menu",

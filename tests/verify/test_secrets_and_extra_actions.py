@@ -36,7 +36,7 @@ def test_a_reworded_reset_email_leaks_no_password_anywhere(
     code = main(
         [
             "verify", "--target", f"tests.verify.reworded_portals:{factory}", "--part", TEMPORARY,
-            "--max-failures", "4", "--walks", "3", "--budget", "30", "--workers", "1",
+            "--max-failures", "4", "--walks", "3", "--budget", "30", "--workers", "1", "--decisions", "strict",
             "--json", str(reports / "verify.json"), "--emit-features", str(features),
         ]
     )  # fmt: skip
@@ -141,7 +141,7 @@ def test_the_summary_counts_only_transitions_of_steps_that_matched(
     code = main(
         [
             "verify", "--target", "tests.verify.reworded_portals:reworded", "--part", TEMPORARY,
-            "--walks", "0", "--workers", "1", "--max-failures", "1",
+            "--walks", "0", "--workers", "1", "--max-failures", "1", "--decisions", "strict",
         ]
     )  # fmt: skip
     out = capsys.readouterr().out
