@@ -33,6 +33,7 @@ from simulator.verify.secrets_seen import TemporaryPasswordReader
 from specs.model import Parameters, PortalSpec
 
 __all__ = [
+    "ACROSS_PARTS",
     "ALPHABET",
     "MALFORMED_AGENT_UNIQUE_ID",
     "MALFORMED_EMAIL",
@@ -975,7 +976,27 @@ class Part:
 _SIGN_IN_TO_PROFILE = ("select_state", "click_edit_profile", "update_password", "close_browser")
 _RESET = ("click_reset_password", "reset_password_with_email", "confirm_request")
 
+ACROSS_PARTS = "across parts"
+"""The part whose model composes the others over the account they share (issue 24)."""
+
 PARTS: tuple[Part, ...] = (
+    Part(
+        ACROSS_PARTS,
+        "LOCK-1..5, RESET-6..12, USER-6: the parts together over the shared account"
+        " (failures, lock, temporary passwords and their lifetime, password, sessions)",
+        (
+            "log_in",
+            "log_in_wrong_password",
+            "log_in_wrong_password_in_another_browser",
+            "log_in_temporary_password",
+            *_RESET,
+            "click_forgot_user_name",
+            "forgot_user_name",
+            "wait_temporary_password_lifetime",
+            *_SIGN_IN_TO_PROFILE,
+            "change_password_in_another_browser",
+        ),
+    ),
     Part(
         "lock-out",
         "LOGIN-2, LOCK-1..5: failures in any browser, the lock, what unlocks it",
