@@ -571,6 +571,13 @@ def _read_directory(reader: Reader, node: Node) -> ProducerServices | None:
     )
 
 
+def _shown(value: object) -> str:
+    """A parameter's value as YAML writes it."""
+    return (
+        "null" if value is None else str(value).lower() if isinstance(value, bool) else str(value)
+    )
+
+
 def _read_portal(reader: Reader, root: Node) -> PortalSpec | None:
     top = reader.mapping(root, "portal", _PORTAL_KEYS)
     if top is None:
@@ -597,6 +604,16 @@ def _read_portal(reader: Reader, root: Node) -> PortalSpec | None:
                     reader.fail(key_node, f"variant '{name}': '{key}' is not a scalar parameter")
                     continue
                 read = _read_scalar_parameter(reader, key, value, f"variant '{name}' {key}")
+                if parameters is not None and read == getattr(parameters, key):
+                    # A variant is there to walk what the shipped values never reach: one
+                    # that repeats them leaves that reading unwalked, and verify's
+                    # "unreached" would not say why.
+                    reader.fail(
+                        value,
+                        f"variant '{name}': {key} is {_shown(read)} as in parameters, so the"
+                        " variant reads nothing other there: give it the other value, or drop it",
+                    )
+                    continue
                 if read is not None or key == "auto_unlock_after_minutes":
                     overrides[key] = read
             if name:

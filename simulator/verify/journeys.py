@@ -1152,6 +1152,10 @@ PARTS: tuple[Part, ...] = (
             "log_in_wrong_password",
             "log_in_empty_password",
             "log_in_empty_user_name",
+            # A locked account's temporary session: a wrong Current Password there counts
+            # while locked (LOCK-3), whichever reading the shipped parameters take.
+            *_RESET,
+            "log_in_temporary_password",
             *_SIGN_IN_TO_PROFILE,
             "update_password_wrong_current",
         ),

@@ -900,6 +900,18 @@ CORPUS: list[Broken] = [
         exact_column=True,
     ),
     Broken(
+        "variant-repeats-the-shipped-reading",
+        PORTAL,
+        edit(
+            "wrong_current_password_counts: true  #",
+            "wrong_current_password_counts: false  #",
+        ),
+        "variant 'other-readings': wrong_current_password_counts is false as in parameters, so"
+        " the variant reads nothing other there: give it the other value, or drop it",
+        "false}",
+        exact_column=True,
+    ),
+    Broken(
         "variant-changes-the-states",
         PORTAL,
         edit("{auto_unlock_after_minutes: 30}", "{states: [TX]}"),
