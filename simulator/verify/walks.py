@@ -294,9 +294,14 @@ class ModelCoverage:
         }
 
     def __str__(self) -> str:
+        walks = f"{self.walks} walk{'s' if self.walks != 1 else ''}"
+        variant = "the shipped parameters" if self.variant is None else f"variant {self.variant}"
+        d = self.covered.divergences
         return (
-            f"covered {len(self.covered.transitions):,}/{self.transitions:,} transitions and"
-            f" {len(self.covered.pairs):,}/{self.pairs:,} pairs of the {self.part} model"
+            f"the {walks} of {variant} covered {len(self.covered.transitions):,}/"
+            f"{self.transitions:,} transitions and {len(self.covered.pairs):,}/{self.pairs:,}"
+            f" pairs of the {'-'.join(self.part.split())} model"
+            + (f" ({d} step{'s' if d != 1 else ''} ended where it did not predict)" if d else "")
         )
 
 

@@ -84,7 +84,9 @@ def test_guided_walks_cover_more_of_the_composed_model(
     assert guided is not None and unguided is not None
     assert len(guided.covered.transitions) > 2 * len(unguided.covered.transitions)
     assert len(guided.covered.pairs) > 2 * len(unguided.covered.pairs)
-    assert str(guided).startswith(f"covered {len(guided.covered.transitions)}/")
+    assert str(guided).startswith(
+        f"the 4 walks of the shipped parameters covered {len(guided.covered.transitions)}/"
+    )
     assert f" transitions and {len(guided.covered.pairs)}/" in str(guided)
 
 
@@ -245,4 +247,5 @@ def test_verify_runs_the_walks_and_reports_them(
     assert 0 < model["covered_transitions"] <= model["transitions"]
     assert 0 <= model["covered_pairs"] <= model["pairs"]
     line = f"covered {model['covered_transitions']}/{model['transitions']:,} transitions"
-    assert f"0 failed; {line}" in printed
+    assert f"0 failed; the 1 walk of the shipped parameters {line}" in printed
+    assert "pairs of the across-parts model" in printed
