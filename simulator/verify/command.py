@@ -45,10 +45,11 @@ from simulator.verify.differently import (
 )
 from simulator.verify.extra_actions import check_extra_actions, format_extra_actions
 from simulator.verify.gherkin import emit_features
-from simulator.verify.journeys import PARTS, Journey, action
+from simulator.verify.journeys import ACROSS_PARTS, PARTS, Journey, action
 from simulator.verify.model import (
     HOME_STATE,
     OTHER_OFFERED_STATE,
+    ConformanceModel,
     Observation,
     Output,
     Probe,
@@ -827,7 +828,7 @@ def run(args: argparse.Namespace) -> int:
     extra = check_extra_actions(flow_set, make_target, args.seed) if make_target else None
     for line in format_extra_actions(extra) if extra else []:
         print(line)
-    walked = _walk(args, flow_set, make_target, workers, decisions)
+    walked = _walk(args, flow_set, make_target, workers, decisions, _across_parts(exploration))
     if args.json:
         data = report.as_dict()
         if extra is not None:
@@ -894,14 +895,25 @@ def compare_observation(
 _STRICT = Oracle(None)
 
 
+def _across_parts(exploration: Exploration) -> tuple[str, ConformanceModel] | None:
+    """The composed model the walks head by: the across-parts part's, of the shipped
+    parameters (None when the run did not build it, e.g. ``--part`` without it)."""
+    for built in exploration.parts:
+        if built.part.name == ACROSS_PARTS and built.model.variant is None:
+            return built.part.name, built.model
+    return None
+
+
 def _walk(
     args: argparse.Namespace,
     flow_set: FlowSet,
     make_target: TargetMaker | None,
     workers: int,
     decisions: str | TeamDecisions = "strict",
+    model: tuple[str, ConformanceModel] | None = None,
 ) -> WalksReport | None:
-    """The walks after the suite (None when ``--walks 0``), printed."""
+    """The walks after the suite (None when ``--walks 0``), printed; with ``model``,
+    heading for its transitions and pairs, and what of them they covered."""
     if args.walks == 0:
         return None
     maker: TargetMaker = make_target or (lambda p: InProcessTarget(flow_set, p, hash_iterations=1))
@@ -919,12 +931,14 @@ def _walk(
         args.walks,
         budget=args.budget or None,
         workers=1 if is_url(args.target) else workers,
+        model=model,
     )
     steps = sum(r.taken for r in walked.results)
     spent = f" (the {args.budget:g} s budget ended the run)" if walked.budget_spent else ""
+    covered = "" if walked.model is None else f"; {walked.model}"
     print(
         f"{len(walked.results)}/{walked.asked} random walks of seed {args.seed} run{spent},"
-        f" {steps} steps in lockstep with the flows; {len(walked.failed)} failed"
+        f" {steps} steps in lockstep with the flows; {len(walked.failed)} failed{covered}"
     )
     # Failed walks as departures: shrunk, grouped as the suite's are, each replayable.
     blocks = walk_departures(walked.failed, flow_set)

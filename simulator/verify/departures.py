@@ -16,17 +16,18 @@ is the same, byte for byte, for one seed.
 from __future__ import annotations
 
 import re
-from collections.abc import Hashable, Iterable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from simulator.verify.journeys import Journey, action
+from simulator.verify.journeys import Action, Journey, Step, action
 from simulator.verify.model import ConformanceModel, Observation
 from specs.model import FlowSet
 
 __all__ = [
     "Departure",
     "FirstDifference",
+    "build_departure",
     "departures_of",
     "describe_state",
     "format_departure",
@@ -244,41 +245,65 @@ def _departure(
         before = model.machine.reach([s.action for s in journey.steps[: max(0, first.step - 1)]])
         state = describe_state(model.keys[before], flow_set)
     parts = tuple(sorted({m[0].journey.part for m in members}))
-    if first.step == 0:
+    # Every member's differing step (none when the portal could not be opened).
+    steps = [m[0].journey.steps[m[1].step - 1] for m in members] if first.step else []
+    return build_departure(
+        journey, first, steps, flow_set, witness.producer, state, len(members), len(states), parts
+    )
+
+
+def build_departure(
+    witness: Journey,
+    first: FirstDifference,
+    steps: Sequence[Step],
+    flow_set: FlowSet,
+    producer: str,
+    state: str,
+    journeys: int,
+    states: int,
+    parts: tuple[str, ...],
+    actions: Callable[[str], Action] = action,
+) -> Departure:
+    """The departure ``witness`` shows at ``first``: ``steps`` are the differing steps of
+    every failing journey it stands for (the witness's among them), ``actions`` the
+    actions by key. The flows' transitions are those every step fires; their guide IDs
+    and decisions (``decisions:`` of the flows), and the action's (its source) when one
+    action shows it."""
+    if not first.step:
         return Departure(
             "open the portal", "open the portal", (), (), (), (), "", (), (), first,
-            journey, witness.producer, state, len(members), len(states), parts,
+            witness, producer, state, journeys, states, parts,
         )  # fmt: skip
-    steps = [m[0].journey.steps[m[1].step - 1] for m in members]
     counts: dict[str, int] = {}
     for s in steps:
         counts[s.action] = counts.get(s.action, 0) + 1
-    step = journey.steps[first.step - 1]
-    actions = tuple(sorted(counts, key=lambda a: (a != step.action, -counts[a], a)))
+    step = witness.steps[first.step - 1]
+    keys = tuple(sorted(counts, key=lambda a: (a != step.action, -counts[a], a)))
     # The transitions every member's step fires: what the flows expect there, without
     # what a second browser or an earlier page happened to fire beside it.
     common = [t for t in step.transitions if all(t in s.transitions for s in steps)]
     transitions = tuple(common or step.transitions)
     specs = {t.name: t for t in flow_set.transitions()}
     guide: dict[str, None] = {}
-    notes = [action(actions[0]).source] if len(actions) == 1 else []
+    involved: set[str] = set()
     for name in transitions:
         spec = specs.get(name)
         if spec is not None:
             guide.update(dict.fromkeys(spec.guide))
-            notes.append(spec.note or "")
-    for note in notes[:1] if len(actions) == 1 else ():
-        guide.update(dict.fromkeys(_GUIDE_ID.findall(note)))
-    text = " ".join(notes)
-    decisions = tuple(
-        k for k in flow_set.portal.decisions if re.search(rf"\b{re.escape(k)}\b", text)
-    )
-    want = journey.expected[first.step - 1]
+            involved.update(spec.decisions)
+    if len(keys) == 1:  # an action's source is plain text: its IDs and decisions by name
+        source = actions(keys[0]).source
+        guide.update(dict.fromkeys(_GUIDE_ID.findall(source)))
+        involved.update(
+            k for k in flow_set.portal.decisions if re.search(rf"\b{re.escape(k)}\b", source)
+        )
+    decisions = tuple(k for k in flow_set.portal.decisions if k in involved)
+    want = witness.expected[first.step - 1]
     assert isinstance(want, Observation)
     return Departure(
         action=step.action,
-        description=action(step.action).description,
-        actions=actions,
+        description=actions(step.action).description,
+        actions=keys,
         transitions=transitions,
         guide=tuple(guide),
         decisions=decisions,
@@ -286,11 +311,11 @@ def _departure(
         expected_messages=want.screen.messages,
         expected_emails=tuple(e.subject for e in want.emails),
         first=first,
-        witness=journey,
-        producer=witness.producer,
+        witness=witness,
+        producer=producer,
         state=state,
-        journeys=len(members),
-        states=len(states),
+        journeys=journeys,
+        states=states,
         parts=parts,
     )
 

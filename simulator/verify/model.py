@@ -59,6 +59,7 @@ __all__ = [
     "Probe",
     "build_model",
     "roles",
+    "state_key",
     "temporary_password_mask",
 ]
 
@@ -337,6 +338,17 @@ class _Reference:
             k.signed_in_before_change,
             min(unknown, p.lockout_threshold),
         )
+
+
+def state_key(target: InProcessTarget, probe: Probe, parameters: Parameters) -> Hashable:
+    """The model's key (:meth:`_Reference.key`) of the state ``probe``'s producer stands
+    in on ``target``, a reference portal of the flows: role-based, so a journey with
+    other producers (a random walk's) is in a model state when its key is among the
+    model's ``keys``."""
+    reference = _Reference.__new__(_Reference)
+    reference.target, reference.probe, reference.parameters = target, probe, parameters
+    reference.user_name = probe.knowledge.producer.user_name
+    return reference.key()
 
 
 def build_model(

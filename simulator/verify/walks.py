@@ -32,10 +32,12 @@ abstracted away by a model.
 
 from __future__ import annotations
 
+import functools
+import operator
 import random
 import re
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -43,7 +45,13 @@ from simulator.drivers.in_process import InProcessTarget
 from simulator.drivers.protocol import Driver, Target, log_in, submit_reset_password
 from simulator.population import Population, Producer, derive_seed
 from simulator.portal.screens import Screen
-from simulator.verify.departures import Departure, FirstDifference, format_departure
+from simulator.verify.departures import (
+    Departure,
+    FirstDifference,
+    build_departure,
+    format_departure,
+)
+from simulator.verify.guidance import Course, Coverage, Guidance
 from simulator.verify.journeys import (
     ALPHABET,
     WRONG_PASSWORD,
@@ -54,7 +62,14 @@ from simulator.verify.journeys import (
     action,
     come_back_after,
 )
-from simulator.verify.model import DISABLED, Observation, Output, Probe
+from simulator.verify.model import (
+    DISABLED,
+    ConformanceModel,
+    Observation,
+    Output,
+    Probe,
+    state_key,
+)
 from simulator.verify.secrets_seen import mask
 from simulator.verify.suite import journey_group, map_in_processes, outsider_after, variants
 from specs.model import FlowSet, Parameters
@@ -65,6 +80,7 @@ __all__ = [
     "NEIGHBOUR_ACTIONS",
     "PRODUCER_CLASSES",
     "STREAM",
+    "ModelCoverage",
     "Walk",
     "WalkResult",
     "WalksReport",
@@ -226,6 +242,8 @@ class WalkResult:
     journey: Journey = field(default_factory=lambda: Journey((), ()), compare=False)
     first: FirstDifference | None = field(default=None, compare=False)
     state: str = field(default="", compare=False)
+    # What of the composed model the walk covered (None: its variant has no model).
+    coverage: Coverage | None = None
 
     @property
     def producer(self) -> str:
@@ -253,10 +271,46 @@ class WalkResult:
 
 
 @dataclass(frozen=True)
+class ModelCoverage:
+    """What the walks covered of the composed model's enabled transitions and pairs."""
+
+    part: str
+    variant: str | None
+    transitions: int
+    pairs: int
+    covered: Coverage
+    walks: int  # the walks of the model's variant: those that count
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "part": self.part,
+            "variant": self.variant,
+            "walks": self.walks,
+            "transitions": self.transitions,
+            "covered_transitions": len(self.covered.transitions),
+            "pairs": self.pairs,
+            "covered_pairs": len(self.covered.pairs),
+            "divergences": self.covered.divergences,
+        }
+
+    def __str__(self) -> str:
+        walks = f"{self.walks} walk{'s' if self.walks != 1 else ''}"
+        variant = "the shipped parameters" if self.variant is None else f"variant {self.variant}"
+        d = self.covered.divergences
+        return (
+            f"the {walks} of {variant} covered {len(self.covered.transitions):,}/"
+            f"{self.transitions:,} transitions and {len(self.covered.pairs):,}/{self.pairs:,}"
+            f" pairs of the {'-'.join(self.part.split())} model"
+            + (f" ({d} step{'s' if d != 1 else ''} ended where it did not predict)" if d else "")
+        )
+
+
+@dataclass(frozen=True)
 class WalksReport:
     results: tuple[WalkResult, ...]
     asked: int  # walks asked for
     budget_spent: bool  # the time budget ended the run before every walk ran
+    model: ModelCoverage | None = None  # None: the walks had no model to head by
 
     @property
     def failed(self) -> list[WalkResult]:
@@ -268,6 +322,7 @@ class WalksReport:
             "run": len(self.results),
             "budget_spent": self.budget_spent,
             "steps": sum(r.taken for r in self.results),
+            "model": None if self.model is None else self.model.as_dict(),
             "failed": [r.as_dict() for r in self.failed],
         }
 
@@ -340,7 +395,7 @@ class _Lockstep:
     """The reference and the target, one probe each, stepped together."""
 
     def __init__(self, flow_set: FlowSet, walk: Walk, target: Target) -> None:
-        parameters = _parameters(flow_set, walk)
+        parameters = self.parameters = _parameters(flow_set, walk)
         self.reference = InProcessTarget(flow_set, parameters, hash_iterations=1)
         self.fired: list[str] = []
         self.reference.portal.on_fired(lambda t: self.fired.append(t.name))
@@ -391,6 +446,10 @@ class _Lockstep:
         browsers = (len(self.wants.open), self.wants.active)
         return (self.want.screen.name, lock, emailed, changes, browsers)
 
+    def key(self) -> Hashable:
+        """The conformance model's key of the reference's state (its active browser's)."""
+        return state_key(self.reference, self.want, self.parameters)
+
     def describe(self) -> str:
         """Where the walk stands, as a person reads it."""
         view = self.reference.portal.view(self.user_name)
@@ -439,19 +498,28 @@ def _choose(
 
 
 class _Guide:
-    """The walk's next action: guided by what it has not done yet, and after a change
-    of the account (a password changed, a lock or unlock) each other open browser in
-    turn takes its next step, so that its screen is compared with the flows'."""
+    """The walk's next action: after a change of the account (a password changed, a
+    lock or unlock) each other open browser in turn takes its next step, so that its
+    screen is compared with the flows'; else, where the reference is in a state of the
+    composed model (``course``), a step toward the walk's share of its transitions and
+    pairs not yet covered; else (outside the model, or the share covered) what the walk
+    has not done yet."""
 
-    def __init__(self, walk: Walk, steps: int) -> None:
+    def __init__(
+        self, walk: Walk, steps: int, course: Course | None = None, steer: bool = True
+    ) -> None:
         self.rng = random.Random(derive_seed(walk.seed, STREAM, walk.number, 2))
         self.tried: set[tuple[tuple[object, ...], str]] = set()
         self.taken: list[str] = []
         self.left = steps
         self.pending: list[str | None] = []  # a browser to go to, or None: any next step
         self.account: tuple[object, ...] | None = None
+        self.course = course
+        self.steer = steer and course is not None
 
     def __call__(self, lockstep: _Lockstep) -> Action | None:
+        if self.course is not None:
+            self.course.arrive(lockstep.key(), self.taken[-1] if self.taken else None)
         account = lockstep.account()
         if self.account is not None and account != self.account and not self.pending:
             back = lockstep.wants.active + 1
@@ -471,6 +539,10 @@ class _Guide:
                               state, self.tried, set(self.taken))  # fmt: skip
             elif lockstep.enabled(_BY_KEY[key]):
                 act = _BY_KEY[key]
+        if act is None and self.steer:
+            assert self.course is not None
+            key = self.course.heading(lambda k: lockstep.enabled(_BY_KEY[k]))
+            act = None if key is None else _BY_KEY[key]
         if act is None:
             act = _choose(self.rng, enabled, state, self.tried, set(self.taken))
         self.tried.add((state, act.key))
@@ -576,11 +648,21 @@ def run_walk(
     make_target: Callable[[Parameters], Target],
     compare: Compare,
     steps: int = STEPS,
+    guidance: Guidance | None = None,
+    steer: bool = True,
 ) -> WalkResult:
-    """One walk of ``steps`` steps; a failing one shrunk to its shortest failing form."""
-    trace = _run(flow_set, walk, make_target, compare, _Guide(walk, steps))
+    """One walk of ``steps`` steps; a failing one shrunk to its shortest failing form.
+    With ``guidance`` of the walk's variant, the walk heads for its share of the model's
+    transitions and pairs (unless not ``steer``: then it only counts what it covered)."""
+    course = None
+    if guidance is not None and guidance.variant == walk.variant:
+        index = walk.number // len(variants(flow_set))  # the walks of one variant in turn
+        course = Course(guidance, guidance.share(derive_seed(walk.seed, STREAM, 0, 3), index))
+    guide = _Guide(walk, steps, course, steer)
+    trace = _run(flow_set, walk, make_target, compare, guide)
+    coverage = None if course is None else course.coverage()
     if trace.failure is None:
-        return WalkResult(walk, tuple(trace.keys), None, len(trace.keys))
+        return WalkResult(walk, tuple(trace.keys), None, len(trace.keys), coverage=coverage)
     shrunk = _shrink(flow_set, walk, make_target, compare, trace)
     journey = Journey(
         (),
@@ -592,7 +674,7 @@ def run_walk(
     )
     return WalkResult(
         walk, tuple(shrunk.keys), shrunk.failure, len(trace.keys), journey, shrunk.first,
-        shrunk.state,
+        shrunk.state, coverage,
     )  # fmt: skip
 
 
@@ -637,20 +719,37 @@ def run_walks(
     budget: float | None = None,
     steps: int = STEPS,
     workers: int = 1,
+    model: tuple[str, ConformanceModel] | None = None,
+    steer: bool = True,
 ) -> WalksReport:
     """Walks 1 to ``walks`` of ``seed``, in ``workers`` processes, none started after
     ``budget`` seconds; the results in walk order (the same for any ``workers`` when the
-    budget is not spent)."""
+    budget is not spent). ``model``: a part's name and composed model; the walks of its
+    variant head for their shares of its transitions and pairs (only count what they
+    covered unless ``steer``), and the report says how much of it they covered."""
     deadline = None if budget is None else time.monotonic() + budget
+    guidance = None if model is None else Guidance(model[1])
     _RUN.clear()
     _RUN.update(flow_set=flow_set, seed=seed, maker=make_target, compare=compare, steps=steps)
+    _RUN.update(guidance=guidance, steer=steer)
     size = max(1, -(-walks // (4 * max(1, workers))))
     chunks = [(n, min(n + size, walks + 1), deadline) for n in range(1, walks + 1, size)]
     try:
         done = [r for chunk in map_in_processes(_run_chunk, chunks, workers) for r in chunk]
     finally:
         _RUN.clear()
-    return WalksReport(tuple(done), walks, len(done) < walks)
+    covered = None
+    if model is not None and guidance is not None:
+        counted = [r.coverage for r in done if r.coverage is not None]
+        covered = ModelCoverage(
+            model[0],
+            guidance.variant,
+            len(guidance.transitions),
+            len(guidance.pairs),
+            functools.reduce(operator.or_, counted, Coverage()),
+            len(counted),
+        )
+    return WalksReport(tuple(done), walks, len(done) < walks, covered)
 
 
 # What the walks of one run share; set before the worker processes fork.
@@ -664,11 +763,11 @@ def _run_chunk(bounds: tuple[int, int, float | None]) -> list[WalkResult]:
         if deadline is not None and time.monotonic() >= deadline:
             break
         walk = make_walk(_RUN["flow_set"], _RUN["seed"], number)
-        out.append(run_walk(_RUN["flow_set"], walk, _RUN["maker"], _RUN["compare"], _RUN["steps"]))
+        run = functools.partial(run_walk, _RUN["flow_set"], walk, _RUN["maker"], _RUN["compare"])
+        out.append(run(_RUN["steps"], _RUN["guidance"], _RUN["steer"]))
     return out
 
 
-_GUIDE_ID = re.compile(r"\b[A-Z]+-\d+\b")
 _STEP = re.compile(r"^step \d+( \(.*?\))?: ")
 
 
@@ -698,50 +797,12 @@ def walk_departures(
 
 def _departure(members: Sequence[WalkResult], flow_set: FlowSet) -> Departure:
     r = min(members, key=lambda m: (len(m.steps), m.walk.number))
-    first, journey = r.first, r.journey
-    assert first is not None
-    actions = tuple(
-        dict.fromkeys(m.steps[m.first.step - 1] for m in members if m.first and m.first.step)
-    )
-    if not first.step:
-        return Departure(
-            "open the portal", "open the portal", (), (), (), (), "", (), (), first, journey,
-            r.producer, r.state, len(members), len({m.state for m in members}), (journey.part,),
-        )  # fmt: skip
-    step = journey.steps[first.step - 1]
-    act = _BY_KEY[step.action]
-    specs = {t.name: t for t in flow_set.transitions()}
-    guide: dict[str, None] = dict.fromkeys(_GUIDE_ID.findall(act.source))
-    notes = [act.source]
-    for name in step.transitions:
-        spec = specs.get(name)
-        if spec is not None:
-            guide.update(dict.fromkeys(spec.guide))
-            notes.append(spec.note or "")
-    text = " ".join(notes)
-    decisions = tuple(
-        k for k in flow_set.portal.decisions if re.search(rf"\b{re.escape(k)}\b", text)
-    )
-    want = journey.expected[first.step - 1]
-    assert isinstance(want, Observation)
-    return Departure(
-        action=step.action,
-        description=act.description,
-        actions=(step.action, *(a for a in actions if a != step.action)),
-        transitions=step.transitions,
-        guide=tuple(guide),
-        decisions=decisions,
-        expected_screen=want.screen.title,
-        expected_messages=want.screen.messages,
-        expected_emails=tuple(e.subject for e in want.emails),
-        first=first,
-        witness=journey,
-        producer=r.producer,
-        state=r.state,
-        journeys=len(members),
-        states=len({m.state for m in members}),
-        parts=(journey.part,),
-    )
+    assert r.first is not None
+    steps = [m.journey.steps[m.first.step - 1] for m in members if m.first and m.first.step]
+    return build_departure(
+        r.journey, r.first, steps, flow_set, r.producer, r.state, len(members),
+        len({m.state for m in members}), (r.journey.part,), _BY_KEY.__getitem__,
+    )  # fmt: skip
 
 
 def format_walk_departure(
