@@ -55,13 +55,13 @@ from simulator.population import derive_seed
 from simulator.verify.command import compare_observation
 from simulator.verify.journeys import ACROSS_PARTS, PARTS
 from simulator.verify.model import DISABLED, ConformanceModel, Observation
-from simulator.verify.suite import explore, map_in_processes, variants
+from simulator.verify.suite import explore, imap_in_processes, variants
 from simulator.verify.walks import STEPS, WALK_ACTIONS, Walk, _Lockstep, make_walk, run_walk
 from specs import load_flows
 from specs.model import FlowSet, Parameters
 from tests.verify.beyond_portals import BEYOND_THE_SUITE
 
-__all__ = ["STRATEGIES", "Outcome", "Row", "format_table", "main", "measure"]
+__all__ = ["STRATEGIES", "Layout", "Outcome", "Row", "format_table", "main", "measure", "summary"]
 
 STREAM = 2401  # the derive_seed stream of AALpy's draws here (no other stream uses it)
 RESET_PROB = 0.09  # AALpy's default: a query of 11 inputs on average
@@ -357,9 +357,11 @@ def measure(
     strategies: Sequence[str] | None = None,
     model: ConformanceModel | None = None,
     workers: int = 1,
+    on_row: Callable[[Row], None] | None = None,
 ) -> list[Row]:
     """Each strategy on each portal (id, kind, maker) at ``budget`` steps, in portal
-    order, the same for any number of ``workers``."""
+    order, the same for any number of ``workers``; ``on_row`` is called with each row
+    as it is done."""
     model = model or across_parts_model(flow_set)
     strategies = strategies or [name for name, _ in STRATEGIES]
     _JOB.update(
@@ -370,27 +372,46 @@ def measure(
         strategies=tuple(strategies),
         portals=list(portals),  # the makers are local functions: forked, never pickled
     )
+    rows: list[Row] = []
     try:
-        return map_in_processes(_row, list(range(len(portals))), workers)
+        for row in imap_in_processes(_row, list(range(len(portals))), workers):
+            rows.append(row)
+            if on_row is not None:
+                on_row(row)
+        return rows
     finally:
         _JOB.clear()
 
 
-def format_table(rows: Sequence[Row], budget: int) -> str:
-    """The table (portal, class, steps to kill per strategy) and the summary."""
+@dataclass(frozen=True)
+class Layout:
+    """The table's columns: wide enough for every portal's id and class."""
+
+    width: int
+    kinds: int
+    names: tuple[str, ...]
+
+    @classmethod
+    def of(cls, portals: Sequence[tuple[str, str]], names: Sequence[str]) -> Layout:
+        width = max([len(p) for p, _ in portals] + [6])
+        return cls(width, max([len(k) for _, k in portals] + [5]), tuple(names))
+
+    def head(self) -> str:
+        cells = "  ".join(f"{n:>{max(len(n), 11)}}" for n in self.names)
+        line = f"{'portal':<{self.width}}  {'class':<{self.kinds}}  {cells}"
+        return f"{line}\n{'-' * len(line)}"
+
+    def line(self, row: Row) -> str:
+        cells = "  ".join(f"{row.outcomes[n].cell:>{max(len(n), 11)}}" for n in self.names)
+        return f"{row.portal:<{self.width}}  {row.kind:<{self.kinds}}  {cells}"
+
+
+def summary(rows: Sequence[Row], budget: int) -> str:
+    """Per strategy: portals killed of the broken ones, the median steps to kill, the
+    wall seconds, steps and inputs drawn; then which portals one side alone killed."""
     names = list(rows[0].outcomes) if rows else []
-    width = max([len(r.portal) for r in rows] + [6])
-    kinds = max([len(r.kind) for r in rows] + [5])
-    cols = [max(len(n), 11) for n in names]
-    head = f"{'portal':<{width}}  {'class':<{kinds}}  " + "  ".join(
-        f"{n:>{c}}" for n, c in zip(names, cols, strict=True)
-    )
-    lines = [head, "-" * len(head)]
-    for r in rows:
-        cells = "  ".join(f"{r.outcomes[n].cell:>{c}}" for n, c in zip(names, cols, strict=True))
-        lines.append(f"{r.portal:<{width}}  {r.kind:<{kinds}}  {cells}")
     broken = [r for r in rows if r.kind != CONTROL]
-    lines += ["", f"summary at {budget:,} steps per strategy and portal ({len(broken)} broken):"]
+    lines = [f"summary at {budget:,} steps per strategy and portal ({len(broken)} broken):"]
     for n in names:
         killed = [s for r in broken if (s := r.outcomes[n].steps) is not None]
         median = f"{statistics.median(killed):,.0f}" if killed else "-"
@@ -403,7 +424,31 @@ def format_table(rows: Sequence[Row], budget: int) -> str:
             f" {seconds:7.1f} s wall, {spent:,} steps ({drawn:,} inputs drawn)"
             + (f", {alarms} FALSE ALARMS" if alarms else "")
         )
+    anchors = [n for n in names if n != "walks"]
+    if "walks" in names and anchors:
+        by_anchor = [
+            r.portal
+            for r in broken
+            if r.outcomes["walks"].steps is None
+            and any(r.outcomes[n].steps is not None for n in anchors)
+        ]
+        by_walks = [
+            r.portal
+            for r in broken
+            if r.outcomes["walks"].steps is not None
+            and all(r.outcomes[n].steps is None for n in anchors)
+        ]
+        lines.append(
+            f"  killed by an AALpy oracle, not by the walks: {', '.join(by_anchor) or 'none'}"
+        )
+        lines.append(f"  killed by the walks alone: {', '.join(by_walks) or 'none'}")
     return "\n".join(lines)
+
+
+def format_table(rows: Sequence[Row], budget: int) -> str:
+    """The table (portal, class, steps to kill per strategy) and the summary."""
+    layout = Layout.of([(r.portal, r.kind) for r in rows], list(rows[0].outcomes) if rows else [])
+    return "\n".join([layout.head(), *map(layout.line, rows), "", summary(rows, budget)])
 
 
 CONTROL = "control"
@@ -443,10 +488,22 @@ def main(argv: Sequence[str] | None = None) -> None:
         print(f"  {name:<12} {what}")
     print(
         f"  (AALpy: reset probability {RESET_PROB}; state prefix: walks of {WALK_LEN},"
-        f" {walks_per_state(model, args.budget)} per state, deepest states first)\n"
+        f" {walks_per_state(model, args.budget)} per state, deepest states first;"
+        " the walks' seconds include shrinking the failing walk, AALpy's cex is not shrunk)\n"
     )
-    rows = measure(flow_set, portals, args.seed, args.budget, model=model, workers=args.workers)
-    print(format_table(rows, args.budget))
+    layout = Layout.of([(p, k) for p, k, _ in portals], [n for n, _ in STRATEGIES])
+    print(layout.head())
+    rows = measure(
+        flow_set,
+        portals,
+        args.seed,
+        args.budget,
+        model=model,
+        workers=args.workers,
+        on_row=lambda row: print(layout.line(row), flush=True),
+    )
+    print()
+    print(summary(rows, args.budget))
 
 
 if __name__ == "__main__":

@@ -56,10 +56,12 @@ def test_two_portals_make_a_table_and_the_broken_one_is_found(
         "survived"
     ] * len(names)
     assert table[3].startswith(BROKEN)
-    summary = table[table.index("") + 2 :]
+    summary = table[table.index("") + 2 : table.index("") + 2 + len(names)]
     assert [line.split()[0] for line in summary] == names
     killed = [line.split()[0] for line in summary if "killed  1/1" in line]
     assert killed == list(found)
+    assert table[-2].startswith("  killed by an AALpy oracle, not by the walks: ")
+    assert table[-1].startswith("  killed by the walks alone: ")
 
     again = measure(flow_set, portals[1:], seed=0, budget=BUDGET, model=model)
     assert [o.steps for o in again[0].outcomes.values()] == [
