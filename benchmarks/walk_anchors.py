@@ -27,7 +27,10 @@ The strategies:
 - ``aalpy-sp-15``: ``StatePrefixEqOracle`` over the 15 inputs, its hypothesis an AALpy
   ``MealyMachine`` built from the across-parts model's minimal machine, each state's
   prefix its access word of the model's state cover; its walks per state fitted to the
-  budget so that every state is a root.
+  budget so that every state is a root, and a new round (a fresh oracle) while budget
+  is left.
+- ``aalpy-sp-all``: the same prefixes, the suffixes over the walks' whole alphabet (the
+  flows' portal as the hypothesis, given the model's states and prefixes).
 - ``walks``: ``rpp verify``'s walks (:func:`simulator.verify.walks.run_walk`, 60 steps
   each), walk 1, 2, ... of the seed until one fails (steps counted to its failure).
 
@@ -261,17 +264,28 @@ def _aalpy(
             hypothesis, alphabet = model_hypothesis(model), inputs
         else:
             hypothesis, alphabet = FlowsWithModelStates(sul, model), every
-        oracle: object = StatePrefixEqOracle(
-            alphabet, sul, walks_per_state=walks_per_state(model, budget), walk_len=WALK_LEN
-        )
+
+        def oracle() -> object:
+            each = walks_per_state(model, budget)
+            return StatePrefixEqOracle(alphabet, sul, walks_per_state=each, walk_len=WALK_LEN)
     else:
         hypothesis = FlowsHypothesis(sul)
         alphabet = inputs if name == "aalpy-rw-15" else every
-        oracle = RandomWalkEqOracle(
-            alphabet, sul, num_steps=DRAWS_PER_STEP * budget, reset_prob=RESET_PROB
-        )
+
+        def oracle() -> object:
+            return RandomWalkEqOracle(
+                alphabet, sul, num_steps=DRAWS_PER_STEP * budget, reset_prob=RESET_PROB
+            )
+
+    cex = None
     try:
-        cex = oracle.find_cex(hypothesis)  # type: ignore[attr-defined]
+        # A state-prefix oracle done with every state before the budget is spent starts
+        # another round (a fresh oracle: every state a root again), so it gets the budget.
+        while cex is None and sul.taken < budget:
+            before = sul.drawn
+            cex = oracle().find_cex(hypothesis)  # type: ignore[attr-defined]
+            if sul.drawn == before:
+                break
     except _BudgetSpent:
         cex = None
     finally:
