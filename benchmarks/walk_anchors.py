@@ -56,6 +56,7 @@ from simulator.drivers.in_process import InProcessTarget
 from simulator.drivers.protocol import Target
 from simulator.population import derive_seed
 from simulator.verify.command import compare_observation
+from simulator.verify.guidance import Guidance
 from simulator.verify.journeys import ACROSS_PARTS, PARTS
 from simulator.verify.model import DISABLED, ConformanceModel, Observation
 from simulator.verify.suite import explore, imap_in_processes, variants
@@ -76,7 +77,7 @@ STRATEGIES: tuple[tuple[str, str], ...] = (
     ("aalpy-rw-all", "AALpy RandomWalkEqOracle, the walks' whole alphabet"),
     ("aalpy-sp-15", "AALpy StatePrefixEqOracle, the across-parts model's 15 inputs"),
     ("aalpy-sp-all", "AALpy StatePrefixEqOracle, the model's prefixes, whole-alphabet suffixes"),
-    ("walks", "rpp verify's walks (60 steps each), the whole alphabet"),
+    ("walks", "rpp verify's walks (60 steps each), the whole alphabet, the model's guidance"),
 )
 
 SAME = "as the flows"
@@ -316,14 +317,17 @@ def walks_per_state(model: ConformanceModel, budget: int) -> int:
     return max(1, round(budget / (len(cover) * per_test)))
 
 
-def _walks(flow_set: FlowSet, make: Maker, seed: int, budget: int) -> Outcome:
+def _walks(
+    flow_set: FlowSet, make: Maker, seed: int, budget: int, guidance: Guidance | None = None
+) -> Outcome:
     def target(parameters: Parameters) -> Target:
         return make(flow_set, parameters)
 
     start = time.perf_counter()
     spent = 0
     for number in range(1, budget // STEPS + 1):
-        result = run_walk(flow_set, make_walk(flow_set, seed, number), target, compare_observation)
+        walk = make_walk(flow_set, seed, number)
+        result = run_walk(flow_set, walk, target, compare_observation, guidance=guidance)
         if result.failure is not None:
             steps = spent + result.taken
             seconds = time.perf_counter() - start
@@ -350,7 +354,7 @@ def _row(index: int) -> Row:
     outcomes: dict[str, Outcome] = {}
     for name in names:
         if name == "walks":
-            outcomes[name] = _walks(flow_set, make, seed, budget)
+            outcomes[name] = _walks(flow_set, make, seed, budget, Guidance(model))
         else:
             outcomes[name] = _aalpy(name, flow_set, make, model, seed, budget)
     return Row(portal, kind, outcomes)
@@ -482,6 +486,12 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--workers", type=int, default=1, help="processes (portals in each)")
     parser.add_argument("--portal", action="append", help="only these portals (by id)")
+    parser.add_argument(
+        "--strategy",
+        action="append",
+        choices=[name for name, _ in STRATEGIES],
+        help="only these strategies (default: all)",
+    )
     args = parser.parse_args(argv)
     flow_set = load_flows()
     start = time.perf_counter()
@@ -498,20 +508,23 @@ def main(argv: Sequence[str] | None = None) -> None:
         f" {len(part.inputs)} inputs ({built:.1f} s to build);"
         f" the walks' whole alphabet: {len(WALK_ACTIONS)} actions"
     )
+    names = args.strategy or [name for name, _ in STRATEGIES]
     for name, what in STRATEGIES:
-        print(f"  {name:<12} {what}")
+        if name in names:
+            print(f"  {name:<12} {what}")
     print(
         f"  (AALpy: reset probability {RESET_PROB}; state prefix: walks of {WALK_LEN},"
         f" {walks_per_state(model, args.budget)} per state, deepest states first;"
         " the walks' seconds include shrinking the failing walk, AALpy's cex is not shrunk)\n"
     )
-    layout = Layout.of([(p, k) for p, k, _ in portals], [n for n, _ in STRATEGIES])
+    layout = Layout.of([(p, k) for p, k, _ in portals], names)
     print(layout.head())
     rows = measure(
         flow_set,
         portals,
         args.seed,
         args.budget,
+        strategies=names,
         model=model,
         workers=args.workers,
         on_row=lambda row: print(layout.line(row), flush=True),
