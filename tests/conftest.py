@@ -113,3 +113,14 @@ def exploration(flow_set: FlowSet) -> Any:
     from simulator.verify.suite import explore
 
     return explore(flow_set, workers=2)
+
+
+@pytest.fixture
+def one_hash_iteration(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every password hashed with one PBKDF2 iteration: a portal is verified for its
+    behaviour, not its hashing cost (as verify's reference is); the harness's 1,000
+    iterations were half the time of verifying a portal in the tests."""
+    from simulator.portal.passwords import PasswordHash
+
+    of = PasswordHash.of.__func__  # type: ignore[attr-defined]
+    monkeypatch.setattr(PasswordHash, "of", classmethod(lambda cls, p, _: of(cls, p, 1)))

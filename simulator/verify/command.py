@@ -465,15 +465,8 @@ def verify(
     exploration = exploration or explore(flow_set, extra_states, workers)
     # The reference is checked for its behaviour, not its hashing cost: one iteration.
     maker: TargetMaker = make_target or (lambda p: InProcessTarget(flow_set, p, hash_iterations=1))
-    population = Population(seed, flow_set.portal.parameters)
     journeys = exploration.journeys
-    groups: list[tuple[list[Producer], Producer]] = []
-    start = 0
-    for _ in journeys:
-        group = journey_group(population, start)
-        outsider = outsider_after(population, group)
-        start = outsider.index + 1
-        groups.append((group, outsider))
+    groups = _groups(seed, flow_set.portal.parameters, len(journeys))
     _RUN.clear()
     _RUN.update(
         flow_set=flow_set,
@@ -524,6 +517,24 @@ def verify(
         decided_of(noted),
         accepted_of(noted, judging.acceptances),
     )
+
+
+@functools.lru_cache(maxsize=4)
+def _groups(
+    seed: int, parameters: Parameters, count: int
+) -> tuple[tuple[list[Producer], Producer], ...]:
+    """The producers of journeys 1 to ``count``: each one's group and outsider, from
+    ``seed`` alone (kept: a test run verifies many portals with one seed, and making
+    12,000 groups takes a second)."""
+    population = Population(seed, parameters)
+    groups: list[tuple[list[Producer], Producer]] = []
+    start = 0
+    for _ in range(count):
+        group = journey_group(population, start)
+        outsider = outsider_after(population, group)
+        start = outsider.index + 1
+        groups.append((group, outsider))
+    return tuple(groups)
 
 
 # What the journeys of one run share; set before the worker processes fork.

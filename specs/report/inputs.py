@@ -10,17 +10,21 @@ keys without breaking it.
 
 from __future__ import annotations
 
+import dataclasses
 import json
-from collections.abc import Mapping
+import typing
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from specs.errors import RppError
 
 __all__ = [
     "PLOT_ORDER",
     "DepartureRecord",
+    "ExtraActionRecord",
+    "ExtraActionsRecord",
     "FeatureRun",
     "JourneyRecord",
     "MutantRecord",
@@ -39,6 +43,9 @@ __all__ = [
 
 # The simulation's pictures in the order the report shows them (others follow by name).
 PLOT_ORDER = ("timeline.png", "lockout-minutes.png", "emails.png")
+
+
+T = TypeVar("T")
 
 
 class ReportInputError(RppError):
@@ -110,6 +117,35 @@ class _Reader:
             if not isinstance(item, str):
                 raise self.fail(f"{where}[{index}]", "a string", item)
         return out
+
+    def each(
+        self, value: Mapping[str, Any], key: str, where: str, optional: bool = False
+    ) -> Iterator[tuple[str, Mapping[str, Any]]]:
+        """Each object of the list at ``key`` with its place (``journeys[3]``); an
+        ``optional`` list may be absent (none)."""
+        place = _at(where, key)
+        found = value.get(key, []) if optional else self.key(value, key, where)
+        for index, item in enumerate(self.items(found, place)):
+            yield f"{place}[{index}]", self.mapping(item, f"{place}[{index}]")
+
+    def record(self, kind: type[T], value: Mapping[str, Any], where: str) -> T:
+        """A ``kind`` (a dataclass of str, int, ``str | None`` and ``list[str]`` fields,
+        each read from the key of its name or of its metadata's ``key``) from ``value``."""
+        types = typing.get_type_hints(kind)
+        read: dict[str, object] = {}
+        for f in dataclasses.fields(kind):  # type: ignore[arg-type]
+            key, hint = f.metadata.get("key", f.name), types[f.name]
+            if hint is str:
+                read[f.name] = self.string(value, key, where)
+            elif hint is int:
+                read[f.name] = self.integer(value, key, where)
+            elif hint == str | None:
+                read[f.name] = self.optional_string(value, key, where)
+            elif hint == list[str]:
+                read[f.name] = self.strings(self.key(value, key, where), _at(where, key))
+            else:
+                raise TypeError(f"{kind.__name__}.{f.name}: {hint} is not read")
+        return kind(**read)
 
 
 def _at(where: str, key: str) -> str:
@@ -207,6 +243,35 @@ class AcceptedRecord:
 
 
 @dataclass(frozen=True)
+class ExtraActionRecord:
+    """One check of an action the target declares beyond the guide's, from one signed-in
+    screen (``extra_actions.checks`` of the JSON: simulator/verify/extra_actions.py)."""
+
+    action: str
+    label: str
+    screen: str = field(metadata={"key": "from"})
+    result: str  # passed or failed
+    failures: list[str]
+
+    @property
+    def passed(self) -> bool:
+        return self.result == "passed"
+
+
+@dataclass(frozen=True)
+class ExtraActionsRecord:
+    """``extra_actions`` of the JSON: every check, and the declared actions verify knows
+    no rule for (name -> label)."""
+
+    checks: list[ExtraActionRecord]
+    unchecked: dict[str, str]
+
+    @property
+    def failed(self) -> list[ExtraActionRecord]:
+        return [c for c in self.checks if not c.passed]
+
+
+@dataclass(frozen=True)
 class VerifyRecord:
     seed: int
     target: str
@@ -218,6 +283,7 @@ class VerifyRecord:
     decisions: str = "strict"  # what the portal was held to: strict, guide or a file
     decisions_differ: list[DecidedRecord] = field(default_factory=list)
     accepted: list[AcceptedRecord] = field(default_factory=list)
+    extra_actions: ExtraActionsRecord | None = None  # only a target's run checks them
 
     @property
     def failed(self) -> list[JourneyRecord]:
@@ -230,72 +296,17 @@ def read_verify(path: Path) -> VerifyRecord | None:
         return None
     r = _Reader(path)
     data = r.mapping(r.load(), "")
-    models = []
-    for index, item in enumerate(r.items(r.key(data, "models", ""), "models")):
-        where = f"models[{index}]"
-        m = r.mapping(item, where)
-        models.append(
-            VerifyModel(
-                r.string(m, "part", where),
-                r.optional_string(m, "checks", where),
-                r.optional_string(m, "variant", where),
-                r.integer(m, "states", where),
-                r.integer(m, "inputs", where),
-                r.string(m, "complete_for", where),
-                r.integer(m, "journeys", where),
-                r.integer(m, "steps", where),
-            )
-        )
-    journeys = []
-    for index, item in enumerate(r.items(r.key(data, "journeys", ""), "journeys")):
-        where = f"journeys[{index}]"
-        j = r.mapping(item, where)
-        result = r.string(j, "result", where)
-        if result not in ("passed", "failed"):
-            raise r.fail(f"{where}.result", "passed or failed", result)
-        journeys.append(
-            JourneyRecord(
-                r.string(j, "name", where),
-                r.string(j, "part", where),
-                r.strings(r.key(j, "actions", where), f"{where}.actions"),
-                r.strings(r.key(j, "covers", where), f"{where}.covers"),
-                r.strings(j.get("guide", []), f"{where}.guide"),
-                result == "passed",
-                r.optional_string(j, "failure", where),
-            )
-        )
+    models = [r.record(VerifyModel, m, where) for where, m in r.each(data, "models", "")]
+    journeys = [_journey(r, j, where) for where, j in r.each(data, "journeys", "")]
     transitions = r.mapping(r.key(data, "transitions", ""), "transitions")
-    departures = [
-        _departure(r, item, f"departures[{index}]")
-        for index, item in enumerate(r.items(data.get("departures", []), "departures"))
+    departures = [_departure(r, d, where) for where, d in r.each(data, "departures", "", True)]
+    decided = [
+        r.record(DecidedRecord, d, where) for where, d in r.each(data, "decisions_differ", "", True)
     ]
-    decided = []
-    for index, item in enumerate(r.items(data.get("decisions_differ", []), "decisions_differ")):
-        where = f"decisions_differ[{index}]"
-        d = r.mapping(item, where)
-        decided.append(
-            DecidedRecord(
-                r.string(d, "decision", where),
-                r.string(d, "what", where),
-                r.string(d, "flows", where),
-                r.string(d, "portal", where),
-                r.integer(d, "journeys", where),
-            )
-        )
-    accepted = []
-    for index, item in enumerate(r.items(data.get("accepted", []), "accepted")):
-        where = f"accepted[{index}]"
-        a = r.mapping(item, where)
-        accepted.append(
-            AcceptedRecord(
-                r.string(a, "departure", where),
-                r.string(a, "why", where),
-                r.string(a, "who", where),
-                r.string(a, "where", where),
-                r.strings(r.key(a, "differences", where), f"{where}.differences"),
-                r.integer(a, "journeys", where),
-            )
-        )
+    accepted = [
+        r.record(AcceptedRecord, a, where) for where, a in r.each(data, "accepted", "", True)
+    ]
+    extra = data.get("extra_actions")
     return VerifyRecord(
         r.integer(data, "seed", ""),
         r.string(data, "target", ""),
@@ -307,11 +318,39 @@ def read_verify(path: Path) -> VerifyRecord | None:
         r.optional_string(data, "decisions", "") or "strict",
         decided,
         accepted,
+        None if extra is None else _extra_actions(r, r.mapping(extra, "extra_actions")),
     )
 
 
-def _departure(r: _Reader, item: object, where: str) -> DepartureRecord:
-    d = r.mapping(item, where)
+def _journey(r: _Reader, j: Mapping[str, Any], where: str) -> JourneyRecord:
+    result = r.string(j, "result", where)
+    if result not in ("passed", "failed"):
+        raise r.fail(f"{where}.result", "passed or failed", result)
+    return JourneyRecord(
+        r.string(j, "name", where),
+        r.string(j, "part", where),
+        r.strings(r.key(j, "actions", where), f"{where}.actions"),
+        r.strings(r.key(j, "covers", where), f"{where}.covers"),
+        r.strings(j.get("guide", []), f"{where}.guide"),
+        result == "passed",
+        r.optional_string(j, "failure", where),
+    )
+
+
+def _extra_actions(r: _Reader, data: Mapping[str, Any]) -> ExtraActionsRecord:
+    checks = []
+    for where, c in r.each(data, "checks", "extra_actions"):
+        check = r.record(ExtraActionRecord, c, where)
+        if check.result not in ("passed", "failed"):
+            raise r.fail(f"{where}.result", "passed or failed", check.result)
+        checks.append(check)
+    unchecked = r.mapping(data.get("unchecked", {}), "extra_actions.unchecked")
+    for name in unchecked:
+        r.string(unchecked, name, "extra_actions.unchecked")
+    return ExtraActionsRecord(checks, dict(unchecked))
+
+
+def _departure(r: _Reader, d: Mapping[str, Any], where: str) -> DepartureRecord:
     want = r.mapping(r.key(d, "expected", where), f"{where}.expected")
     got = r.mapping(r.key(d, "got", where), f"{where}.got")
     witness = r.mapping(r.key(d, "witness", where), f"{where}.witness")
@@ -472,9 +511,7 @@ def read_mutation(path: Path) -> MutationRecord | None:
     r = _Reader(path)
     data = r.mapping(r.load(), "")
     mutants = []
-    for index, item in enumerate(r.items(r.key(data, "mutants", ""), "mutants")):
-        where = f"mutants[{index}]"
-        m = r.mapping(item, where)
+    for where, m in r.each(data, "mutants", ""):
         outcome = r.string(m, "outcome", where)
         if outcome not in MUTANT_OUTCOMES:
             raise r.fail(f"{where}.outcome", " or ".join(MUTANT_OUTCOMES), outcome)

@@ -9,6 +9,11 @@ import zlib
 from pathlib import Path
 from typing import Any
 
+from specs.model import FlowSet
+from specs.report.build import Inputs, build
+from specs.report.inputs import read_verify
+from specs.report.page import render_page
+
 __all__ = [
     "CUCUMBER",
     "MUTATE",
@@ -17,6 +22,7 @@ __all__ = [
     "TRANSITIONS",
     "VERIFY",
     "tiny_png",
+    "verify_page",
     "write_inputs",
 ]
 
@@ -243,3 +249,13 @@ def write_inputs(reports: Path) -> Path:
     (simulation / "timeline.png").write_bytes(tiny_png())
     (simulation / "emails.png").write_bytes(tiny_png(4, 4))
     return reports
+
+
+def verify_page(flow_set: FlowSet, tmp_path: Path, **data: object) -> str:
+    """The report's page (HTML) of :data:`VERIFY` with ``data``'s keys replaced, as
+    `rpp report` reads it from ``tmp_path/verify.json``."""
+    path = tmp_path / "verify.json"
+    path.write_text(json.dumps({**VERIFY, **data}), encoding="utf-8")
+    record = read_verify(path)
+    assert record is not None
+    return render_page(build(flow_set, Inputs(verify=record, paths={"verify": str(path)})))

@@ -10,10 +10,8 @@ from pathlib import Path
 import pytest
 
 from specs.model import FlowSet
-from specs.report.build import Inputs, build
 from specs.report.inputs import ReportInputError, read_verify
-from specs.report.page import render_page
-from tests.report.fixtures import VERIFY
+from tests.report.fixtures import VERIFY, verify_page
 
 DECIDED = {
     "decision": "username-email-subject",
@@ -32,18 +30,10 @@ ACCEPTED = {
 }
 
 
-def _page(flow_set: FlowSet, tmp_path: Path, **data: object) -> str:
-    path = tmp_path / "verify.json"
-    path.write_text(json.dumps({**VERIFY, **data}), encoding="utf-8")
-    record = read_verify(path)
-    assert record is not None
-    return render_page(build(flow_set, Inputs(verify=record, paths={"verify": str(path)})))
-
-
 def test_the_decisions_the_portal_makes_differently_are_shown(
     flow_set: FlowSet, tmp_path: Path
 ) -> None:
-    page = _page(
+    page = verify_page(
         flow_set,
         tmp_path,
         decisions="guide",
@@ -61,7 +51,7 @@ def test_the_decisions_the_portal_makes_differently_are_shown(
 
 
 def test_a_strict_run_says_so_and_lists_none(flow_set: FlowSet, tmp_path: Path) -> None:
-    page = _page(flow_set, tmp_path)  # an older verify.json: no decisions keys
+    page = verify_page(flow_set, tmp_path)  # an older verify.json: no decisions keys
     section = page[page.index('id="verify-decided"') : page.index('id="verify-departures"')]
     assert "held to: strict" in section and "<p>none.</p>" in section
     assert 'id="verify-accepted"' not in page

@@ -19,8 +19,6 @@ from specs.loader import DEFAULT_FLOWS_DIR, load_flows_dir
 from specs.report import COVERAGE
 from tests.report.fixtures import MUTATE, SCENARIOS, SUMMARY, VERIFY, write_inputs
 
-ROOT = Path(__file__).resolve().parents[2]
-
 
 @dataclass
 class Opened:
@@ -251,12 +249,17 @@ def test_a_simulation_directory_without_a_summary_is_a_usage_error(
     assert "no summary.json there" in err
 
 
-def test_the_shipped_flows_and_the_last_runs(
+def test_the_shipped_flows_and_a_run_of_each_kind(
     browser: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """The real flows with whatever the last runs left in reports/: every transition
-    has its entry and its arrow, and the figures agree with the files that are there."""
-    reports = ROOT / "reports"
+    """The real flows with a run of each kind, made here: a real `rpp verify --json` (of
+    one small part, to be quick) beside the feature run's, the gate's and mutate's files
+    in their writers' shapes. Every transition has its entry and its arrow, and the
+    figures agree with the files."""
+    reports = write_inputs(tmp_path / "reports")
+    verify_json = reports / "verify.json"
+    argv = ["verify", "--part", "auto-unlock", "--walks", "0", "--json", str(verify_json)]
+    assert main(argv) == 0, capsys.readouterr().out
     code, _, err = _report(capsys, "--reports", str(reports), "--out", str(tmp_path / "site"))
     assert code == 0, err
     flow_set = load_flows_dir(str(DEFAULT_FLOWS_DIR), "x")
@@ -269,19 +272,16 @@ def test_the_shipped_flows_and_the_last_runs(
         counted = sum(opened.figure(f"transitions-{key}") for key in COVERAGE)
         assert counted == len(flow_set.transitions())
         assert opened.figure("guide-total") == len(flow_set.guide_ids)
-        if (reports / "verify.json").is_file():
-            data = json.loads((reports / "verify.json").read_text(encoding="utf-8"))
-            assert opened.figure("journeys-total") == len(data["journeys"])
-        if (reports / "scenarios.json").is_file():
-            data = json.loads((reports / "scenarios.json").read_text(encoding="utf-8"))
-            for gid, passing in data.items():
-                box = page.locator(f'.guide-scenarios[data-guide-id="{gid}"]')
-                shown = box.locator('li[data-result="passed"] .name').all_inner_texts()
-                assert sorted(shown) == sorted(passing), gid
-        if (reports / "mutate.json").is_file():
-            data = json.loads((reports / "mutate.json").read_text(encoding="utf-8"))
-            killed = sum(m["outcome"] == "killed" for m in data["mutants"])
-            assert opened.figure("mutants-killed") == killed
+        data = json.loads(verify_json.read_text(encoding="utf-8"))
+        assert opened.figure("journeys-total") == len(data["journeys"]) > len(VERIFY["journeys"])
+        page.click("#guide summary")  # the names are read as shown: the part open
+        for gid, passing in json.loads((reports / "scenarios.json").read_text()).items():
+            box = page.locator(f'.guide-scenarios[data-guide-id="{gid}"]')
+            shown = box.locator('li[data-result="passed"] .name').all_inner_texts()
+            assert sorted(shown) == sorted(passing), gid
+        data = json.loads((reports / "mutate.json").read_text(encoding="utf-8"))
+        killed = sum(m["outcome"] == "killed" for m in data["mutants"])
+        assert opened.figure("mutants-killed") == killed
 
 
 def test_a_copy_moved_elsewhere_opens_with_every_link_working(

@@ -35,6 +35,7 @@ def test_the_corpus_covers_every_guide_id_and_decision(flow_set: FlowSet) -> Non
     assert len({p.id for p in BROKEN_PORTALS}) == len(BROKEN_PORTALS)
 
 
+@pytest.mark.usefixtures("one_hash_iteration")
 @pytest.mark.parametrize("portal", BROKEN_PORTALS, ids=lambda p: p.id)
 def test_verify_kills_the_broken_portal(
     portal: BrokenPortal, flow_set: FlowSet, exploration: Exploration
@@ -42,8 +43,9 @@ def test_verify_kills_the_broken_portal(
     def make(parameters: Parameters):  # type: ignore[no-untyped-def]
         return portal.make(flow_set, parameters)
 
+    # One process: the tests already run on every core (pytest-xdist).
     report = verify(
-        flow_set, seed=1, make_target=make, exploration=exploration, stop_after=1, workers=2
+        flow_set, seed=1, make_target=make, exploration=exploration, stop_after=1, workers=1
     )
     assert not report.passed, f"{portal.id} ({portal.description}) passed rpp verify"
     failure = report.failed[0].failure or ""
@@ -53,6 +55,7 @@ def test_verify_kills_the_broken_portal(
     assert report.departures[0].first.difference
 
 
+@pytest.mark.usefixtures("one_hash_iteration")
 def test_verify_accepts_the_state_farm_row_on_reset_or_not(
     flow_set: FlowSet, exploration: Exploration
 ) -> None:
@@ -82,5 +85,5 @@ def test_verify_accepts_the_state_farm_row_on_reset_or_not(
         make(flow_set.portal.parameters).open_browser().click("Reset Password?").directory[-1].label
         == services.state_farm_label
     )
-    report = verify(flow_set, seed=1, make_target=make, exploration=forms, workers=2)
+    report = verify(flow_set, seed=1, make_target=make, exploration=forms)
     assert not report.failed, report.failed[0].failure
