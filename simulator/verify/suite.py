@@ -7,6 +7,8 @@ portal that differs from the flows on some sequence of the part's actions, and w
 behaviour over those actions is a deterministic machine with at most ``n + k`` states
 (``n``: the part's minimal model, ``k``: ``extra_states``), fails at least one journey.
 Journeys run from a fresh portal each; an action a screen does not offer is left out.
+The part "across parts" is one such part over the actions through which the others share
+the account; :func:`only_here` counts what each part's model builds that no other does.
 """
 
 from __future__ import annotations
