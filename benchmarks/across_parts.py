@@ -76,8 +76,8 @@ def part_costs(flow_set: FlowSet) -> None:
     candidates = list(CANDIDATES)
     if all(SHIPPED.inputs != inputs for _, inputs in candidates):
         candidates.append(("shipped", SHIPPED.inputs))
-    header = ("alphabet", "inputs", "explored", "states", "alone", "journeys", "steps")
-    print(f"{header[0]:<55}" + "".join(f"{h:>9}" for h in header[1:]) + "   build s    run s")
+    header = ("alphabet", "inputs", "explored", "states", "only here", "journeys", "steps")
+    print(f"{header[0]:<55}" + "".join(f"{h:>10}" for h in header[1:]) + "   build s    run s")
     base: tuple[float, float] | None = None
     for name, inputs in candidates:
         part = replace(SHIPPED, inputs=inputs)
@@ -101,7 +101,7 @@ def part_costs(flow_set: FlowSet) -> None:
         )
         print(
             f"{mark}{name:<54}"
-            + "".join(f"{c:>9}" for c in cells)
+            + "".join(f"{c:>10}" for c in cells)
             + f"  {build:5.1f} {build / base[0]:4.1f}x {run:5.1f} {run / base[1]:4.1f}x"
         )
 
