@@ -710,7 +710,11 @@ def _url_target(
 
 
 def _summary(report: VerifyReport) -> str:
-    rows = [("part", "variant", "states", "inputs", "complete up to", "journeys", "steps")]
+    """Each part's model and suite, one row each; "only here": its states and transitions
+    that no other part's model builds (when every part was built)."""
+    rows = [
+        ("part", "variant", "states", "only here", "inputs", "complete up to", "journeys", "steps")
+    ]
     for p in report.parts:
         n = p.model.minimal.num_states
         rows.append(
@@ -718,6 +722,7 @@ def _summary(report: VerifyReport) -> str:
                 p.part.name,
                 p.model.variant or "-",
                 str(n),
+                "-" if p.alone is None else "/".join(map(str, p.alone)),
                 str(len(p.part.inputs)),
                 f"{n + p.extra_states} states",
                 str(len(p.journeys)),
@@ -725,12 +730,18 @@ def _summary(report: VerifyReport) -> str:
             )
         )
     width = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-    return "\n".join(
+    table = [
         "  ".join(
             cell.ljust(width[i]) if i < 2 else cell.rjust(width[i]) for i, cell in enumerate(row)
         )
         for row in rows
-    )
+    ]
+    if any(p.alone is not None for p in report.parts):
+        table.append(
+            "only here: states/transitions of the model in no other part's model of the"
+            " variant (a state: the screen, the account and what the producer knows)"
+        )
+    return "\n".join(table)
 
 
 def _totals(report: VerifyReport, parts: list[str] | None = None) -> str:

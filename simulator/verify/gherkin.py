@@ -199,6 +199,15 @@ def _steps_of(
             f"the producer submits Reset Password? with the User Name {_v(user)},"
             f" the E-mail Address {_v(email)} and the Agent Unique ID {_v(auid)}"
         ], []
+    if key == "reset_password_in_another_browser":
+        if k.signed_in_with == TEMPORARY:  # the session's is no longer the newest
+            k.signed_in_with = FIRST_TEMPORARY
+        return [
+            "the producer opens another browser",
+            f"the producer clicks {_q('Reset Password?')}",
+            f"the producer submits Reset Password? with the User Name {_q(me.user_name)},"
+            f" the E-mail Address {_q(me.email)} and the Agent Unique ID nothing",
+        ], ["the producer returns to the first browser"]
     if key == "change_password_in_another_browser":
         current = k.signed
         steps = [

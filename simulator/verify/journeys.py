@@ -319,6 +319,16 @@ def _wrong_in_another_browser(
     return log_in(target.open_browser(), k.producer.user_name, WRONG_PASSWORD)
 
 
+def _reset_in_another_browser(
+    driver: Driver, target: Target, k: Knowledge, p: Parameters
+) -> Screen:
+    """Ask for a temporary password in a second browser (user name and email) while this
+    one stays signed in: the reset email comes to the producer's mailbox as any other."""
+    other = target.open_browser()
+    other.click("Reset Password?")
+    return submit_reset_password(other, k.producer.user_name, k.producer.email)
+
+
 def _open_portal(driver: Driver, target: Target, k: Knowledge, p: Parameters) -> Screen:
     return driver.open_portal()
 
@@ -905,6 +915,14 @@ ALPHABET: tuple[Action, ...] = (
         source="decision password-change-ends-other-sessions",
     ),
     Action(
+        "reset_password_in_another_browser",
+        "signed in, ask for a temporary password in a second browser (user name and email)",
+        SIGNED_IN,
+        _reset_in_another_browser,
+        elsewhere=True,
+        source="RESET-3..5 while signed in (decisions temporary-password-rules, temporary-session-current-password)",
+    ),
+    Action(
         "back_to_profile_page",
         'click "Back to Profile Page"',
         ("password_updated",),
@@ -995,6 +1013,7 @@ PARTS: tuple[Part, ...] = (
             "wait_temporary_password_lifetime",
             *_SIGN_IN_TO_PROFILE,
             "change_password_in_another_browser",
+            "reset_password_in_another_browser",
         ),
     ),
     Part(

@@ -17,8 +17,8 @@ what a producer observes, built by running the reference portal of the flows.
   account's lock and consecutive failures, the temporary passwords emailed and whether
   the newest is still valid, the time since each timer of the flows started (capped at
   its parameter), the password history the producer knows, how the browser signed in.
-  :func:`build_model` replays each state's access word on a fresh reference, so no
-  state is ever copied; two words with one key but different outputs raise
+  :func:`build_model` reaches every state by running its access word on a fresh
+  reference, so no state is ever copied; two words with one key but different outputs raise
   :class:`ModelError` (a key too coarse would make the model wrong, never silently).
 
 The reference is the flows' own ``transitions`` machines (:mod:`simulator.portal`):
@@ -321,6 +321,9 @@ class _Reference:
             None
             if k.signed_in_with is None
             else "temporary"
+            if k.signed_in_with == k.temporary_password
+            # A reset in another browser since: the session's password is no longer emailed.
+            else "older temporary"
             if k.signed_in_with in k.temporary_passwords
             else "password"
         )
@@ -362,15 +365,19 @@ def build_model(
     progress: Callable[[int], None] | None = None,
 ) -> ConformanceModel:
     """Explore the reference breadth first over ``inputs`` (default: the whole
-    alphabet), replaying each state's access word on a fresh reference, into a Mealy
-    machine and its minimal form."""
+    alphabet), each state's inputs but one on a fresh reference replaying its access
+    word, into a Mealy machine and its minimal form."""
     inputs = tuple(inputs) if inputs is not None else tuple(a.key for a in ALPHABET)
 
     def fresh() -> _Reference:
         return _Reference(flow_set, parameters, group, outsider)
 
     first = fresh()
+    initial_screen = first.probe.screen  # before the exploration takes it further
     keys: dict[Hashable, int] = {first.key(): 0}
+    # The reference that found each state still waiting to be explored, already there:
+    # one replay of its access word fewer (each goes on only from a fresh replay).
+    found: dict[int, _Reference] = {0: first}
     access: dict[int, tuple[str, ...]] = {0: ()}
     transitions: dict[tuple[int, str], tuple[int, Output]] = {}
     fired: dict[tuple[int, str], tuple[str, ...]] = {}
@@ -382,9 +389,7 @@ def build_model(
     while queue:
         state = queue.popleft()
         word = access[state]
-        here = fresh()
-        for a in word:
-            here.probe.step(a)
+        here = found.pop(state)
         enabled_here = [a for a in inputs if here.probe.enabled(a)]
         for a in inputs:
             if a not in enabled_here:
@@ -412,6 +417,7 @@ def build_model(
                 keys[key] = len(keys)
                 access[keys[key]] = (*word, a)
                 queue.append(keys[key])
+                found[keys[key]] = there
             transitions[(state, a)] = (keys[key], out)
             fired[(state, a)] = tuple(t.name for t in there.fired)
         if progress is not None:
@@ -429,6 +435,6 @@ def build_model(
         machine,
         machine.minimize(),
         fired,
-        first.probe.screen,
+        initial_screen,
         tuple(sorted(keys, key=keys.__getitem__)),
     )

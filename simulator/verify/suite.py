@@ -7,13 +7,15 @@ portal that differs from the flows on some sequence of the part's actions, and w
 behaviour over those actions is a deterministic machine with at most ``n + k`` states
 (``n``: the part's minimal model, ``k``: ``extra_states``), fails at least one journey.
 Journeys run from a fresh portal each; an action a screen does not offer is left out.
+The part "across parts" is one such part over the actions through which the others share
+the account; :func:`only_here` counts what each part's model builds that no other does.
 """
 
 from __future__ import annotations
 
 import multiprocessing
 import os
-from collections.abc import Callable, Collection, Iterator, Sequence
+from collections.abc import Callable, Collection, Hashable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
 from typing import TypeVar
@@ -33,6 +35,7 @@ __all__ = [
     "imap_in_processes",
     "journey_group",
     "map_in_processes",
+    "only_here",
     "outsider_after",
     "variants",
 ]
@@ -80,6 +83,9 @@ class PartModel:
     model: ConformanceModel
     extra_states: int
     journeys: list[Journey]
+    # The minimal states and transitions no other part's model of the variant builds
+    # (:func:`only_here`); None: not every part was built.
+    alone: tuple[int, int] | None = None
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -89,6 +95,8 @@ class PartModel:
             "inputs": len(self.part.inputs),
             "states": self.model.minimal.num_states,
             "explored_states": self.model.machine.num_states,
+            "states_in_no_other_part": None if self.alone is None else self.alone[0],
+            "transitions_in_no_other_part": None if self.alone is None else self.alone[1],
             "extra_states": self.extra_states,
             "complete_for": (
                 f"every portal with at most {self.model.minimal.num_states + self.extra_states}"
@@ -128,14 +136,15 @@ def explore(
     extra_states: int | None = None,
     workers: int = 1,
     part_names: Collection[str] | None = None,
+    parts: Sequence[Part] = PARTS,
 ) -> Exploration:
-    """Build the model of every part (or of those named in ``part_names``) and variant (in
-    ``workers`` processes), and its Wp-method suite for ``extra_states`` more states
-    (default: each part's own). The result does not depend on ``workers``."""
+    """Build the model of every part of ``parts`` (or of those named in ``part_names``) and
+    variant (in ``workers`` processes), and its Wp-method suite for ``extra_states`` more
+    states (default: each part's own). The result does not depend on ``workers``."""
     jobs: list[_Job] = [
         (flow_set, variant, parameters, part)
         for variant, parameters in variants(flow_set)
-        for part in PARTS
+        for part in parts
         if part.applies(variant, parameters) and (not part_names or part.name in part_names)
     ]
     built = dict(enumerate(map_in_processes(_build, jobs, workers)))
@@ -153,7 +162,8 @@ def explore(
         key=lambda item: (len(item[2]), item[0], item[1]),
     )
     numbers = {(rank, position): n for n, (rank, position, _) in enumerate(queue, 1)}
-    parts: list[PartModel] = []
+    alone = _alone(built, [job[1] for job in jobs]) if not part_names else {}
+    models: list[PartModel] = []
     reached: set[str] = set()
     for rank, i in enumerate(order):
         part, model = jobs[i][3], built[i]
@@ -162,8 +172,40 @@ def explore(
             _journey(model, part, word, numbers[(rank, position)])
             for position, word in enumerate(words[i])
         ]
-        parts.append(PartModel(part, model, extra[i], journeys))
-    return Exploration(parts, reached)
+        models.append(PartModel(part, model, extra[i], journeys, alone.get(i)))
+    return Exploration(models, reached)
+
+
+def _alone(
+    built: dict[int, ConformanceModel], variant_of: list[str | None]
+) -> dict[int, tuple[int, int]]:
+    return {
+        i: only_here(model, [built[j] for j in built if j != i and variant_of[j] == variant_of[i]])
+        for i, model in built.items()
+    }
+
+
+def only_here(model: ConformanceModel, others: Iterable[ConformanceModel]) -> tuple[int, int]:
+    """The minimal states and transitions of ``model`` that none of ``others`` builds: a
+    state none of whose explored states' keys (the screen, the account, what the producer
+    knows) another model has; a transition (a state and an action it offers) no other
+    model takes from a state with one of those keys. The combinations only it tests."""
+    seen: set[Hashable] = set()
+    taken: set[tuple[Hashable, str]] = set()
+    for other in others:
+        seen.update(other.keys)
+        taken.update(
+            (other.keys[state], a)
+            for (state, a), (_, out) in other.machine.transitions.items()
+            if out != DISABLED
+        )
+    states = transitions = 0
+    for members in model.machine.equivalence_classes():
+        states += not any(model.keys[state] in seen for state in members)
+        for a in model.inputs:
+            offered = [s for s in members if model.machine.transitions[(s, a)][1] != DISABLED]
+            transitions += bool(offered) and not any((model.keys[s], a) in taken for s in offered)
+    return states, transitions
 
 
 def _in_processes(function: Callable[[J], R], jobs: Sequence[J], workers: int) -> Iterator[R]:

@@ -13,7 +13,13 @@ import datetime as dt
 import re
 
 from simulator.portal.account import Account
-from simulator.portal.forms import AGENT_UNIQUE_ID, EMAIL, USER_NAME, normalize_identifier
+from simulator.portal.forms import (
+    AGENT_UNIQUE_ID,
+    CURRENT_PASSWORD,
+    EMAIL,
+    USER_NAME,
+    normalize_identifier,
+)
 from simulator.portal.passwords import PasswordHash
 from simulator.portal.session import Session
 from tests.verify.broken_portals import BrokenPortal, _models
@@ -63,6 +69,71 @@ class StateChoiceForgetsTemporarySignIn(Session):
     def remember_state(self) -> None:
         super().remember_state()
         self.signed_in_with_temporary = False
+
+
+class UsernameRequestRestartsTemporaryPassword(Session):
+    """The two recovery forms share one "recovery requested at" column, and the temporary
+    password's lifetime is read from it: a user-name request restarts the pending
+    temporary password's lifetime, an expired one's too."""
+
+    def send_username_email(self) -> None:
+        super().send_username_email()
+        for account in self.portal.accounts_at(self._typed(EMAIL)):
+            if account.temporary is not None:
+                account.temporary_issued_at = self.portal.clock.now()
+
+
+class _KeepsTemporaryPasswordOfSignIn(Session):
+    """A session that keeps the account's temporary password (its reset token) as it was
+    when the session signed in."""
+
+    kept_temporary: PasswordHash | None = None
+
+    def record_login_success(self) -> None:
+        super().record_login_success()
+        assert self.account is not None
+        self.kept_temporary = self.account.temporary
+
+
+class ChangeVoidsOnlyTemporaryPasswordSeenAtSignIn(_KeepsTemporaryPasswordOfSignIn):
+    """The session keeps the reset token the account had when it signed in, and Update
+    Password deletes that token only: a temporary password emailed while the producer
+    was signed in (a reset asked in another browser) still signs in after the change."""
+
+    def change_password(self) -> None:
+        account = self.account
+        assert account is not None
+        temporary, issued = account.temporary, account.temporary_issued_at
+        super().change_password()
+        if temporary is not None and temporary is not self.kept_temporary:
+            account.temporary, account.temporary_issued_at = temporary, issued
+
+
+class ResetRequestEndsSessions(Session):
+    """A reset request is taken for a security event: it bumps the account's session
+    generation (the counter a password change bumps), so every signed-in browser of the
+    account is signed out, although no password changed."""
+
+    def issue_temporary_password(self) -> None:
+        account = self._typed_account()
+        before = account.temporary if account is not None else None
+        super().issue_temporary_password()
+        if account is not None and account.temporary is not before:
+            account.password_changes += 1
+
+
+class SessionKeepsItsTemporaryPassword(_KeepsTemporaryPasswordOfSignIn):
+    """The session keeps the temporary password it signed in with and takes it as the
+    Current Password without asking the account: after a newer reset (asked in another
+    browser) the voided one still changes the password."""
+
+    def current_password_correct(self) -> bool:
+        kept, account = self.kept_temporary, self.account
+        if self.signed_in_with_temporary and kept is not None and account is not None:
+            return kept.matches(account._temporary_form(self._typed(CURRENT_PASSWORD))) or (
+                super().current_password_correct()
+            )
+        return super().current_password_correct()
 
 
 # -- repeated cycles ---------------------------------------------------------------------
@@ -366,6 +437,30 @@ BEYOND_THE_SUITE: tuple[tuple[str, BrokenPortal], ...] = (
                 ("decision:temporary-session-current-password",),
                 "choosing a state drops the temporary sign-in: the old password is current",
                 _models(session=StateChoiceForgetsTemporarySignIn),
+            ),
+            BrokenPortal(
+                "username-request-restarts-temporary-password",
+                ("USER-4", "RESET-7", "decision:temporary-password-lifetime"),
+                "a user-name request restarts the pending temporary password's lifetime",
+                _models(session=UsernameRequestRestartsTemporaryPassword),
+            ),
+            BrokenPortal(
+                "change-voids-only-temporary-password-seen-at-sign-in",
+                ("RESET-11", "decision:temporary-password-rules"),
+                "Update Password voids only the temporary password pending at sign-in",
+                _models(session=ChangeVoidsOnlyTemporaryPasswordSeenAtSignIn),
+            ),
+            BrokenPortal(
+                "reset-request-ends-sessions",
+                ("decision:password-change-ends-other-sessions",),
+                "a reset request signs out every browser signed in to the account",
+                _models(session=ResetRequestEndsSessions),
+            ),
+            BrokenPortal(
+                "session-keeps-its-temporary-password",
+                ("decision:temporary-session-current-password",),
+                "after a newer reset, the voided temporary password is still a Current Password",
+                _models(session=SessionKeepsItsTemporaryPassword),
             ),
         )
     ),
