@@ -8,7 +8,8 @@ across-parts model, what of the model it covered, and where it heads next.
   key is the active browser's: with other browsers open, after a long wait or an action
   outside the model, the walk is in the model again as soon as its key is.
 - **Covered.** A step covers the model's transition (state, input) when it starts in
-  that state, takes that input and ends in the state the model says; two such steps in a
+  that state, takes that input, shows and sends what the model says and ends in the
+  state the model says; two such steps in a
   row cover the pair. A step that ends elsewhere (state the model did not predict) is
   counted as a divergence and covers nothing.
 - **Shares.** The targets are every enabled transition of the explored machine and every
@@ -27,7 +28,7 @@ from collections import deque
 from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, field
 
-from simulator.verify.model import DISABLED, ConformanceModel
+from simulator.verify.model import DISABLED, ConformanceModel, Output
 
 __all__ = [
     "PAIRS_PER_WALK",
@@ -82,6 +83,9 @@ class Guidance:
         self.next: dict[Transition, int] = {
             (s, a): t for (s, a), (t, out) in machine.transitions.items() if out != DISABLED
         }
+        self.output: dict[Transition, Output] = {
+            (s, a): out for (s, a), (t, out) in machine.transitions.items() if out != DISABLED
+        }
         self.enabled: dict[int, tuple[str, ...]] = {
             s: tuple(a for a in machine.inputs if (s, a) in self.next) for s in machine.states
         }
@@ -132,13 +136,21 @@ class Course:
     _plan: list[Transition] = field(default_factory=list)
     _aim: Transition | Pair | None = None
     _stuck: tuple[int, int] | None = None  # (state, covered) where no target was reachable
+    _diverged: set[Transition] = field(default_factory=set)  # steps the model mispredicted
 
-    def arrive(self, key: Hashable, took: str | None) -> None:
-        """The walk's reference has ``key`` after the step ``took`` (None: it starts)."""
+    def arrive(self, key: Hashable, took: str | None, shown: Output | None = None) -> None:
+        """The walk's reference has ``key`` after the step ``took`` (None: it starts),
+        having shown and sent ``shown`` (None: not compared with the model's output)."""
         state = self.guidance.states.get(key)
         step = None if self.state is None or took is None else (self.state, took)
         expected = None if step is None else self.guidance.next.get(step)
-        if step is not None and expected is not None and expected == state:
+        said = None if step is None or shown is None else self.guidance.output.get(step)
+        if (
+            step is not None
+            and expected is not None
+            and expected == state
+            and (said is None or said == shown)
+        ):
             self.transitions.add(step)
             if self._last is not None:
                 self.pairs.add((*self._last, took))  # type: ignore[arg-type]
@@ -146,6 +158,9 @@ class Course:
         else:
             if expected is not None:
                 self.divergences += 1
+                # The model's key misses something here (e.g. the recovery emails of the
+                # last hour): heading through this step again would loop on it.
+                self._diverged.add(step)  # type: ignore[arg-type]
             self._last = None
         self.state = state
 
@@ -173,16 +188,16 @@ class Course:
 
     def _targets(self, state: int) -> Iterable[Transition | Pair]:
         for t in self.share.transitions:
-            if t[0] == state and t not in self.transitions:
+            if t[0] == state and t not in self.transitions and t not in self._diverged:
                 yield t
         for p in self.share.pairs:
-            if p[0] == state and p not in self.pairs:
+            if p[0] == state and p not in self.pairs and p[:2] not in self._diverged:
                 yield p
 
     def _route(self, start: int) -> list[Transition]:
         """Breadth first from ``start`` to the nearest state where an uncovered target
         of the share starts: the steps there, then the target's own."""
-        covered = len(self.transitions) + len(self.pairs)
+        covered = len(self.transitions) + len(self.pairs) + len(self._diverged)
         if self._stuck == (start, covered):
             return []
         nexts, parent = self.guidance.next, {start: (start, "")}
@@ -204,7 +219,7 @@ class Course:
                 return path
             for a in self.guidance.enabled[state]:
                 there = nexts[(state, a)]
-                if there not in parent:
+                if there not in parent and (state, a) not in self._diverged:
                     parent[there] = (state, a)
                     queue.append(there)
         self._stuck, self._aim = (start, covered), None

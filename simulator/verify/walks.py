@@ -404,6 +404,7 @@ class _Lockstep:
         self.wants, self.gots = _Browsers(self.want), _Browsers(self.got)
         self.target = target
         self.user_name = walk.group[0].user_name
+        self.shown: Output | None = None  # what the flows showed and sent at the last step
 
     def enabled(self, act: Action) -> bool:
         """Whether the walk can take ``act`` now (as the flows' portal stands)."""
@@ -418,8 +419,9 @@ class _Lockstep:
         """``act`` on both portals: what the flows show and send, what the target does."""
         self.fired.clear()
         if act in BROWSER_ACTIONS:
-            return self.wants.go(act), self.gots.go(act)
-        want = self.want.step(act)
+            self.shown = self.wants.go(act)
+            return self.shown, self.gots.go(act)
+        want = self.shown = self.want.step(act)
         assert isinstance(want, Observation)
         # A served portal may send its mail after its page: wait for as many as the flows send.
         got = self.got.step(act, expect=len(want.emails)) if self.got.enabled(act) else DISABLED
@@ -519,7 +521,8 @@ class _Guide:
 
     def __call__(self, lockstep: _Lockstep) -> Action | None:
         if self.course is not None:
-            self.course.arrive(lockstep.key(), self.taken[-1] if self.taken else None)
+            took = self.taken[-1] if self.taken else None
+            self.course.arrive(lockstep.key(), took, lockstep.shown)
         account = lockstep.account()
         if self.account is not None and account != self.account and not self.pending:
             back = lockstep.wants.active + 1

@@ -38,7 +38,7 @@ from specs.model import FlowSet, Parameters
 from tests.verify.beyond_portals import BEYOND_THE_SUITE, KINDS
 from tests.verify.broken_portals import BrokenPortal
 
-WALKS_TO_KILL = 100  # each portal the walks kill falls to one of its first 32 walks of seed 0
+WALKS_TO_KILL = 100  # each portal the walks kill falls to one of its first 68 walks of seed 0
 
 
 def _reference(flow_set: FlowSet):  # type: ignore[no-untyped-def]
@@ -104,24 +104,36 @@ def test_where_a_walk_is_in_the_model_the_flows_do_what_the_model_says(
     flow_set: FlowSet, across_parts: tuple[str, ConformanceModel]
 ) -> None:
     """The state key is role-based: a walk's reference, whatever its producers' data and
-    open browsers, that has a model state's key shows what the model says at each step
-    the guidance counts as covering a transition."""
+    open browsers, that has a model state's key mostly shows what the model says; a step
+    covers a transition only where it does (state and output), and every other step from
+    a model state by one of its inputs is a divergence (the key misses the recovery
+    emails of the last hour: a reset past the limit emails nothing)."""
     model = across_parts[1]
     guidance = Guidance(model)
-    checked = 0
+    agreed = diverged = 0
     for number in (3, 6, 9, 12, 15):  # the model's variant; every producer class
         walk = make_walk(flow_set, 0, number)
-        guide = _Guide(walk, STEPS, Course(guidance, guidance.share(0, number)))
+        course = Course(guidance, guidance.share(0, number))
+        guide = _Guide(walk, STEPS, course)
         keys: list[Hashable] = []
         trace = _run(flow_set, walk, _reference(flow_set), compare_observation, _keyed(guide, keys))
         assert trace.failure is None
-        for i, act in enumerate(trace.keys):
+        agreeing: set[tuple[int, str]] = set()
+        wrong = 0
+        for i, act in enumerate(trace.keys):  # keys: before each step, and after the last
             state, after = guidance.states.get(keys[i]), guidance.states.get(keys[i + 1])
-            if state is None or after is None or guidance.next.get((state, act)) != after:
+            if state is None or (state, act) not in guidance.next:
                 continue
-            assert model.machine.transitions[(state, act)][1] == trace.expected[i], (number, i)
-            checked += 1
-    assert checked > 100
+            if guidance.next[(state, act)] == after and guidance.output[(state, act)] == (
+                trace.expected[i]
+            ):
+                agreeing.add((state, act))
+            else:
+                wrong += 1
+        assert course.transitions <= agreeing, number
+        assert course.divergences == wrong, number
+        agreed, diverged = agreed + len(agreeing), diverged + wrong
+    assert agreed > 100 and diverged < agreed / 5, (agreed, diverged)
 
 
 def test_a_walk_is_drawn_from_its_seed_and_number_alone(flow_set: FlowSet) -> None:
@@ -147,12 +159,9 @@ def _keyed(guide: _Guide, keys: list[Hashable]) -> Callable[[_Lockstep], Action 
 # Killed by the suite, not by the first WALKS_TO_KILL walks (measured; README, verify):
 # each is a short sequence inside one part's model that a random walk rarely draws.
 KILLED_BY_THE_SUITE = {
-    "temporary-password-survives-password-change",
     "state-choice-forgets-temporary-sign-in",
-    "temporary-sessions-survive-change",
     # A reset asked in another browser, then Change Password (the across-parts part).
     "change-voids-only-temporary-password-seen-at-sign-in",
-    "session-keeps-its-temporary-password",
 }
 
 
