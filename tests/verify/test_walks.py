@@ -124,8 +124,9 @@ def test_where_a_walk_is_in_the_model_the_flows_do_what_the_model_says(
             state, after = guidance.states.get(keys[i]), guidance.states.get(keys[i + 1])
             if state is None or (state, act) not in guidance.next:
                 continue
-            if guidance.next[(state, act)] == after and guidance.output[(state, act)] == (
-                trace.expected[i]
+            if (
+                guidance.next[(state, act)] == after
+                and guidance.output[(state, act)] == (trace.expected[i])
             ):
                 agreeing.add((state, act))
             else:
