@@ -362,9 +362,9 @@ def _row(index: int) -> Row:
 
 def across_parts_model(flow_set: FlowSet) -> ConformanceModel:
     """The across-parts part's model of the shipped parameters (the base variant)."""
-    exploration = explore(flow_set, extra_states=0, part_names=[ACROSS_PARTS])
-    (part,) = [p for p in exploration.parts if p.model.variant is None]
-    return part.model
+    composed = explore(flow_set, extra_states=0, part_names=[ACROSS_PARTS]).composed()
+    assert composed is not None
+    return composed[1]
 
 
 def measure(

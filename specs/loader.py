@@ -49,6 +49,7 @@ __all__ = [
     "PARAMETER_BOUNDS",
     "PORTAL_FILE",
     "collect_files",
+    "display_path",
     "load_flows",
     "load_flows_dir",
 ]
@@ -571,13 +572,6 @@ def _read_directory(reader: Reader, node: Node) -> ProducerServices | None:
     )
 
 
-def _shown(value: object) -> str:
-    """A parameter's value as YAML writes it."""
-    return (
-        "null" if value is None else str(value).lower() if isinstance(value, bool) else str(value)
-    )
-
-
 def _read_portal(reader: Reader, root: Node) -> PortalSpec | None:
     top = reader.mapping(root, "portal", _PORTAL_KEYS)
     if top is None:
@@ -608,9 +602,10 @@ def _read_portal(reader: Reader, root: Node) -> PortalSpec | None:
                     # A variant is there to walk what the shipped values never reach: one
                     # that repeats them leaves that reading unwalked, and verify's
                     # "unreached" would not say why.
+                    typed = value.value if isinstance(value, ScalarNode) else read
                     reader.fail(
                         value,
-                        f"variant '{name}': {key} is {_shown(read)} as in parameters, so the"
+                        f"variant '{name}': {key} is {typed} as in parameters, so the"
                         " variant reads nothing other there: give it the other value, or drop it",
                     )
                     continue
@@ -819,7 +814,7 @@ def load_flows(
     portal_seen = False
     flows: dict[str, FlowSpec] = {}
     for file in files:
-        name = _display(file, display_root)
+        name = display_path(file, display_root)
         reader = Reader(name, "flow file")
         try:
             root = reader.compose(file)
@@ -847,7 +842,7 @@ def load_flows(
             [
                 *problems,
                 SpecProblem(
-                    _display(files[0].parent, display_root),
+                    display_path(files[0].parent, display_root),
                     1,
                     1,
                     f"no {PORTAL_FILE} beside the flows; it holds their texts, parameters and vocabulary",
@@ -870,7 +865,9 @@ def load_flows(
     return flow_set
 
 
-def _display(path: Path, root: Path | None) -> str:
+def display_path(path: Path, root: Path | None = None) -> str:
+    """``path`` as a message shows it: relative to ``root``, else to the working
+    directory, else as given."""
     if root is not None:
         try:
             return str(path.resolve().relative_to(root.resolve()))

@@ -17,7 +17,6 @@ from benchmarks.walk_anchors import (
     measure,
     model_hypothesis,
 )
-from simulator.verify.journeys import ACROSS_PARTS
 from simulator.verify.model import ConformanceModel
 from specs.model import FlowSet
 
@@ -27,11 +26,9 @@ BROKEN = "failures-counted-per-address"  # any producer's failure locks every ac
 
 @pytest.fixture(scope="module")
 def model(exploration: Any) -> ConformanceModel:
-    (part,) = [
-        p for p in exploration.parts if p.part.name == ACROSS_PARTS and p.model.variant is None
-    ]
-    found: ConformanceModel = part.model
-    return found
+    composed = exploration.composed()
+    assert composed is not None
+    return composed[1]
 
 
 def test_two_portals_make_a_table_and_the_broken_one_is_found(

@@ -25,6 +25,7 @@ from yaml.nodes import Node, SequenceNode
 
 from simulator.simulation.errors import SimulationError
 from specs.errors import SpecError, SpecProblem
+from specs.loader import display_path
 from specs.reader import Reader, kind
 
 __all__ = [
@@ -465,17 +466,10 @@ def load_scenario(name_or_path: str | Path, display: str | None = None) -> LoadS
     (every problem, as ``file:line:column``) when the file is not a valid scenario.
     """
     path = name_or_path if isinstance(name_or_path, Path) else resolve_scenario(name_or_path)
-    shown = display or _display(path)
+    shown = display or display_path(path)
     reader = _ScenarioReader(shown)
     root = reader.compose(path)
     scenario = _read(reader, root, path.stem)
     if reader.problems or scenario is None:
         raise SpecError(reader.problems or [SpecProblem(shown, 1, 1, "not a valid scenario")])
     return scenario
-
-
-def _display(path: Path) -> str:
-    try:
-        return str(path.resolve().relative_to(Path.cwd()))
-    except ValueError:
-        return str(path)

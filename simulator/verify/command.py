@@ -45,7 +45,7 @@ from simulator.verify.differently import (
 )
 from simulator.verify.extra_actions import check_extra_actions, format_extra_actions
 from simulator.verify.gherkin import emit_features
-from simulator.verify.journeys import ACROSS_PARTS, PARTS, Journey, action
+from simulator.verify.journeys import PARTS, Journey, action
 from simulator.verify.model import (
     HOME_STATE,
     OTHER_OFFERED_STATE,
@@ -75,7 +75,7 @@ from simulator.verify.walks import (
 )
 from specs import atomic
 from specs.errors import UsageError
-from specs.loader import load_flows_dir
+from specs.loader import display_path, load_flows_dir
 from specs.model import FlowSet, Parameters
 from specs.team import Acceptance, TeamDecisions, load_decisions
 
@@ -741,6 +741,8 @@ def _summary(report: VerifyReport) -> str:
             "only here: states/transitions of the model in no other part's model of the"
             " variant (a state: the screen, the account and what the producer knows)"
         )
+    elif report.parts:
+        table.append("only here: - (--part builds only the parts asked for: none to compare)")
     return "\n".join(table)
 
 
@@ -817,7 +819,10 @@ def run(args: argparse.Namespace) -> int:
         stop_after=args.max_failures,
         decisions=decisions,
     )
-    print(f"rpp verify: {args.target} against the flows of {args.flows}" + _held_to(decisions))
+    print(
+        f"rpp verify: {args.target} against the flows of {display_path(Path(args.flows))}"
+        + _held_to(decisions)
+    )
     departures = report.departures
     copy = args.target.startswith("flows:")
     ways = f"{len(departures)} way{'s' if len(departures) != 1 else ''}"
@@ -850,7 +855,7 @@ def run(args: argparse.Namespace) -> int:
     extra = check_extra_actions(flow_set, make_target, args.seed) if make_target else None
     for line in format_extra_actions(extra) if extra else []:
         print(line)
-    walked = _walk(args, flow_set, make_target, workers, decisions, _across_parts(exploration))
+    walked = _walk(args, flow_set, make_target, workers, decisions, exploration.composed())
     if args.json:
         data = report.as_dict()
         if extra is not None:
@@ -915,15 +920,6 @@ def compare_observation(
 
 
 _STRICT = Oracle(None)
-
-
-def _across_parts(exploration: Exploration) -> tuple[str, ConformanceModel] | None:
-    """The composed model the walks head by: the across-parts part's, of the shipped
-    parameters (None when the run did not build it, e.g. ``--part`` without it)."""
-    for built in exploration.parts:
-        if built.part.name == ACROSS_PARTS and built.model.variant is None:
-            return built.part.name, built.model
-    return None
 
 
 def _walk(

@@ -301,57 +301,53 @@ class _Reference:
         self.fired: list[TransitionSpec] = []
         self.target.portal.on_fired(self.fired.append)
         self.probe = Probe(self.target, group, outsider, parameters, flow_set)
-        self.user_name = group[0].user_name
         self.parameters = parameters
 
     def key(self) -> Hashable:
         """Everything of this state that can change what the producer sees later."""
-        view = self.target.portal.view(self.user_name)
-        assert view is not None
-        k = self.probe.knowledge
-        p = self.parameters
-        lifetime = p.temporary_password_valid_minutes
-        age = None
-        if view.temporary_password_valid and view.temporary_password_age is not None:
-            age = min(view.temporary_password_age.total_seconds() / 60, lifetime)
-        locked = None
-        if view.locked_since is not None and p.auto_unlock_after_minutes is not None:
-            locked = min(view.locked_since.total_seconds() / 60, p.auto_unlock_after_minutes)
-        signed_in = (
-            None
-            if k.signed_in_with is None
-            else "temporary"
-            if k.signed_in_with == k.temporary_password
-            # A reset in another browser since: the session's password is no longer emailed.
-            else "older temporary"
-            if k.signed_in_with in k.temporary_passwords
-            else "password"
-        )
-        unknown = self.target.portal.unknown_failures(UNKNOWN_USER_NAME)
-        return (
-            self.probe.screen.name,
-            view.lockout_state,
-            view.failed_attempts,
-            view.temporary_password_valid,
-            age,
-            locked,
-            min(len(k.temporary_passwords), 2),
-            k.previous_password is not None,
-            signed_in,
-            k.signed_in_before_change,
-            min(unknown, p.lockout_threshold),
-        )
+        return state_key(self.target, self.probe, self.parameters)
 
 
 def state_key(target: InProcessTarget, probe: Probe, parameters: Parameters) -> Hashable:
-    """The model's key (:meth:`_Reference.key`) of the state ``probe``'s producer stands
-    in on ``target``, a reference portal of the flows: role-based, so a journey with
-    other producers (a random walk's) is in a model state when its key is among the
-    model's ``keys``."""
-    reference = _Reference.__new__(_Reference)
-    reference.target, reference.probe, reference.parameters = target, probe, parameters
-    reference.user_name = probe.knowledge.producer.user_name
-    return reference.key()
+    """Everything of the state ``probe``'s producer stands in on ``target``, a reference
+    portal of the flows, that can change what the producer sees later: the model's key.
+    Role-based, so a journey with other producers (a random walk's) is in a model state
+    when its key is among the model's ``keys``."""
+    view = target.portal.view(probe.knowledge.producer.user_name)
+    assert view is not None
+    k = probe.knowledge
+    p = parameters
+    lifetime = p.temporary_password_valid_minutes
+    age = None
+    if view.temporary_password_valid and view.temporary_password_age is not None:
+        age = min(view.temporary_password_age.total_seconds() / 60, lifetime)
+    locked = None
+    if view.locked_since is not None and p.auto_unlock_after_minutes is not None:
+        locked = min(view.locked_since.total_seconds() / 60, p.auto_unlock_after_minutes)
+    signed_in = (
+        None
+        if k.signed_in_with is None
+        else "temporary"
+        if k.signed_in_with == k.temporary_password
+        # A reset in another browser since: the session's password is no longer emailed.
+        else "older temporary"
+        if k.signed_in_with in k.temporary_passwords
+        else "password"
+    )
+    unknown = target.portal.unknown_failures(UNKNOWN_USER_NAME)
+    return (
+        probe.screen.name,
+        view.lockout_state,
+        view.failed_attempts,
+        view.temporary_password_valid,
+        age,
+        locked,
+        min(len(k.temporary_passwords), 2),
+        k.previous_password is not None,
+        signed_in,
+        k.signed_in_before_change,
+        min(unknown, p.lockout_threshold),
+    )
 
 
 def build_model(

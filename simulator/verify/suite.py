@@ -21,7 +21,7 @@ from dataclasses import dataclass, replace
 from typing import TypeVar
 
 from simulator.population import Population, Producer
-from simulator.verify.journeys import PARTS, Journey, Part, Step
+from simulator.verify.journeys import ACROSS_PARTS, PARTS, Journey, Part, Step
 from simulator.verify.model import DISABLED, ConformanceModel, Observation, build_model
 from simulator.verify.wmethod import wp_method_suite
 from specs import processes
@@ -118,6 +118,14 @@ class Exploration:
     def journeys(self) -> list[Journey]:
         """Every part's journeys, by number: the shortest first."""
         return sorted((j for p in self.parts for j in p.journeys), key=lambda j: j.number)
+
+    def composed(self) -> tuple[str, ConformanceModel] | None:
+        """The composed model the walks head by: the across-parts part's name and model
+        of the shipped parameters (None when it was not built, e.g. ``--part`` without it)."""
+        for built in self.parts:
+            if built.part.name == ACROSS_PARTS and built.model.variant is None:
+                return built.part.name, built.model
+        return None
 
 
 _Job = tuple[FlowSet, str | None, Parameters, Part]

@@ -7,7 +7,7 @@ portals of the class "across parts" that show only where the parts meet.
 That no other part's suite kills those four is measured, not asserted here (each other
 part's whole suite on each portal: minutes). ``python -m benchmarks.across_parts --part
 kills`` prints it; measured on this branch, every other part's suite passes each of the
-four (signed in 81 journeys, other readings 94, auto-unlock 420, user names 1,031, forms
+four (signed in 81 journeys, other readings 1,008, auto-unlock 420, user names 1,031, forms
 1,136, change password 1,507, temporary passwords 2,475, lock-out 4,249), while the
 across-parts suite kills each with the journey named in ``ACROSS_ONLY``.
 """

@@ -48,10 +48,9 @@ def _reference(flow_set: FlowSet):  # type: ignore[no-untyped-def]
 @pytest.fixture(scope="module")
 def across_parts(exploration: Exploration) -> tuple[str, ConformanceModel]:
     """The composed model `rpp verify` gives the walks: the across-parts part's."""
-    (built,) = [
-        p for p in exploration.parts if p.part.name == ACROSS_PARTS and p.model.variant is None
-    ]
-    return built.part.name, built.model
+    composed = exploration.composed()
+    assert composed is not None
+    return composed
 
 
 def test_the_shipped_flows_pass_and_any_workers_give_the_same_walks(
